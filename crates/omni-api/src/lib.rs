@@ -1,0 +1,120 @@
+//! Omni's HTTP layer. One module per API family; shared pieces (auth, errors,
+//! TM Forum conventions, request decoding, operations) are used by all.
+
+pub mod auth;
+pub mod catalog;
+pub mod error;
+pub mod events;
+pub mod extract;
+pub mod metrics;
+pub mod ops;
+pub mod state;
+pub mod tmf;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{StatusCode, Uri};
+use axum::middleware;
+use axum::response::{IntoResponse, Response};
+use error::ApiError;
+use serde_json::json;
+use state::AppState;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use utoipa_swagger_ui::SwaggerUi;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Omni",
+        description = "Telecom commerce and ordering engine: product discovery, TM Forum catalog, carts, orders and care orders.",
+        license(name = "Apache-2.0")
+    ),
+    tags(
+        (name = "operations", description = "Liveness, readiness and metrics"),
+        (name = "TMF620 Product Catalog", description = "Offerings, prices, specifications, categories and catalogs"),
+    )
+)]
+struct ApiDoc;
+
+/// The whole OpenAPI document, generated from the handlers and resource tables.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, api) = ops_router().split_for_parts();
+    with_tmf_fragments(api)
+}
+
+fn ops_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(ops::health))
+        .routes(routes!(ops::ready))
+        .routes(routes!(ops::metrics))
+}
+
+fn with_tmf_fragments(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    let mut paths = serde_json::Map::new();
+    let mut schemas = tmf::openapi::shared_schemas();
+    for res in catalog::resources() {
+        let (p, s) = tmf::openapi::fragment(&res);
+        paths.extend(p);
+        schemas.extend(s);
+    }
+    let fragment = json!({
+        "openapi": "3.1.0",
+        "info": {"title": "", "version": ""},
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+                "description": "HS256 JWT with claims sub, typ (user|m2m|customer), roles, tenant, exp. `omni token` mints one."}}
+        }
+    });
+    match serde_json::from_value::<utoipa::openapi::OpenApi>(fragment) {
+        Ok(extra) => api.merge(extra),
+        Err(e) => tracing::error!(error = %e, "generated OpenAPI fragment does not parse"),
+    }
+    api
+}
+
+/// The complete application: every API family, docs, and the shared layers.
+pub fn app(state: AppState) -> Router {
+    let (ops, api) = ops_router().split_for_parts();
+    let api = with_tmf_fragments(api);
+    let omni_svcs = Router::new()
+        .fallback(no_route)
+        .layer(middleware::map_response(error::render_partner));
+    Router::new()
+        .merge(ops)
+        .nest(catalog::BASE, catalog::router())
+        .nest("/omni-svcs", omni_svcs)
+        .merge(SwaggerUi::new("/docs").url("/openapi.json", api))
+        .fallback(no_route)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(extract::MAX_BODY_BYTES))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(on_panic))
+        .layer(middleware::from_fn_with_state(state.clone(), ops::observe))
+        .with_state(state)
+}
+
+async fn no_route(uri: Uri) -> ApiError {
+    ApiError::no_route(uri.path())
+}
+
+async fn method_not_allowed(uri: Uri) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "METHOD_NOT_ALLOWED",
+        "Method not allowed",
+        format!("{} does not support this method", uri.path()),
+    )
+}
+
+fn on_panic(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let what = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_default();
+    tracing::error!(panic = %what, "request handler panicked");
+    ApiError::internal().into_response()
+}

@@ -1,0 +1,111 @@
+//! Prometheus metrics: request count and latency histogram per route, method
+//! and status. Kept in the app state rather than a process-global recorder so
+//! that several apps in one process (tests) do not share counters.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::Mutex;
+
+const BUCKETS: [f64; 14] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+#[derive(Default)]
+struct Series {
+    count: u64,
+    sum: f64,
+    buckets: [u64; BUCKETS.len()],
+}
+
+#[derive(Default)]
+pub struct Metrics {
+    series: Mutex<BTreeMap<(String, String, u16), Series>>,
+}
+
+impl Metrics {
+    pub fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
+        let Ok(mut series) = self.series.lock() else {
+            return;
+        };
+        let s = series
+            .entry((method.to_string(), route.to_string(), status))
+            .or_default();
+        s.count += 1;
+        s.sum += seconds;
+        for (slot, bound) in s.buckets.iter_mut().zip(BUCKETS) {
+            if seconds <= bound {
+                *slot += 1;
+            }
+        }
+    }
+
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let Ok(series) = self.series.lock() else {
+            return out;
+        };
+        out.push_str("# HELP omni_http_requests_total HTTP requests served.\n");
+        out.push_str("# TYPE omni_http_requests_total counter\n");
+        for ((method, route, status), s) in series.iter() {
+            let _ = writeln!(
+                out,
+                "omni_http_requests_total{{method=\"{method}\",route=\"{}\",status=\"{status}\"}} {}",
+                escape(route),
+                s.count
+            );
+        }
+        out.push_str("# HELP omni_http_request_duration_seconds Time to answer HTTP requests.\n");
+        out.push_str("# TYPE omni_http_request_duration_seconds histogram\n");
+        for ((method, route, status), s) in series.iter() {
+            let labels = format!(
+                "method=\"{method}\",route=\"{}\",status=\"{status}\"",
+                escape(route)
+            );
+            for (bound, n) in BUCKETS.iter().zip(s.buckets) {
+                let _ = writeln!(
+                    out,
+                    "omni_http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {n}"
+                );
+            }
+            let _ = writeln!(
+                out,
+                "omni_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
+                s.count
+            );
+            let _ = writeln!(
+                out,
+                "omni_http_request_duration_seconds_sum{{{labels}}} {}",
+                s.sum
+            );
+            let _ = writeln!(
+                out,
+                "omni_http_request_duration_seconds_count{{{labels}}} {}",
+                s.count
+            );
+        }
+        out
+    }
+}
+
+fn escape(label: &str) -> String {
+    label.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn histogram_is_cumulative() {
+        let m = Metrics::default();
+        m.observe("GET", "/health", 200, 0.002);
+        m.observe("GET", "/health", 200, 0.2);
+        let text = m.render();
+        assert!(text.contains(
+            "omni_http_requests_total{method=\"GET\",route=\"/health\",status=\"200\"} 2"
+        ));
+        assert!(text.contains("le=\"0.0025\"} 1"));
+        assert!(text.contains("le=\"0.25\"} 2"));
+        assert!(text.contains("le=\"+Inf\"} 2"));
+    }
+}

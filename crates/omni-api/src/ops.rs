@@ -1,0 +1,121 @@
+//! Operations: liveness, readiness, metrics, and the per-request middleware
+//! that logs, measures and echoes correlation headers.
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use std::time::Instant;
+use tracing::Instrument;
+use utoipa::ToSchema;
+
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+pub const CONVERSATION_ID: HeaderName = HeaderName::from_static("x-att-conversationid");
+pub const MESSAGE_ID: HeaderName = HeaderName::from_static("x-att-messageid");
+
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    /// `up` when the process serves requests.
+    status: &'static str,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Readiness {
+    /// `ready` when the database answers.
+    status: &'static str,
+    /// `sqlite` or `postgres`.
+    database: &'static str,
+}
+
+/// Liveness: the process is up and serving.
+#[utoipa::path(get, path = "/health", tag = "operations",
+    responses((status = 200, description = "The process is up", body = Health)))]
+pub async fn health() -> Json<Health> {
+    Json(Health { status: "up" })
+}
+
+/// Readiness: the database is reachable.
+#[utoipa::path(get, path = "/ready", tag = "operations",
+    responses(
+        (status = 200, description = "Ready to serve", body = Readiness),
+        (status = 503, description = "The database does not answer"),
+    ))]
+pub async fn ready(State(state): State<AppState>) -> Result<Json<Readiness>, ApiError> {
+    state.store.ping().await.map_err(|e| {
+        tracing::warn!(error = %e, "readiness check failed");
+        ApiError::unavailable("the database does not answer")
+    })?;
+    Ok(Json(Readiness {
+        status: "ready",
+        database: state.store.backend(),
+    }))
+}
+
+/// Prometheus metrics in the text exposition format.
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
+pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(),
+    )
+}
+
+/// Gives every request an id, logs it as one JSON line, records its latency,
+/// and echoes the partner correlation headers.
+pub async fn observe(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", MatchedPath::as_str)
+        .to_string();
+    let path = request.uri().path().to_string();
+    let request_id = request
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .filter(|id| !id.is_empty() && id.len() <= 128)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let conversation = request.headers().get(&CONVERSATION_ID).cloned();
+    let message = request.headers().get(&MESSAGE_ID).cloned();
+    let span = tracing::info_span!(
+        "request",
+        request_id = %request_id,
+        conversation_id = conversation.as_ref().and_then(|v| v.to_str().ok()).unwrap_or(""),
+        message_id = message.as_ref().and_then(|v| v.to_str().ok()).unwrap_or(""),
+    );
+    let mut response = next.run(request).instrument(span.clone()).await;
+    let elapsed = started.elapsed();
+    let status = response.status().as_u16();
+    state
+        .metrics
+        .observe(method.as_str(), &route, status, elapsed.as_secs_f64());
+    span.in_scope(|| {
+        tracing::info!(
+            method = %method,
+            path = %path,
+            route = %route,
+            status,
+            latency_ms = elapsed.as_secs_f64() * 1000.0,
+            "request"
+        );
+    });
+    let headers = response.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        headers.insert(REQUEST_ID, v);
+    }
+    if let Some(v) = conversation {
+        headers.insert(CONVERSATION_ID, v);
+    }
+    if let Some(v) = message {
+        headers.insert(MESSAGE_ID, v);
+    }
+    response
+}

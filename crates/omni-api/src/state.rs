@@ -1,0 +1,44 @@
+use crate::auth::Auth;
+use crate::metrics::Metrics;
+use omni_store::Store;
+use std::sync::Arc;
+
+/// Settings the HTTP layer needs, from the binary's configuration.
+#[derive(Debug, Clone)]
+pub struct ApiConfig {
+    /// Base of every `href`, e.g. `http://127.0.0.1:8080`.
+    pub public_url: String,
+    /// Page size when a list request names no `limit`.
+    pub default_limit: usize,
+    /// Largest page a list returns, whatever `limit` asks for.
+    pub max_limit: usize,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        Self {
+            public_url: "http://127.0.0.1:8080".into(),
+            default_limit: 100,
+            max_limit: 1000,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub auth: Arc<Auth>,
+    pub config: Arc<ApiConfig>,
+    pub metrics: Arc<Metrics>,
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>, auth: Auth, config: ApiConfig) -> Self {
+        Self {
+            store,
+            auth: Arc::new(auth),
+            config: Arc::new(config),
+            metrics: Arc::new(Metrics::default()),
+        }
+    }
+}

@@ -1,0 +1,264 @@
+//! OpenAPI paths and schemas for generic TM Forum resources, generated from
+//! the same attribute tables that validate requests.
+
+use super::TmfResource;
+use omni_core::document::{AttrType, ResourceSpec};
+use serde_json::{Map, Value, json};
+
+fn attr_schema(ty: AttrType, description: &str) -> Value {
+    let mut schema = match ty {
+        AttrType::Text(max) => json!({"type": "string", "maxLength": max}),
+        AttrType::Boolean => json!({"type": "boolean"}),
+        AttrType::Number => json!({"type": "number"}),
+        AttrType::DateTime => json!({"type": "string", "format": "date-time"}),
+        AttrType::Period => json!({"$ref": "#/components/schemas/TimePeriod"}),
+        AttrType::Object => json!({"type": "object"}),
+        AttrType::Array => json!({"type": "array", "items": {}}),
+    };
+    if !matches!(ty, AttrType::Period) {
+        schema["description"] = json!(description);
+    }
+    schema
+}
+
+/// `Type` (as returned), `Type_Create` and `Type_Update` (merge patch).
+fn schemas(spec: &ResourceSpec) -> Map<String, Value> {
+    let mut props = Map::new();
+    for rule in spec.attrs {
+        props.insert(
+            rule.name.to_string(),
+            attr_schema(rule.ty, rule.description),
+        );
+    }
+    let required: Vec<&str> = spec
+        .attrs
+        .iter()
+        .filter(|a| a.required)
+        .map(|a| a.name)
+        .collect();
+
+    let mut create_props = props.clone();
+    create_props.insert(
+        "id".into(),
+        json!({"type": "string", "maxLength": omni_core::document::MAX_ID_LEN,
+               "description": "Optional client-chosen id; generated when absent"}),
+    );
+    let mut read_props = create_props.clone();
+    read_props.insert(
+        "href".into(),
+        json!({"type": "string", "description": "Link to the resource"}),
+    );
+    read_props.insert(
+        "lastUpdate".into(),
+        json!({"type": "string", "format": "date-time", "description": "Stamped by the server on every change"}),
+    );
+    let mut read_required = vec!["id", "href"];
+    read_required.extend(required.iter().copied());
+
+    let name = spec.type_name;
+    let mut out = Map::new();
+    out.insert(
+        name.into(),
+        json!({"type": "object", "properties": read_props, "required": read_required}),
+    );
+    out.insert(
+        format!("{name}_Create"),
+        json!({"type": "object", "properties": create_props, "required": required}),
+    );
+    out.insert(
+        format!("{name}_Update"),
+        json!({"type": "object", "properties": props,
+               "description": "JSON merge patch (RFC 7386): null removes an attribute"}),
+    );
+    out
+}
+
+fn error_responses(codes: &[u16]) -> Map<String, Value> {
+    codes
+        .iter()
+        .map(|code| {
+            let description = match code {
+                400 => "Invalid request: the message names each field and rule",
+                401 => "No or invalid bearer token",
+                403 => "The principal lacks the role named in the message",
+                404 => "No such resource in the caller's tenant",
+                409 => "A resource with that id already exists",
+                412 => "If-Match does not match the current ETag",
+                413 => "Body larger than 1 MiB",
+                415 => "Body is not JSON",
+                _ => "Error",
+            };
+            (
+                code.to_string(),
+                json!({"description": description,
+                       "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}),
+            )
+        })
+        .collect()
+}
+
+fn responses(ok: (u16, &str, Option<Value>), errors: &[u16]) -> Value {
+    let mut all = error_responses(errors);
+    let mut success = json!({"description": ok.1});
+    if let Some(schema) = ok.2 {
+        success["content"] = json!({"application/json": {"schema": schema}});
+    }
+    all.insert(ok.0.to_string(), success);
+    Value::Object(all)
+}
+
+fn param(name: &str, location: &str, description: &str, schema: Value, required: bool) -> Value {
+    json!({"name": name, "in": location, "description": description, "required": required, "schema": schema})
+}
+
+fn security(res: &TmfResource, write: bool) -> Value {
+    if write || res.read_role.is_some() {
+        json!([{"bearerAuth": []}])
+    } else {
+        json!([{}, {"bearerAuth": []}])
+    }
+}
+
+/// Paths and component schemas of one resource, as an OpenAPI fragment.
+pub fn fragment(res: &TmfResource) -> (Map<String, Value>, Map<String, Value>) {
+    let name = res.spec.type_name;
+    let kind = res.spec.kind;
+    let one = json!({"$ref": format!("#/components/schemas/{name}")});
+    let fields = param(
+        "fields",
+        "query",
+        "Comma-separated first-level attributes to return (exactly those)",
+        json!({"type": "string"}),
+        false,
+    );
+    let list_params = json!([
+        fields,
+        param(
+            "offset",
+            "query",
+            "Index of the first resource to return",
+            json!({"type": "integer", "minimum": 0}),
+            false
+        ),
+        param(
+            "limit",
+            "query",
+            "Page size (default 100, capped at 1000)",
+            json!({"type": "integer", "minimum": 0}),
+            false
+        ),
+        param(
+            "sort",
+            "query",
+            "Comma-separated attribute paths; '-' prefix sorts descending",
+            json!({"type": "string"}),
+            false
+        ),
+    ]);
+    let id = param(
+        "id",
+        "path",
+        &format!("Identifier of the {name}"),
+        json!({"type": "string"}),
+        true,
+    );
+    let if_match = param(
+        "If-Match",
+        "header",
+        "ETag the change is based on",
+        json!({"type": "string"}),
+        false,
+    );
+    let count_headers = json!({
+        "X-Total-Count": {"description": "Resources matching the filters", "schema": {"type": "integer"}},
+        "X-Result-Count": {"description": "Resources in this page", "schema": {"type": "integer"}},
+    });
+    let mut list_responses = responses(
+        (
+            200,
+            "The page of resources",
+            Some(json!({"type": "array", "items": one})),
+        ),
+        &[400, 401, 403],
+    );
+    list_responses["200"]["headers"] = count_headers;
+    let body = |schema: String, types: &[&str]| {
+        let content: Map<String, Value> = types
+            .iter()
+            .map(|t| {
+                (
+                    t.to_string(),
+                    json!({"schema": {"$ref": format!("#/components/schemas/{schema}")}}),
+                )
+            })
+            .collect();
+        json!({"required": true, "content": content})
+    };
+    let collection = json!({
+        "get": {
+            "tags": [res.tag], "operationId": format!("list{name}"),
+            "summary": format!("List or find {name} objects"),
+            "description": "TMF630 filtering: attr=value (dotted paths search arrays; comma is OR; double quotes protect commas), attr.gt/.gte/.lt/.lte=value on numbers and dates.",
+            "parameters": list_params, "security": security(res, false),
+            "responses": list_responses,
+        },
+        "post": {
+            "tags": [res.tag], "operationId": format!("create{name}"),
+            "summary": format!("Create a {name}"),
+            "requestBody": body(format!("{name}_Create"), &["application/json"]),
+            "security": security(res, true),
+            "responses": responses((201, "Created", Some(one.clone())), &[400, 401, 403, 409, 413, 415]),
+        },
+    });
+    let item = json!({
+        "get": {
+            "tags": [res.tag], "operationId": format!("retrieve{name}"),
+            "summary": format!("Retrieve a {name} by id"),
+            "parameters": [id.clone(), param("fields", "query", "Comma-separated first-level attributes to return", json!({"type": "string"}), false)],
+            "security": security(res, false),
+            "responses": responses((200, "The resource", Some(one.clone())), &[400, 401, 403, 404]),
+        },
+        "patch": {
+            "tags": [res.tag], "operationId": format!("patch{name}"),
+            "summary": format!("Change a {name} by JSON merge patch"),
+            "parameters": [id.clone(), if_match.clone()],
+            "requestBody": body(format!("{name}_Update"), &["application/merge-patch+json", "application/json"]),
+            "security": security(res, true),
+            "responses": responses((200, "The whole changed resource", Some(one)), &[400, 401, 403, 404, 412, 413, 415]),
+        },
+        "delete": {
+            "tags": [res.tag], "operationId": format!("delete{name}"),
+            "summary": format!("Delete a {name}"),
+            "parameters": [id, if_match],
+            "security": security(res, true),
+            "responses": responses((204, "Deleted", None), &[401, 403, 404, 412]),
+        },
+    });
+    let mut paths = Map::new();
+    paths.insert(format!("{}/{kind}", res.api_base), collection);
+    paths.insert(format!("{}/{kind}/{{id}}", res.api_base), item);
+    (paths, schemas(res.spec))
+}
+
+/// Schemas every TMF fragment refers to.
+pub fn shared_schemas() -> Map<String, Value> {
+    let mut out = Map::new();
+    out.insert(
+        "TimePeriod".into(),
+        json!({"type": "object", "properties": {
+            "startDateTime": {"type": "string", "format": "date-time"},
+            "endDateTime": {"type": "string", "format": "date-time"}}}),
+    );
+    out.insert(
+        "Error".into(),
+        json!({"type": "object", "required": ["code", "reason", "status"], "properties": {
+            "code": {"type": "string", "description": "Application error code"},
+            "reason": {"type": "string"},
+            "message": {"type": "string", "description": "What is wrong, naming the field and rule"},
+            "status": {"type": "string", "description": "HTTP status code"},
+            "@type": {"type": "string"},
+            "details": {"type": "array", "items": {"type": "object", "properties": {
+                "field": {"type": "string"}, "rule": {"type": "string"}}}}}}),
+    );
+    out
+}

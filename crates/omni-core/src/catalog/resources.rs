@@ -1,0 +1,179 @@
+use crate::document::{AttrRule, AttrType::*, ResourceSpec, attr, required};
+
+const SERVER_OWNED: &[&str] = &["href", "lastUpdate"];
+
+macro_rules! common {
+    ($($extra:expr),* $(,)?) => {
+        &[
+            required("name", Text(255), "Name of the resource"),
+            attr("description", Text(4000), "Explanatory text"),
+            attr("lifecycleStatus", Text(50), "Lifecycle state, e.g. In design, Active, Retired"),
+            attr("version", Text(20), "Version of the resource"),
+            attr("validFor", Period, "When the resource is valid"),
+            attr("@type", Text(255), "Class name of the resource (defaults to the resource's type)"),
+            attr("@baseType", Text(255), "Super-class when sub-classing"),
+            attr("@schemaLocation", Text(2000), "URI of a JSON schema for extension attributes"),
+            $($extra),*
+        ]
+    };
+}
+
+const OFFERING: &[AttrRule] = common![
+    attr(
+        "isBundle",
+        Boolean,
+        "True when the offering bundles other offerings"
+    ),
+    attr(
+        "isSellable",
+        Boolean,
+        "False when the offering is sold only inside a bundle"
+    ),
+    attr(
+        "statusReason",
+        Text(255),
+        "Why the lifecycle status was set"
+    ),
+    attr("agreement", Array, "Agreements the offering needs"),
+    attr("attachment", Array, "Pictures, documents"),
+    attr(
+        "bundledProductOffering",
+        Array,
+        "Offerings inside this bundle"
+    ),
+    attr("category", Array, "Categories the offering belongs to"),
+    attr("channel", Array, "Sales channels where it is available"),
+    attr("marketSegment", Array, "Market segments it targets"),
+    attr("place", Array, "Places where it is available"),
+    attr(
+        "prodSpecCharValueUse",
+        Array,
+        "Characteristic values the offering fixes"
+    ),
+    attr("productOfferingPrice", Array, "Prices of the offering"),
+    attr(
+        "productOfferingRelationship",
+        Array,
+        "Relationships to other offerings"
+    ),
+    attr("productOfferingTerm", Array, "Commitment terms"),
+    attr("productSpecification", Object, "The specification it sells"),
+    attr("resourceCandidate", Object, "Resource candidate"),
+    attr("serviceCandidate", Object, "Service candidate"),
+    attr("serviceLevelAgreement", Object, "Service level agreement"),
+];
+
+const PRICE: &[AttrRule] = common![
+    attr(
+        "isBundle",
+        Boolean,
+        "True when the price bundles other prices"
+    ),
+    attr(
+        "percentage",
+        Number,
+        "Percentage when the price is a discount"
+    ),
+    attr(
+        "priceType",
+        Text(50),
+        "oneTime, recurring, usage, installment…"
+    ),
+    attr(
+        "recurringChargePeriodLength",
+        Number,
+        "Number of periods of a recurring charge"
+    ),
+    attr("recurringChargePeriodType", Text(50), "month, week, day…"),
+    attr("bundledPopRelationship", Array, "Prices inside this bundle"),
+    attr("constraint", Array, "Constraints on the price"),
+    attr("place", Array, "Places where the price applies"),
+    attr("popRelationship", Array, "Related prices"),
+    attr("price", Object, "The amount: {unit, value}"),
+    attr("pricingLogicAlgorithm", Array, "How the price is computed"),
+    attr(
+        "prodSpecCharValueUse",
+        Array,
+        "Characteristic values the price depends on"
+    ),
+    attr("productOfferingTerm", Array, "Commitment terms"),
+    attr("tax", Array, "Taxes"),
+    attr("unitOfMeasure", Object, "Unit of measure of usage prices"),
+];
+
+const SPECIFICATION: &[AttrRule] = common![
+    attr("brand", Text(255), "Manufacturer or trademark"),
+    attr(
+        "isBundle",
+        Boolean,
+        "True when the specification bundles others"
+    ),
+    attr("productNumber", Text(255), "Manufacturer's number"),
+    attr("attachment", Array, "Pictures, documents"),
+    attr(
+        "bundledProductSpecification",
+        Array,
+        "Specifications inside this bundle"
+    ),
+    attr(
+        "productSpecCharacteristic",
+        Array,
+        "Characteristics the product has"
+    ),
+    attr(
+        "productSpecificationRelationship",
+        Array,
+        "Related specifications"
+    ),
+    attr("relatedParty", Array, "Parties involved"),
+    attr(
+        "resourceSpecification",
+        Array,
+        "Resources the product needs"
+    ),
+    attr("serviceSpecification", Array, "Services the product needs"),
+    attr("targetProductSchema", Object, "Schema of product instances"),
+];
+
+const CATEGORY: &[AttrRule] = common![
+    attr("isRoot", Boolean, "True for a top-level category"),
+    attr("parentId", Text(100), "Id of the parent category"),
+    attr("productOffering", Array, "Offerings in the category"),
+    attr("subCategory", Array, "Child categories"),
+];
+
+const CATALOG: &[AttrRule] = common![
+    attr("catalogType", Text(100), "Kind of catalog"),
+    attr("category", Array, "Categories of the catalog"),
+    attr("relatedParty", Array, "Parties involved"),
+];
+
+const fn spec(
+    kind: &'static str,
+    type_name: &'static str,
+    attrs: &'static [AttrRule],
+) -> ResourceSpec {
+    ResourceSpec {
+        kind,
+        type_name,
+        attrs,
+        default_lifecycle: Some("In design"),
+        server_owned: SERVER_OWNED,
+    }
+}
+
+pub const CATALOG_RESOURCES: [ResourceSpec; 5] = [
+    spec("productOffering", "ProductOffering", OFFERING),
+    spec("productOfferingPrice", "ProductOfferingPrice", PRICE),
+    spec(
+        "productSpecification",
+        "ProductSpecification",
+        SPECIFICATION,
+    ),
+    spec("category", "Category", CATEGORY),
+    spec("catalog", "Catalog", CATALOG),
+];
+
+pub fn resource_spec(kind: &str) -> Option<&'static ResourceSpec> {
+    CATALOG_RESOURCES.iter().find(|s| s.kind == kind)
+}

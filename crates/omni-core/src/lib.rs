@@ -1,0 +1,12 @@
+//! Omni's pure domain. Nothing here performs I/O or reads the clock: callers
+//! pass `now` in, so every rule is tested directly.
+
+pub mod catalog;
+pub mod document;
+pub mod merge_patch;
+pub mod principal;
+pub mod time;
+pub mod tmf630;
+
+pub use merge_patch::merge_patch;
+pub use principal::{AccessError, Principal, PrincipalKind};

@@ -1,0 +1,93 @@
+//! Omni's persistence: one [`Store`] trait, two backends. SQLite is the
+//! embedded default; PostgreSQL lets several `omni` processes share one
+//! database. Every write that changes a resource also writes its events in the
+//! same transaction (the outbox), and background work is claimed by lease.
+
+mod backend;
+mod types;
+
+pub use backend::{ConnectOptions, connect};
+pub use types::*;
+
+use async_trait::async_trait;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{kind} '{id}' already exists")]
+    AlreadyExists { kind: String, id: String },
+    #[error("{kind} '{id}' not found")]
+    NotFound { kind: String, id: String },
+    /// Someone else changed the document since it was read.
+    #[error("{kind} '{id}' was changed concurrently (expected version {expected})")]
+    VersionConflict {
+        kind: String,
+        id: String,
+        expected: i64,
+    },
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    #[error("unsupported database URL: {0}")]
+    UnsupportedUrl(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// `sqlite` or `postgres`.
+    fn backend(&self) -> &'static str;
+
+    /// Cheap round trip, for readiness checks.
+    async fn ping(&self) -> Result<()>;
+
+    /// Brings the schema up to date; safe to run from several processes at once.
+    async fn migrate(&self) -> Result<()>;
+
+    /// Creates a document; `AlreadyExists` if its id is taken in that tenant and kind.
+    async fn insert_document(&self, doc: &Document, events: &[NewEvent]) -> Result<()>;
+
+    /// Creates or replaces documents in one transaction (bulk loads).
+    async fn put_documents(&self, docs: &[Document]) -> Result<()>;
+
+    async fn get_document(&self, tenant: &str, kind: &str, id: &str) -> Result<Option<Document>>;
+
+    /// Replaces a document whose stored version is `doc.version - 1`;
+    /// `VersionConflict` when another writer got there first.
+    async fn update_document(&self, doc: &Document, events: &[NewEvent]) -> Result<()>;
+
+    /// Deletes a document, at `expected_version` when given.
+    async fn delete_document(
+        &self,
+        key: &DocumentKey,
+        expected_version: Option<i64>,
+        events: &[NewEvent],
+    ) -> Result<()>;
+
+    /// Documents of one tenant and kind, oldest first.
+    async fn list_documents(&self, query: &DocumentQuery) -> Result<Vec<Document>>;
+
+    async fn count_documents(&self, query: &DocumentQuery) -> Result<u64>;
+
+    /// Events in the outbox after `after_seq`, oldest first.
+    async fn outbox_after(&self, after_seq: i64, limit: i64) -> Result<Vec<StoredEvent>>;
+
+    /// Adds one to a counter and returns the new value.
+    async fn bump_counter(&self, name: &str) -> Result<i64>;
+
+    /// A counter's value; 0 when it was never bumped.
+    async fn read_counter(&self, name: &str) -> Result<i64>;
+
+    async fn enqueue_job(&self, job: &NewJob) -> Result<()>;
+
+    /// Leases up to `max` due jobs of `kind` to `worker` until `lease_until`.
+    /// A job whose lease ran out (its worker died) is due again.
+    async fn claim_jobs(&self, claim: &JobClaim) -> Result<Vec<Job>>;
+
+    /// Ends a leased job; `false` when the lease was lost to another worker,
+    /// in which case nothing is changed.
+    async fn finish_job(&self, id: &str, worker: &str, outcome: &JobOutcome) -> Result<bool>;
+
+    async fn get_job(&self, id: &str) -> Result<Option<Job>>;
+}

@@ -1,0 +1,138 @@
+use serde_json::Value;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    pub tenant: String,
+    pub kind: String,
+    pub id: String,
+    /// Starts at 1 and grows by one with each update (optimistic concurrency).
+    pub version: i64,
+    /// The party that owns the resource (a customer), when access depends on it.
+    pub owner: Option<String>,
+    /// Lifecycle state, when the resource has one.
+    pub state: Option<String>,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+    pub updated_at: String,
+    pub body: Value,
+}
+
+impl Document {
+    pub fn key(&self) -> DocumentKey {
+        DocumentKey {
+            tenant: self.tenant.clone(),
+            kind: self.kind.clone(),
+            id: self.id.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentKey {
+    pub tenant: String,
+    pub kind: String,
+    pub id: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct DocumentQuery {
+    pub tenant: String,
+    pub kind: String,
+    pub owner: Option<String>,
+    /// `(offset, limit)` applied by the database; `None` returns everything.
+    pub page: Option<(u64, u64)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEvent {
+    pub event_id: String,
+    pub tenant: String,
+    pub event_type: String,
+    pub resource_kind: String,
+    pub resource_id: String,
+    pub occurred_at: String,
+    pub payload: Value,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredEvent {
+    pub seq: i64,
+    pub event: NewEvent,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    pub id: String,
+    pub tenant: String,
+    pub kind: String,
+    pub payload: Value,
+    /// Not claimed before this time (RFC 3339).
+    pub run_at: String,
+    pub now: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct JobClaim {
+    pub kind: String,
+    pub worker: String,
+    pub now: String,
+    pub lease_until: String,
+    pub max: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobStatus {
+    Pending,
+    Done,
+    Failed,
+}
+
+impl JobStatus {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Done => "done",
+            Self::Failed => "failed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "pending" => Some(Self::Pending),
+            "done" => Some(Self::Done),
+            "failed" => Some(Self::Failed),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Job {
+    pub id: String,
+    pub tenant: String,
+    pub kind: String,
+    pub payload: Value,
+    pub status: JobStatus,
+    pub run_at: String,
+    pub attempts: i64,
+    pub lease_owner: Option<String>,
+    pub lease_until: Option<String>,
+    pub last_error: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub enum JobOutcome {
+    Done {
+        now: String,
+    },
+    /// Try again at `run_at`.
+    Retry {
+        now: String,
+        run_at: String,
+        error: String,
+    },
+    Failed {
+        now: String,
+        error: String,
+    },
+}

@@ -1,0 +1,169 @@
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use omni_api::auth::{Auth, Claims};
+use omni_core::PrincipalKind;
+use omni_store::{ConnectOptions, Store};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Secret used when OMNI_JWT_SECRET is not set. Printed as a warning: anyone
+/// who reads this file can mint tokens for a server that uses it.
+pub const DEV_SECRET: &str = "omni-development-secret-do-not-use-in-production";
+
+#[derive(Parser, Debug, Clone)]
+#[command(
+    name = "omni",
+    version,
+    about = "Omni telecom commerce and ordering engine"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Address to listen on.
+    #[arg(
+        long,
+        env = "OMNI_LISTEN",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
+    pub listen: String,
+
+    /// `sqlite:PATH` or `postgres://…`.
+    #[arg(
+        long,
+        env = "OMNI_DATABASE_URL",
+        default_value = "sqlite:omni.db",
+        global = true
+    )]
+    pub database_url: String,
+
+    /// HS256 secret for bearer tokens (a development default is used, with a warning, when unset).
+    #[arg(long, env = "OMNI_JWT_SECRET", hide_env_values = true, global = true)]
+    pub jwt_secret: Option<String>,
+
+    /// Tenant of unauthenticated callers and of `load` by default.
+    #[arg(
+        long,
+        env = "OMNI_DEFAULT_TENANT",
+        default_value = "default",
+        global = true
+    )]
+    pub default_tenant: String,
+
+    /// Base URL written into `href`s (default: http://LISTEN).
+    #[arg(long, env = "OMNI_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+
+    /// Demo data loaded into an empty database at start.
+    #[arg(long, env = "OMNI_DATA_DIR", default_value = "data", global = true)]
+    pub data_dir: PathBuf,
+
+    /// Largest database connection pool.
+    #[arg(
+        long,
+        env = "OMNI_DB_MAX_CONNECTIONS",
+        default_value_t = 16,
+        global = true
+    )]
+    pub db_max_connections: u32,
+
+    /// SQLite only: `full` fsyncs every commit (survives power loss), `normal` survives process crashes only.
+    #[arg(long, env = "OMNI_SQLITE_SYNC", default_value = "full", value_parser = ["full", "normal"], global = true)]
+    pub sqlite_sync: String,
+
+    /// Log filter (tracing syntax), e.g. `info` or `omni_api=debug`.
+    #[arg(long, env = "OMNI_LOG", default_value = "info", global = true)]
+    pub log: String,
+}
+
+#[derive(Subcommand, Debug, Clone)]
+pub enum Command {
+    /// Serve the APIs (the default).
+    Serve,
+    /// Create or update the database schema, then exit.
+    Migrate,
+    /// Import catalog JSON from DIR (files DIR/catalog/<resource>.json).
+    Load {
+        dir: PathBuf,
+        #[arg(long, default_value = "default")]
+        tenant: String,
+    },
+    /// Print the OpenAPI document.
+    Openapi,
+    /// Mint a development bearer token.
+    Token(TokenArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct TokenArgs {
+    /// Principal type: user, m2m or customer.
+    #[arg(long = "type", default_value = "user", value_parser = ["user", "m2m", "customer"])]
+    pub kind: String,
+    /// Role to grant; repeat for several.
+    #[arg(long = "role")]
+    pub roles: Vec<String>,
+    #[arg(long, default_value = "default")]
+    pub tenant: String,
+    /// Subject (`sub`); for a customer, their party id.
+    #[arg(long, default_value = "dev")]
+    pub sub: String,
+    /// Lifetime in seconds.
+    #[arg(long, default_value_t = 86_400)]
+    pub ttl: i64,
+}
+
+impl Cli {
+    pub fn secret(&self) -> &str {
+        match &self.jwt_secret {
+            Some(s) if !s.is_empty() => s,
+            _ => DEV_SECRET,
+        }
+    }
+
+    pub fn auth(&self) -> Auth {
+        Auth::new(self.secret().as_bytes(), self.default_tenant.clone())
+    }
+
+    pub async fn connect(&self) -> anyhow::Result<Arc<dyn Store>> {
+        let options = ConnectOptions {
+            max_connections: self.db_max_connections,
+            sqlite_sync_full: self.sqlite_sync == "full",
+        };
+        omni_store::connect(&self.database_url, &options)
+            .await
+            .with_context(|| format!("opening database {}", redact(&self.database_url)))
+    }
+
+    pub fn mint_token(&self, args: &TokenArgs) -> anyhow::Result<String> {
+        let kind = match args.kind.as_str() {
+            "m2m" => PrincipalKind::M2m,
+            "customer" => PrincipalKind::Customer,
+            _ => PrincipalKind::User,
+        };
+        let now = chrono::Utc::now().timestamp();
+        let claims = Claims {
+            sub: args.sub.clone(),
+            kind,
+            roles: args.roles.clone(),
+            tenant: args.tenant.clone(),
+            iat: now,
+            exp: now + args.ttl,
+        };
+        Ok(self.auth().mint(&claims)?)
+    }
+}
+
+/// Hides a password in a database URL before it is logged.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}

@@ -1,0 +1,117 @@
+//! Importing catalog JSON: `DIR/catalog/<resource>.json`, each an array of
+//! TMF620 resources with their ids. Every resource is checked by the same
+//! rules as the API's create, so a bad file is refused whole, naming the
+//! resource and field.
+
+use anyhow::{Context, bail};
+use omni_core::catalog::resource_spec;
+use omni_core::document::Mode;
+use omni_store::{Document, Store};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+
+#[derive(Debug, Default)]
+pub struct LoadReport {
+    pub counts: BTreeMap<String, usize>,
+}
+
+impl fmt::Display for LoadReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.counts.is_empty() {
+            return write!(f, "nothing to load");
+        }
+        let parts: Vec<String> = self
+            .counts
+            .iter()
+            .map(|(k, n)| format!("{n} {k}"))
+            .collect();
+        write!(f, "loaded {}", parts.join(", "))
+    }
+}
+
+pub async fn load_dir(store: &dyn Store, dir: &Path, tenant: &str) -> anyhow::Result<LoadReport> {
+    let catalog = dir.join("catalog");
+    if !catalog.is_dir() {
+        bail!("{} has no catalog/ folder", dir.display());
+    }
+    let mut files: Vec<_> = std::fs::read_dir(&catalog)
+        .with_context(|| format!("reading {}", catalog.display()))?
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    let now = chrono::Utc::now();
+    let time = omni_core::time::rfc3339(now);
+    let mut docs = Vec::new();
+    let mut report = LoadReport::default();
+    for file in files {
+        let kind = file
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default();
+        let spec = resource_spec(kind).with_context(|| {
+            format!("{}: no catalog resource is called '{kind}'", file.display())
+        })?;
+        let text = std::fs::read_to_string(&file)
+            .with_context(|| format!("reading {}", file.display()))?;
+        let items: Vec<Value> = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not a JSON array", file.display()))?;
+        for (i, item) in items.into_iter().enumerate() {
+            let Some(id) = item.get("id").and_then(Value::as_str).map(str::to_string) else {
+                bail!("{}[{i}]: every loaded resource needs an id", file.display());
+            };
+            if let Err(errors) = spec.validate(&item, Mode::Create) {
+                let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
+                bail!("{} '{id}': {}", file.display(), list.join("; "));
+            }
+            let Value::Object(mut body) = item else {
+                bail!("{}[{i}] is not a JSON object", file.display());
+            };
+            spec.stamp_new(&mut body, &id, now);
+            docs.push(Document {
+                tenant: tenant.to_string(),
+                kind: kind.to_string(),
+                state: body
+                    .get("lifecycleStatus")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                id,
+                version: 1,
+                owner: None,
+                created_at: time.clone(),
+                updated_at: time.clone(),
+                body: Value::Object(body),
+            });
+            *report.counts.entry(kind.to_string()).or_default() += 1;
+        }
+    }
+    store
+        .put_documents(&docs)
+        .await
+        .context("writing the loaded resources")?;
+    Ok(report)
+}
+
+/// Loads the demo data once per tenant: a database that already had it (even
+/// if its resources were since deleted) is left alone.
+pub async fn load_demo_once(
+    store: &dyn Store,
+    dir: &Path,
+    tenant: &str,
+) -> anyhow::Result<Option<LoadReport>> {
+    let marker = format!("demo-data-loaded:{tenant}");
+    if store.read_counter(&marker).await? > 0 {
+        return Ok(None);
+    }
+    if !dir.join("catalog").is_dir() {
+        tracing::warn!(dir = %dir.display(), "no demo data found; starting with an empty catalog");
+        return Ok(None);
+    }
+    let report = load_dir(store, dir, tenant).await?;
+    store.bump_counter(&marker).await?;
+    Ok(Some(report))
+}

@@ -1,0 +1,52 @@
+//! `omni`: the server and its command-line tools.
+
+mod cli;
+mod load;
+mod serve;
+
+use anyhow::Context;
+use clap::Parser;
+use cli::{Cli, Command};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    init_logging(&cli.log);
+    match cli.command.clone().unwrap_or(Command::Serve) {
+        Command::Serve => serve::serve(&cli).await,
+        Command::Migrate => {
+            let store = cli.connect().await?;
+            store.migrate().await.context("migrating the database")?;
+            println!("schema is up to date ({})", store.backend());
+            Ok(())
+        }
+        Command::Load { dir, tenant } => {
+            let store = cli.connect().await?;
+            store.migrate().await.context("migrating the database")?;
+            let report = load::load_dir(store.as_ref(), &dir, &tenant).await?;
+            println!("{report}");
+            Ok(())
+        }
+        Command::Openapi => {
+            let doc = omni_api::openapi();
+            println!("{}", serde_json::to_string_pretty(&doc)?);
+            Ok(())
+        }
+        Command::Token(args) => {
+            println!("{}", cli.mint_token(&args)?);
+            Ok(())
+        }
+    }
+}
+
+fn init_logging(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .json()
+        .with_current_span(true)
+        .with_span_list(false)
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}

@@ -1,0 +1,76 @@
+use crate::cli::{Cli, DEV_SECRET, redact};
+use crate::load;
+use anyhow::Context;
+use omni_api::state::{ApiConfig, AppState};
+
+pub async fn serve(cli: &Cli) -> anyhow::Result<()> {
+    if cli.secret() == DEV_SECRET {
+        tracing::warn!(
+            "OMNI_JWT_SECRET is not set: using the public development secret; anyone can mint tokens"
+        );
+        eprintln!(
+            "WARNING: OMNI_JWT_SECRET is not set; tokens are signed with the development secret '{DEV_SECRET}'"
+        );
+    }
+    let store = cli.connect().await?;
+    store.migrate().await.context("migrating the database")?;
+    if let Some(report) =
+        load::load_demo_once(store.as_ref(), &cli.data_dir, &cli.default_tenant).await?
+    {
+        tracing::info!(%report, "demo data loaded");
+    }
+    let listener = tokio::net::TcpListener::bind(&cli.listen)
+        .await
+        .with_context(|| format!("listening on {}", cli.listen))?;
+    let addr = listener.local_addr()?;
+    let public_url = cli
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{addr}"));
+    let config = ApiConfig {
+        public_url: public_url.trim_end_matches('/').to_string(),
+        ..ApiConfig::default()
+    };
+    let app = omni_api::app(AppState::new(store.clone(), cli.auth(), config));
+    tracing::info!(%addr, database = %redact(&cli.database_url), backend = store.backend(), "listening");
+    println!(
+        "Omni listening on http://{addr} ({} database)",
+        store.backend()
+    );
+    println!("API docs: http://{addr}/docs  (OpenAPI: http://{addr}/openapi.json)");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("serving HTTP")?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves on SIGINT or SIGTERM; in-flight requests then finish before exit.
+async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for SIGINT");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutdown requested; finishing in-flight requests");
+}
