@@ -6,6 +6,9 @@
 mod backend;
 mod types;
 
+/// Test support; compiled always so that every crate's tests can use it.
+pub mod testing;
+
 pub use backend::{ConnectOptions, connect};
 pub use types::*;
 
