@@ -1,0 +1,177 @@
+//! The real `omni` binary, run as separate processes: start-up with demo data,
+//! several processes sharing one database, and clean shutdown on SIGTERM.
+
+mod common;
+
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+struct Process {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn spawn(database_url: &str, data_dir: &Path) -> Process {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_omni"))
+        .env("OMNI_LISTEN", "127.0.0.1:0")
+        .env("OMNI_DATABASE_URL", database_url)
+        .env("OMNI_JWT_SECRET", "process-test-secret")
+        .env("OMNI_DATA_DIR", data_dir)
+        .env("OMNI_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start omni");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let base = loop {
+        let line = lines.next().expect("omni exited before listening").expect("read stdout");
+        if let Some(rest) = line.strip_prefix("Omni listening on ") {
+            break rest.split_whitespace().next().expect("address").to_string();
+        }
+    };
+    // Keep draining stdout so the child never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Process { child, base }
+}
+
+fn token(roles: &str) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_omni"))
+        .args(["token", "--type", "user", "--role", roles, "--tenant", "default"])
+        .env("OMNI_JWT_SECRET", "process-test-secret")
+        .env("OMNI_LOG", "error")
+        .output()
+        .expect("mint token");
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).expect("utf8").trim().to_string()
+}
+
+fn demo_data() -> tempdir::Dir {
+    let dir = tempdir::Dir::new();
+    let catalog = dir.path().join("catalog");
+    std::fs::create_dir_all(&catalog).expect("mkdir");
+    std::fs::write(
+        catalog.join("category.json"),
+        json!([{"id": "Mobile_Devices", "name": "Mobile devices", "lifecycleStatus": "Active"}]).to_string(),
+    )
+    .expect("write");
+    std::fs::write(
+        catalog.join("productOffering.json"),
+        json!([{"id": "demo-phone", "name": "Demo phone", "category": [{"id": "Mobile_Devices"}]}]).to_string(),
+    )
+    .expect("write");
+    dir
+}
+
+mod tempdir {
+    pub struct Dir(std::path::PathBuf);
+    impl Dir {
+        pub fn new() -> Self {
+            let p = std::env::temp_dir().join(format!("omni-data-{}", uuid_like()));
+            std::fs::create_dir_all(&p).expect("mkdir");
+            Self(p)
+        }
+        pub fn path(&self) -> &std::path::Path {
+            &self.0
+        }
+    }
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+    fn uuid_like() -> String {
+        format!("{}-{:?}", std::process::id(), std::time::SystemTime::now())
+            .replace([' ', ':', '.', '{', '}', ','], "")
+    }
+}
+
+const OFFERINGS: &str = "/tmf-api/productCatalogManagement/v4/productOffering";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_processes_share_one_database() {
+    let url = omni_store::testing::fresh_database_url().await;
+    let data = demo_data();
+    let a = spawn(&url, data.path());
+    let b = spawn(&url, data.path());
+    let client = reqwest::Client::new();
+    let admin = token("catalog.admin");
+
+    // Demo data was loaded once, though both processes started on an empty database.
+    let list: Vec<Value> = client.get(format!("{}{OFFERINGS}?id=demo-phone", b.base)).send().await.expect("send").json().await.expect("json");
+    assert_eq!(list.len(), 1);
+
+    let created: Value = client
+        .post(format!("{}{OFFERINGS}", a.base))
+        .bearer_auth(&admin)
+        .json(&json!({"id": "shared-1", "name": "Shared"}))
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(created["id"], "shared-1");
+    let seen = client.get(format!("{}{OFFERINGS}/shared-1", b.base)).send().await.expect("send");
+    assert_eq!(seen.status(), 200, "B reads what A wrote");
+
+    // Writes through both processes at once: none is lost.
+    let mut tasks = Vec::new();
+    for i in 0..20 {
+        let base = if i % 2 == 0 { a.base.clone() } else { b.base.clone() };
+        let (client, admin) = (client.clone(), admin.clone());
+        tasks.push(tokio::spawn(async move {
+            client
+                .patch(format!("{base}{OFFERINGS}/shared-1"))
+                .bearer_auth(&admin)
+                .header("content-type", "application/merge-patch+json")
+                .body(json!({ format!("attr{i}"): i }).to_string())
+                .send()
+                .await
+                .expect("send")
+                .status()
+        }));
+    }
+    for t in tasks {
+        assert_eq!(t.await.expect("task"), 200);
+    }
+    let after = client.get(format!("{}{OFFERINGS}/shared-1", a.base)).send().await.expect("send");
+    assert_eq!(after.headers()["etag"], "\"21\"");
+    let after: Value = after.json().await.expect("json");
+    for i in 0..20 {
+        assert_eq!(after[format!("attr{i}")], i, "attr{i} kept");
+    }
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn sigterm_stops_cleanly() {
+    let url = omni_store::testing::fresh_database_url().await;
+    let data = demo_data();
+    let mut p = spawn(&url, data.path());
+    let health = reqwest::get(format!("{}/health", p.base)).await.expect("send");
+    assert_eq!(health.status(), 200);
+    let pid = p.child.id().to_string();
+    let killed = Command::new("kill").args(["-TERM", &pid]).status().expect("kill");
+    assert!(killed.success());
+    let mut status = None;
+    for _ in 0..100 {
+        if let Some(s) = p.child.try_wait().expect("wait") {
+            status = Some(s);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let status = status.expect("omni did not stop within 5 s of SIGTERM");
+    assert!(status.success(), "exit status {status}");
+}
