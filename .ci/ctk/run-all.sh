@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# Runs the official TM Forum conformance kits (../shared/tmf/ctk) against a freshly started Omni.
+#
+#   OMNI_BIN=target/debug/omni bash .ci/ctk/run-all.sh
+#
+# Environment:
+#   OMNI_BIN               path of the built omni binary (required)
+#   OMNI_CTK_DATABASE_URL  database the server uses (default: a new SQLite file in a temp dir)
+#   OMNI_CTK_OUT           where collections, reports and the server log go (default: target/ctk)
+#   TOOLS                  where newman is installed with npm (default: $HOME/.cache/omni-ci-tools)
+#
+# A kit runs when .ci/ctk/<KIT>.json (our headers and payloads, see run-kit.py) exists; the others
+# are skipped with a message. Exits non-zero when any kit has a failure.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(cd "$HERE/../.." && pwd)"
+CTK_ROOT="$REPO/../shared/tmf/ctk"
+TOOLS="${TOOLS:-$HOME/.cache/omni-ci-tools}"
+OUT="${OMNI_CTK_OUT:-$REPO/target/ctk}"
+
+# kit | base-URL variable of its collection | base path | roles of the token it runs with (space-separated)
+KITS=(
+  "TMF620|Product_Catalog|/tmf-api/productCatalogManagement/v4/|catalog.admin"
+  # Set the roles these APIs need when their overrides files are added.
+  "TMF622|Product_Ordering|/tmf-api/productOrderingManagement/v4/|"
+  "TMF663|Shopping_Cart|/tmf-api/shoppingCart/v4/|"
+)
+
+log() { printf 'ctk: %s\n' "$*" >&2; }
+die() { log "$*"; exit 1; }
+
+if [[ ! -d "$CTK_ROOT" ]]; then
+  log "no conformance kits at $CTK_ROOT: skipping the TM Forum conformance run"
+  exit 0
+fi
+
+[[ -n "${OMNI_BIN:-}" ]] || die "set OMNI_BIN to the built omni binary (e.g. target/debug/omni)"
+[[ -x "$OMNI_BIN" ]] || die "OMNI_BIN=$OMNI_BIN is not an executable file"
+OMNI_BIN="$(cd "$(dirname "$OMNI_BIN")" && pwd)/$(basename "$OMNI_BIN")"
+command -v python3 >/dev/null || die "python3 is needed"
+
+# --- newman -----------------------------------------------------------------------------------
+NEWMAN="$TOOLS/node_modules/.bin/newman"
+if [[ ! -x "$NEWMAN" ]]; then
+  command -v npm >/dev/null || die "npm is needed to install newman (install node and npm)"
+  log "installing newman 6 into $TOOLS"
+  mkdir -p "$TOOLS"
+  npm install --prefix "$TOOLS" --no-audit --no-fund --loglevel=error newman@6 >&2
+  [[ -x "$NEWMAN" ]] || die "npm installed no $NEWMAN"
+fi
+log "newman $("$NEWMAN" --version)"
+
+# --- server -----------------------------------------------------------------------------------
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/omni-ctk.XXXXXX")"
+SERVER_PID=""
+cleanup() {
+  local status=$?
+  if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill -TERM "$SERVER_PID" 2>/dev/null || true
+    for _ in $(seq 1 100); do
+      kill -0 "$SERVER_PID" 2>/dev/null || break
+      sleep 0.1
+    done
+    if kill -0 "$SERVER_PID" 2>/dev/null; then
+      log "server did not stop on SIGTERM within 10 s; killing it"
+      kill -KILL "$SERVER_PID" 2>/dev/null || true
+    fi
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+  rm -rf "$WORK"
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+mkdir -p "$OUT"
+PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
+BASE="http://127.0.0.1:$PORT"
+SECRET="$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')"
+DATABASE_URL="${OMNI_CTK_DATABASE_URL:-sqlite:$WORK/ctk.db}"
+SERVER_LOG="$OUT/server.log"
+
+export OMNI_JWT_SECRET="$SECRET"
+log "starting $OMNI_BIN on $BASE (log: $SERVER_LOG)"
+OMNI_LISTEN="127.0.0.1:$PORT" \
+OMNI_DATABASE_URL="$DATABASE_URL" \
+OMNI_DATA_DIR="$REPO/data" \
+OMNI_PUBLIC_URL="$BASE" \
+  "$OMNI_BIN" serve >"$SERVER_LOG" 2>&1 </dev/null &
+SERVER_PID=$!
+
+ready=""
+HEALTH_CHECK='
+import sys, urllib.request
+with urllib.request.urlopen(sys.argv[1], timeout=2) as r:
+    sys.exit(0 if r.status == 200 else 1)
+'
+for _ in $(seq 1 300); do
+  if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+    tail -n 30 "$SERVER_LOG" >&2 || true
+    die "the server exited before answering /health"
+  fi
+  if python3 -c "$HEALTH_CHECK" "$BASE/health" 2>/dev/null; then
+    ready=1
+    break
+  fi
+  sleep 0.2
+done
+if [[ -z "$ready" ]]; then
+  tail -n 30 "$SERVER_LOG" >&2 || true
+  die "the server did not answer $BASE/health within 60 s"
+fi
+log "server is up"
+
+# --- kits -------------------------------------------------------------------------------------
+total_passed=0
+total_failed=0
+failed_kits=()
+ran=0
+for entry in "${KITS[@]}"; do
+  IFS='|' read -r kit var path roles <<<"$entry"
+  overrides="$HERE/$kit.json"
+  if [[ ! -f "$overrides" ]]; then
+    log "$kit: skipped (no overrides file .ci/ctk/$kit.json)"
+    continue
+  fi
+  if [[ ! -d "$CTK_ROOT/$kit" ]]; then
+    log "$kit: FAILED (no kit at $CTK_ROOT/$kit)"
+    failed_kits+=("$kit")
+    continue
+  fi
+  role_args=()
+  for role in $roles; do role_args+=(--role "$role"); done
+  OMNI_CTK_TOKEN="$("$OMNI_BIN" token --type user "${role_args[@]}" --tenant default --sub "ctk-$kit" --ttl 3600 2>/dev/null)" \
+    || die "$kit: could not mint a token"
+  export OMNI_CTK_TOKEN
+  log "$kit: running against $BASE$path"
+  kit_out="$OUT/$kit"
+  set +e
+  python3 "$HERE/run-kit.py" "$CTK_ROOT/$kit" "$var" "$BASE$path" "$overrides" "$kit_out" \
+    --newman "$NEWMAN" 2>&1 | tee "$WORK/$kit.out"
+  status=${PIPESTATUS[0]}
+  set -e
+  ran=$((ran + 1))
+  counts="$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$WORK/$kit.out" | tail -n 1 || true)"
+  if [[ -n "$counts" ]]; then
+    read -r p _ f _ <<<"${counts//,/}"
+    total_passed=$((total_passed + p))
+    total_failed=$((total_failed + f))
+  elif [[ $status -ne 0 ]]; then
+    total_failed=$((total_failed + 1))
+  fi
+  if [[ $status -ne 0 ]]; then
+    failed_kits+=("$kit")
+  fi
+done
+
+echo
+if [[ $ran -eq 0 ]]; then
+  log "no kit has an overrides file in .ci/ctk: nothing was run"
+fi
+if [[ ${#failed_kits[@]} -gt 0 ]]; then
+  log "failed kits: ${failed_kits[*]} (reports under $OUT)"
+else
+  log "all kits passed (reports under $OUT)"
+fi
+echo "ctk: $total_passed passed, $total_failed failed"
+[[ ${#failed_kits[@]} -eq 0 ]]
