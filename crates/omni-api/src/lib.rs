@@ -1,6 +1,11 @@
 //! Omni's HTTP layer. One module per API family; shared pieces (auth, errors,
 //! TM Forum conventions, request decoding, operations) are used by all.
 
+// `ApiError` is the error of every handler and extractor and carries the field
+// details a 400 names; boxing it would add an allocation to every refusal to
+// save a few bytes of stack.
+#![allow(clippy::result_large_err)]
+
 pub mod auth;
 pub mod catalog;
 pub mod error;
@@ -86,7 +91,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(ops)
         .nest(catalog::BASE, catalog::router())
-        .nest("/omni-svcs", omni_svcs)
+        .nest(PARTNER_BASE, omni_svcs)
         .merge(SwaggerUi::new("/docs").url("/openapi.json", api))
         .fallback(no_route)
         .method_not_allowed_fallback(method_not_allowed)
@@ -96,8 +101,23 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-async fn no_route(uri: Uri) -> ApiError {
-    ApiError::no_route(uri.path())
+/// Mount point of the partner family, whose errors use the partner shape.
+const PARTNER_BASE: &str = "/omni-svcs";
+
+/// 404 for a path no route serves, in the shape of the family the path
+/// belongs to. A nested router does not see `/omni-svcs/` itself, so the
+/// outer fallback checks the prefix too.
+async fn no_route(uri: Uri) -> Response {
+    let path = uri.path();
+    let response = ApiError::no_route(path).into_response();
+    let partner = path
+        .strip_prefix(PARTNER_BASE)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
+    if partner {
+        error::render_partner(response).await
+    } else {
+        response
+    }
 }
 
 async fn method_not_allowed(uri: Uri) -> ApiError {

@@ -213,13 +213,11 @@ fn check_period(field: &str, value: &Value, errors: &mut Vec<FieldError>) {
             },
         }
     }
-    if let [Some(start), Some(end)] = bounds {
-        if start > end {
-            errors.push(FieldError::new(
-                format!("{field}.endDateTime"),
-                "must not be before startDateTime",
-            ));
-        }
+    if matches!(bounds, [Some(start), Some(end)] if start > end) {
+        errors.push(FieldError::new(
+            format!("{field}.endDateTime"),
+            "must not be before startDateTime",
+        ));
     }
 }
 

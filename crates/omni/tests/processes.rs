@@ -35,7 +35,10 @@ fn spawn(database_url: &str, data_dir: &Path) -> Process {
     let stdout = child.stdout.take().expect("stdout");
     let mut lines = BufReader::new(stdout).lines();
     let base = loop {
-        let line = lines.next().expect("omni exited before listening").expect("read stdout");
+        let line = lines
+            .next()
+            .expect("omni exited before listening")
+            .expect("read stdout");
         if let Some(rest) = line.strip_prefix("Omni listening on ") {
             break rest.split_whitespace().next().expect("address").to_string();
         }
@@ -47,13 +50,18 @@ fn spawn(database_url: &str, data_dir: &Path) -> Process {
 
 fn token(roles: &str) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_omni"))
-        .args(["token", "--type", "user", "--role", roles, "--tenant", "default"])
+        .args([
+            "token", "--type", "user", "--role", roles, "--tenant", "default",
+        ])
         .env("OMNI_JWT_SECRET", "process-test-secret")
         .env("OMNI_LOG", "error")
         .output()
         .expect("mint token");
     assert!(out.status.success());
-    String::from_utf8(out.stdout).expect("utf8").trim().to_string()
+    String::from_utf8(out.stdout)
+        .expect("utf8")
+        .trim()
+        .to_string()
 }
 
 fn demo_data() -> tempdir::Dir {
@@ -62,12 +70,14 @@ fn demo_data() -> tempdir::Dir {
     std::fs::create_dir_all(&catalog).expect("mkdir");
     std::fs::write(
         catalog.join("category.json"),
-        json!([{"id": "Mobile_Devices", "name": "Mobile devices", "lifecycleStatus": "Active"}]).to_string(),
+        json!([{"id": "Mobile_Devices", "name": "Mobile devices", "lifecycleStatus": "Active"}])
+            .to_string(),
     )
     .expect("write");
     std::fs::write(
         catalog.join("productOffering.json"),
-        json!([{"id": "demo-phone", "name": "Demo phone", "category": [{"id": "Mobile_Devices"}]}]).to_string(),
+        json!([{"id": "demo-phone", "name": "Demo phone", "category": [{"id": "Mobile_Devices"}]}])
+            .to_string(),
     )
     .expect("write");
     dir
@@ -108,7 +118,14 @@ async fn two_processes_share_one_database() {
     let admin = token("catalog.admin");
 
     // Demo data was loaded once, though both processes started on an empty database.
-    let list: Vec<Value> = client.get(format!("{}{OFFERINGS}?id=demo-phone", b.base)).send().await.expect("send").json().await.expect("json");
+    let list: Vec<Value> = client
+        .get(format!("{}{OFFERINGS}?id=demo-phone", b.base))
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
     assert_eq!(list.len(), 1);
 
     let created: Value = client
@@ -122,13 +139,21 @@ async fn two_processes_share_one_database() {
         .await
         .expect("json");
     assert_eq!(created["id"], "shared-1");
-    let seen = client.get(format!("{}{OFFERINGS}/shared-1", b.base)).send().await.expect("send");
+    let seen = client
+        .get(format!("{}{OFFERINGS}/shared-1", b.base))
+        .send()
+        .await
+        .expect("send");
     assert_eq!(seen.status(), 200, "B reads what A wrote");
 
     // Writes through both processes at once: none is lost.
     let mut tasks = Vec::new();
     for i in 0..20 {
-        let base = if i % 2 == 0 { a.base.clone() } else { b.base.clone() };
+        let base = if i % 2 == 0 {
+            a.base.clone()
+        } else {
+            b.base.clone()
+        };
         let (client, admin) = (client.clone(), admin.clone());
         tasks.push(tokio::spawn(async move {
             client
@@ -145,7 +170,11 @@ async fn two_processes_share_one_database() {
     for t in tasks {
         assert_eq!(t.await.expect("task"), 200);
     }
-    let after = client.get(format!("{}{OFFERINGS}/shared-1", a.base)).send().await.expect("send");
+    let after = client
+        .get(format!("{}{OFFERINGS}/shared-1", a.base))
+        .send()
+        .await
+        .expect("send");
     assert_eq!(after.headers()["etag"], "\"21\"");
     let after: Value = after.json().await.expect("json");
     for i in 0..20 {
@@ -159,10 +188,15 @@ async fn sigterm_stops_cleanly() {
     let url = omni_store::testing::fresh_database_url().await;
     let data = demo_data();
     let mut p = spawn(&url, data.path());
-    let health = reqwest::get(format!("{}/health", p.base)).await.expect("send");
+    let health = reqwest::get(format!("{}/health", p.base))
+        .await
+        .expect("send");
     assert_eq!(health.status(), 200);
     let pid = p.child.id().to_string();
-    let killed = Command::new("kill").args(["-TERM", &pid]).status().expect("kill");
+    let killed = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
     assert!(killed.success());
     let mut status = None;
     for _ in 0..100 {

@@ -94,12 +94,17 @@ fn path(key: &str, dotted: &str) -> Result<Vec<String>, QueryError> {
 
 /// Reads the filter forms TMF630 allows: `a.b=v`, `a.gt=v` (also gte/lt/lte/eq)
 /// and the operator forms `a>v`, `a>=v`, `a<v`, `a<=v`, which reach us split
-/// at the first `=` by URL decoding.
+/// at the first `=` by URL decoding (`a>` = `v`), or whole as one name when the
+/// client encoded the `=` too (`a>=v` with no value).
 fn filter(key: &str, value: &str) -> Result<Filter, QueryError> {
     let (attribute, op, raw) = if let Some(attr) = key.strip_suffix('>') {
         (attr, FilterOp::Gte, value)
     } else if let Some(attr) = key.strip_suffix('<') {
         (attr, FilterOp::Lte, value)
+    } else if let Some((attr, rest)) = key.split_once(">=") {
+        (attr, FilterOp::Gte, rest)
+    } else if let Some((attr, rest)) = key.split_once("<=") {
+        (attr, FilterOp::Lte, rest)
     } else if let Some((attr, rest)) = key.split_once('>') {
         (attr, FilterOp::Gt, rest)
     } else if let Some((attr, rest)) = key.split_once('<') {

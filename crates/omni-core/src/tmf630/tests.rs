@@ -68,6 +68,15 @@ fn operators_on_numbers_and_dates() {
         ["2", "3"]
     );
     assert_eq!(ids(&q(&[("price<60", "")]).apply(offers(), 10)), ["1", "2"]);
+    // The whole expression as one name, when the client encoded its `=`.
+    assert_eq!(
+        ids(&q(&[("price>=25.5", "")]).apply(offers(), 10)),
+        ["2", "3"]
+    );
+    assert_eq!(
+        ids(&q(&[("price<=25.5", "")]).apply(offers(), 10)),
+        ["1", "2"]
+    );
     let after = q(&[("lastUpdate.gt", "2024-03-01")]).apply(offers(), 10);
     assert_eq!(ids(&after), ["2", "3"]);
     // 2025-01-01T00:00+02:00 is 2024-12-31T22:00Z.
