@@ -2,6 +2,7 @@
 //! pass `now` in, so every rule is tested directly.
 
 pub mod catalog;
+pub mod discovery;
 pub mod document;
 pub mod merge_patch;
 pub mod principal;

@@ -1,0 +1,18 @@
+//! Product Discovery: which offers a customer may buy in a channel, served
+//! from an in-memory index of the catalog. The index is built from stored
+//! TMF620 documents and never touches a database while answering.
+
+mod index;
+mod offering;
+mod pricing;
+mod query;
+mod search;
+
+pub use index::{CatalogIndex, CatalogSource, Place};
+pub use offering::{IndexedOffering, Sections};
+pub use pricing::{PriceContext, Pricing};
+pub use query::{DiscoveryHeaders, DiscoveryRequest, PARAMETERS};
+pub use search::SearchResult;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,351 @@
+//! One offering as the index holds it: the attributes discovery filters on,
+//! its resolved prices and promotions, and its JSON pre-rendered so that
+//! answering a search is mostly copying bytes.
+
+use super::pricing::{self, Price, PriceContext, Promotion};
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+
+/// Attributes answered separately from the pre-rendered body.
+const PRICED: [&str; 5] = [
+    "productOfferingPrice",
+    "productOfferingTotalPrice",
+    "immediatePromotion",
+    "potentialPromotion",
+    "promotionQualificationMessage",
+];
+/// Attributes of the stored document that are bookkeeping, not offer content.
+const HIDDEN: [&str; 5] = ["id", "href", "lastUpdate", "cmsInfo", "@schemaLocation"];
+
+/// Which parts of an offering an answer carries.
+#[derive(Debug, Clone, Copy)]
+pub struct Sections {
+    /// Totals and promotions (off for `productOfferingOnly`).
+    pub pricing: bool,
+    /// The individual prices (off for devices with `suppressSBAPricing=Y`).
+    pub prices: bool,
+    /// `cmsInfo`, answered on lookups by id only.
+    pub cms: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Relationship {
+    pub target: String,
+    pub kind: String,
+    pub role: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct IndexedOffering {
+    pub id: String,
+    pub name: String,
+    pub rank: i64,
+    pub offering_type: String,
+    pub variant_group: Option<String>,
+    pub valid_from: Option<DateTime<Utc>>,
+    pub valid_to: Option<DateTime<Utc>>,
+    pub sellable: bool,
+    pub requires_service_qualification: bool,
+    pub technology: Option<String>,
+    pub download_mbps: Option<u64>,
+    pub relationships: Vec<Relationship>,
+    pub prices: Vec<Price>,
+    pub immediate: Vec<Promotion>,
+    pub potential: Vec<Promotion>,
+    /// Lower-cased `field=value` keys this offering is found under.
+    pub keys: Vec<String>,
+    /// The offer's members without braces, `id`, prices and `cmsInfo`.
+    body: String,
+    cms: Option<String>,
+    /// Pricing members for the default context (one line, no coupon).
+    default_pricing: String,
+    default_pricing_without_prices: String,
+    /// When the default pricing was rendered.
+    priced_at: DateTime<Utc>,
+}
+
+fn text<'v>(doc: &'v Value, key: &str) -> Option<&'v str> {
+    doc.get(key).and_then(Value::as_str)
+}
+
+fn texts(doc: &Value, key: &str) -> Vec<String> {
+    match doc.get(key) {
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(|i| {
+                i.as_str()
+                    .map(str::to_string)
+                    .or_else(|| i.get("id").and_then(Value::as_str).map(str::to_string))
+            })
+            .collect(),
+        Some(Value::String(s)) => vec![s.clone()],
+        _ => Vec::new(),
+    }
+}
+
+pub fn key(field: &str, value: &str) -> String {
+    format!("{field}={}", value.to_lowercase())
+}
+
+impl IndexedOffering {
+    /// `prices` resolves price ids; `category_parents` maps a category id to
+    /// its parent so that an offer in `SIM_Cards` is found under `Mobile_Offers`.
+    pub fn from_document(
+        doc: &Value,
+        prices: &HashMap<String, Price>,
+        category_parents: &HashMap<String, String>,
+        now: DateTime<Utc>,
+    ) -> Option<Self> {
+        let id = text(doc, "id")?.to_string();
+        let mut keys = Vec::new();
+        for c in texts(doc, "channel") {
+            keys.push(key("channel", &c));
+        }
+        if let Some(Value::Array(cats)) = doc.get("category") {
+            for c in cats {
+                for name in [c.get("id"), c.get("name")]
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                {
+                    let mut current = Some(name.to_string());
+                    let mut depth = 0;
+                    while let Some(cat) = current {
+                        keys.push(key("category", &cat));
+                        current = category_parents.get(&cat).cloned();
+                        depth += 1;
+                        if depth > 8 {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        for (field, attr) in [
+            ("type", "productOfferingType"),
+            ("typegroup", "productOfferingTypeGroup"),
+            ("payment", "paymentType"),
+            ("losg", "losgTypes"),
+            ("offertype", "offerTypes"),
+            ("lob", "lob"),
+            ("custtype", "customerTypes"),
+            ("custsub", "customerSubTypes"),
+            ("credit", "creditRisk"),
+            ("market", "markets"),
+            ("imei", "imeiType"),
+            ("part", "partType"),
+            ("sku", "sku"),
+            ("sku", "atgSkuId"),
+            ("deviceproduct", "deviceProductId"),
+            ("plancode", "planCode"),
+            ("catalog", "catalog"),
+        ] {
+            for v in texts(doc, attr) {
+                keys.push(key(field, &v));
+            }
+        }
+        if let Some(u) = text(doc, "uniqueUrlName") {
+            keys.push(key("char", &format!("uniqueurlname={u}")));
+        }
+        if let Some(Value::Array(chars)) = doc.get("productOfferingCharacteristic") {
+            for c in chars {
+                if let (Some(n), Some(v)) = (c.get("name").and_then(Value::as_str), c.get("value"))
+                {
+                    let v = v.as_str().map_or_else(|| v.to_string(), str::to_string);
+                    keys.push(key("char", &format!("{}={v}", n.to_lowercase())));
+                    if n.eq_ignore_ascii_case("sku") {
+                        keys.push(key("sku", &v));
+                    }
+                }
+            }
+        }
+        keys.sort();
+        keys.dedup();
+
+        let resolved: Vec<Price> = match doc.get("productOfferingPrice") {
+            Some(Value::Array(refs)) => refs
+                .iter()
+                .filter_map(|r| {
+                    let rid = r.get("id").and_then(Value::as_str)?;
+                    // A price given inline (with its amount) is used as is.
+                    prices.get(rid).cloned().or_else(|| Price::from_json(r))
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        let promos = |k: &str| -> Vec<Promotion> {
+            match doc.get(k) {
+                Some(Value::Array(items)) => {
+                    items.iter().filter_map(Promotion::from_json).collect()
+                }
+                _ => Vec::new(),
+            }
+        };
+        let relationships = match doc.get("productOfferingRelationship") {
+            Some(Value::Array(items)) => items
+                .iter()
+                .filter_map(|r| {
+                    Some(Relationship {
+                        target: r.get("id")?.as_str()?.to_string(),
+                        kind: r
+                            .get("relationshipType")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                            .to_string(),
+                        role: r
+                            .get("role")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                            .to_string(),
+                    })
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+
+        let mut body = Map::new();
+        if let Value::Object(map) = doc {
+            for (k, v) in map {
+                if !HIDDEN.contains(&k.as_str()) && !PRICED.contains(&k.as_str()) {
+                    body.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        let cms = match doc.get("cmsInfo") {
+            Some(v @ Value::Array(_)) => Some(format!("\"cmsInfo\":{v}")),
+            _ => None,
+        };
+        let lifecycle = text(doc, "lifecycleStatus").unwrap_or("In design");
+        let mut offering = Self {
+            name: text(doc, "name").unwrap_or_default().to_string(),
+            rank: doc
+                .get("valueRank")
+                .and_then(Value::as_i64)
+                .unwrap_or(i64::MAX),
+            offering_type: text(doc, "productOfferingType")
+                .unwrap_or_default()
+                .to_string(),
+            variant_group: doc
+                .pointer("/variantGroup/id")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            valid_from: doc
+                .pointer("/validFor/startDateTime")
+                .and_then(Value::as_str)
+                .and_then(crate::time::parse_rfc3339),
+            valid_to: doc
+                .pointer("/validFor/endDateTime")
+                .and_then(Value::as_str)
+                .and_then(crate::time::parse_rfc3339),
+            sellable: matches!(lifecycle, "Active" | "Launched")
+                && doc.get("isSellable") != Some(&Value::Bool(false)),
+            requires_service_qualification: doc.get("requiresServiceQualification")
+                == Some(&Value::Bool(true)),
+            technology: text(doc, "technology").map(str::to_string),
+            download_mbps: doc.get("downloadSpeedMbps").and_then(Value::as_u64),
+            relationships,
+            prices: resolved,
+            immediate: promos("immediatePromotion"),
+            potential: promos("potentialPromotion"),
+            keys,
+            body: members(&Value::Object(body)),
+            cms,
+            default_pricing: String::new(),
+            default_pricing_without_prices: String::new(),
+            priced_at: now,
+            id,
+        };
+        let defaults = offering.pricing(&PriceContext::default_at(now));
+        offering.default_pricing = pricing_members(&defaults, true);
+        offering.default_pricing_without_prices = pricing_members(&defaults, false);
+        Some(offering)
+    }
+
+    pub fn is_device(&self) -> bool {
+        self.offering_type == "Mobile_Device"
+    }
+
+    pub fn valid_at(&self, now: DateTime<Utc>) -> bool {
+        self.valid_from.is_none_or(|s| s <= now) && self.valid_to.is_none_or(|e| now <= e)
+    }
+
+    pub fn pricing(&self, ctx: &PriceContext) -> pricing::Pricing {
+        pricing::price(&self.prices, &self.immediate, &self.potential, ctx)
+    }
+
+    /// Appends this offering's JSON to `out`.
+    pub fn write_json(&self, out: &mut String, href: &str, ctx: &PriceContext, sections: Sections) {
+        out.push_str("{\"id\":");
+        out.push_str(&Value::String(self.id.clone()).to_string());
+        out.push_str(",\"href\":");
+        out.push_str(&Value::String(href.to_string()).to_string());
+        if !self.body.is_empty() {
+            out.push(',');
+            out.push_str(&self.body);
+        }
+        // Default prices were rendered at index time, but promotions expire:
+        // re-render when a promotion's window has since opened or closed.
+        let stale = self
+            .immediate
+            .iter()
+            .chain(&self.potential)
+            .any(|p| p.valid_at(self.priced_at) != p.valid_at(ctx.now));
+        if sections.pricing {
+            out.push(',');
+            if ctx.is_default() && !stale {
+                out.push_str(if sections.prices {
+                    &self.default_pricing
+                } else {
+                    &self.default_pricing_without_prices
+                });
+            } else {
+                out.push_str(&pricing_members(&self.pricing(ctx), sections.prices));
+            }
+        }
+        if sections.cms {
+            if let Some(cms) = &self.cms {
+                out.push(',');
+                out.push_str(cms);
+            }
+        }
+        out.push('}');
+    }
+}
+
+fn members(obj: &Value) -> String {
+    let text = obj.to_string();
+    text.strip_prefix('{')
+        .and_then(|t| t.strip_suffix('}'))
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn pricing_members(p: &pricing::Pricing, with_prices: bool) -> String {
+    let mut map = Map::new();
+    if with_prices {
+        map.insert(
+            "productOfferingPrice".into(),
+            Value::Array(p.prices.clone()),
+        );
+    }
+    map.insert(
+        "productOfferingTotalPrice".into(),
+        Value::Array(p.totals.clone()),
+    );
+    map.insert(
+        "immediatePromotion".into(),
+        Value::Array(p.immediate.clone()),
+    );
+    map.insert(
+        "potentialPromotion".into(),
+        Value::Array(p.potential.clone()),
+    );
+    if !p.qualification.is_empty() {
+        map.insert(
+            "promotionQualificationMessage".into(),
+            Value::Array(p.qualification.clone()),
+        );
+    }
+    members(&Value::Object(map))
+}

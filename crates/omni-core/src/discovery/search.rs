@@ -1,0 +1,279 @@
+//! Answering a discovery request from the index: intersect the posting lists
+//! of every filter, check what cannot be indexed (validity, service address,
+//! relationships), expand variant groups, page, and render.
+
+use super::index::CatalogIndex;
+use super::offering::{Sections, key};
+use super::pricing::PriceContext;
+use super::query::DiscoveryRequest;
+use crate::document::FieldError;
+use chrono::{DateTime, Utc};
+use std::borrow::Cow;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchResult {
+    /// Offerings matching, before paging.
+    pub total: usize,
+    /// Positions in the index of this page's offerings, in answer order.
+    pub items: Vec<u32>,
+}
+
+fn union(lists: Vec<&[u32]>) -> Vec<u32> {
+    let mut all: Vec<u32> = lists.into_iter().flatten().copied().collect();
+    all.sort_unstable();
+    all.dedup();
+    all
+}
+
+fn intersect(a: &[u32], b: &[u32]) -> Vec<u32> {
+    let (mut i, mut j, mut out) = (0, 0, Vec::with_capacity(a.len().min(b.len())));
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                out.push(a[i]);
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    out
+}
+
+impl CatalogIndex {
+    fn any_of<'a>(&'a self, field: &str, values: &[String]) -> Cow<'a, [u32]> {
+        match values {
+            [one] => Cow::Borrowed(self.posting(&key(field, one))),
+            many => Cow::Owned(union(
+                many.iter().map(|v| self.posting(&key(field, v))).collect(),
+            )),
+        }
+    }
+
+    fn ids_to_positions(&self, ids: &[String]) -> Vec<u32> {
+        let mut out: Vec<u32> = ids
+            .iter()
+            .filter_map(|id| self.by_id.get(id).copied())
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// Offerings related to `target`: those whose relationships point at it
+    /// (e.g. its add-ons) and those it points at itself, filtered by the
+    /// relationship type and role when given.
+    fn related(&self, req: &DiscoveryRequest, target: &str) -> Vec<u32> {
+        let role_ok = |role: &str| {
+            req.relation_roles.is_empty()
+                || req
+                    .relation_roles
+                    .iter()
+                    .any(|r| r.eq_ignore_ascii_case(role))
+        };
+        let type_ok = |kind: &str| {
+            req.relation_type.as_deref().is_none_or(|t| {
+                t.eq_ignore_ascii_case("CommercialRelation") || t.eq_ignore_ascii_case(kind)
+            })
+        };
+        let mut out: Vec<u32> = self
+            .related_to
+            .get(target)
+            .map(|list| {
+                list.iter()
+                    .copied()
+                    .filter(|&i| {
+                        self.offerings[i as usize]
+                            .relationships
+                            .iter()
+                            .any(|r| r.target == target && role_ok(&r.role) && type_ok(&r.kind))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        if let Some(source) = self.offering(target) {
+            for r in source
+                .relationships
+                .iter()
+                .filter(|r| role_ok(&r.role) && type_ok(&r.kind))
+            {
+                if let Some(&i) = self.by_id.get(&r.target) {
+                    out.push(i);
+                }
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    pub fn search(
+        &self,
+        req: &DiscoveryRequest,
+        now: DateTime<Utc>,
+    ) -> Result<SearchResult, FieldError> {
+        let place = match &req.service_address {
+            Some(id) => Some(self.place(id).ok_or_else(|| {
+                FieldError::new(
+                    "serviceAddressId",
+                    format!("'{id}' is not a known service address"),
+                )
+            })?),
+            None => None,
+        };
+        let mut lists: Vec<Cow<'_, [u32]>> =
+            vec![Cow::Borrowed(self.posting(&key("channel", &req.channel)))];
+        let single =
+            |field: &'static str, v: &Option<String>| v.as_ref().map(|v| (field, vec![v.clone()]));
+        let filters = [
+            single("category", &req.category),
+            single("typegroup", &req.type_group),
+            single("type", &req.offering_type),
+            single("payment", &req.payment_type),
+            single("custtype", &req.customer_type),
+            single("custsub", &req.customer_sub_type),
+            single("credit", &req.credit_risk),
+            single("market", &req.market),
+            single("part", &req.part_type),
+            single("plancode", &req.plan_code),
+            Some(("losg", req.losg_types.clone())),
+            Some(("offertype", req.offer_types.clone())),
+            Some(("lob", req.lobs.clone())),
+            Some(("imei", req.imei_types.clone())),
+            Some(("sku", req.skus.clone())),
+            Some(("deviceproduct", req.device_product_ids.clone())),
+        ];
+        for (field, values) in filters.into_iter().flatten() {
+            if !values.is_empty() {
+                lists.push(self.any_of(field, &values));
+            }
+        }
+        for (k, v) in &req.characteristics {
+            // A SKU is found whether the catalog gives it as a characteristic or an attribute.
+            let posting = if k.eq_ignore_ascii_case("sku") {
+                self.posting(&key("sku", v))
+            } else {
+                self.posting(&key("char", &format!("{}={v}", k.to_lowercase())))
+            };
+            lists.push(Cow::Borrowed(posting));
+        }
+        let mut id_filter: Vec<String> = req.offering_ids.clone();
+        id_filter.extend(req.offering_id.iter().cloned());
+        if !id_filter.is_empty() {
+            lists.push(Cow::Owned(self.ids_to_positions(&id_filter)));
+        }
+        if let Some(target) = &req.related_to {
+            lists.push(Cow::Owned(self.related(req, target)));
+        }
+        lists.sort_by_key(|l| l.len());
+        let mut candidates: Vec<u32> = lists[0].to_vec();
+        for list in &lists[1..] {
+            if candidates.is_empty() {
+                break;
+            }
+            candidates = intersect(&candidates, list);
+        }
+        let available = |i: u32| {
+            let o = &self.offerings[i as usize];
+            o.sellable
+                && o.valid_at(now)
+                && place.is_none_or(|p| {
+                    !o.requires_service_qualification
+                        || p.serves(o.technology.as_deref(), o.download_mbps)
+                })
+        };
+        let mut matches: Vec<u32> = candidates.into_iter().filter(|&i| available(i)).collect();
+        if req.all_variants {
+            let channel = self.posting(&key("channel", &req.channel));
+            let mut expanded = matches.clone();
+            for &i in &matches {
+                if let Some(group) = self.offerings[i as usize]
+                    .variant_group
+                    .as_ref()
+                    .and_then(|g| self.variant_groups.get(g))
+                {
+                    expanded.extend(
+                        group
+                            .iter()
+                            .copied()
+                            .filter(|&v| channel.binary_search(&v).is_ok() && available(v)),
+                    );
+                }
+            }
+            expanded.sort_unstable();
+            expanded.dedup();
+            matches = expanded;
+        }
+        let total = matches.len();
+        let start = req.offset.saturating_mul(req.limit).min(total);
+        let items = matches[start..].iter().take(req.limit).copied().collect();
+        Ok(SearchResult { total, items })
+    }
+
+    /// Lookup by ids: the offerings available in the channel, in the order asked.
+    pub fn lookup(&self, ids: &[String], channel: &str, now: DateTime<Utc>) -> Vec<u32> {
+        let in_channel = self.posting(&key("channel", channel));
+        let mut out = Vec::new();
+        for id in ids {
+            if let Some(&i) = self.by_id.get(id) {
+                let o = &self.offerings[i as usize];
+                if in_channel.binary_search(&i).is_ok()
+                    && o.sellable
+                    && o.valid_at(now)
+                    && !out.contains(&i)
+                {
+                    out.push(i);
+                }
+            }
+        }
+        out
+    }
+
+    /// The JSON array of `items`; `lookup` adds `cmsInfo`, as the page says.
+    pub fn render(
+        &self,
+        items: &[u32],
+        req: &DiscoveryRequest,
+        base_href: &str,
+        now: DateTime<Utc>,
+        lookup: bool,
+    ) -> String {
+        let ctx = PriceContext {
+            lines: req.lines.max(1),
+            coupon: req.coupon.clone(),
+            losg_type: req.losg_types.first().cloned(),
+            offer_types: req.offer_types.clone(),
+            now,
+        };
+        let mut out = String::with_capacity(items.len() * 2048 + 2);
+        out.push('[');
+        for (n, &i) in items.iter().enumerate() {
+            if n > 0 {
+                out.push(',');
+            }
+            self.render_one(&mut out, i, req, base_href, &ctx, lookup);
+        }
+        out.push(']');
+        out
+    }
+
+    pub fn render_one(
+        &self,
+        out: &mut String,
+        i: u32,
+        req: &DiscoveryRequest,
+        base_href: &str,
+        ctx: &PriceContext,
+        lookup: bool,
+    ) {
+        let o = &self.offerings[i as usize];
+        let href = format!("{base_href}/{}?channel={}", o.id, req.channel);
+        let sections = Sections {
+            pricing: !req.offering_only,
+            prices: !req.offering_only && !(req.suppress_device_prices && o.is_device()),
+            cms: lookup,
+        };
+        o.write_json(out, &href, ctx, sections);
+    }
+}

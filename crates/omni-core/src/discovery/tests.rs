@@ -1,0 +1,692 @@
+use super::query::parse_characteristics;
+use super::*;
+use crate::time::parse_rfc3339;
+use serde_json::{Value, json};
+
+fn now() -> chrono::DateTime<chrono::Utc> {
+    parse_rfc3339("2026-06-01T00:00:00Z").expect("valid")
+}
+
+fn offering(id: &str, rank: i64, extra: Value) -> Value {
+    let mut base = json!({
+        "id": id, "name": format!("Offer {id}"), "lifecycleStatus": "Active", "valueRank": rank,
+        "productOfferingType": "Mobile_Device", "category": [{"id": "Mobile_Devices"}],
+        "channel": [{"id": "ECOMM"}, {"id": "ATTR"}], "paymentType": ["Postpaid"], "losgTypes": ["NEW", "UP"],
+        "offerTypes": ["standalone"], "lob": "wireless", "customerTypes": ["Consumer"], "creditRisk": ["low", "medium"],
+        "markets": ["DLS"], "imeiType": "S6", "partType": "ALL",
+        "validFor": {"startDateTime": "2024-01-01T00:00:00Z"},
+        "productOfferingPrice": [{"id": format!("{id}-full")}, {"id": format!("{id}-inst")}],
+        "cmsInfo": [{"key": "imageUrl", "value": "/x.png"}],
+    });
+    if let (Value::Object(b), Value::Object(e)) = (&mut base, extra) {
+        b.extend(e);
+    }
+    base
+}
+
+fn prices_for(id: &str, full: &str, inst: &str) -> Vec<Value> {
+    vec![
+        json!({"id": format!("{id}-full"), "name": "full", "priceType": "oneTime", "price": {"unit": "USD", "value": full}}),
+        json!({"id": format!("{id}-inst"), "name": "36 months", "priceType": "installment", "recurringChargePeriodType": "month",
+               "recurringChargePeriodLength": 36, "price": {"unit": "USD", "value": inst}}),
+    ]
+}
+
+fn index() -> CatalogIndex {
+    let mut prices = Vec::new();
+    for (id, full, inst) in [
+        ("a", "999.99", "27.78"),
+        ("b", "799.99", "22.23"),
+        ("c", "199.99", "5.56"),
+    ] {
+        prices.extend(prices_for(id, full, inst));
+    }
+    prices.extend([
+        json!({"id": "plan-1", "name": "1 line", "priceType": "recurring", "recurringChargePeriodType": "month", "price": {"unit": "USD", "value": "85.99"}, "lineCountMin": 1, "lineCountMax": 1}),
+        json!({"id": "plan-2", "name": "2+ lines", "priceType": "recurring", "recurringChargePeriodType": "month", "price": {"unit": "USD", "value": "75.99"}, "lineCountMin": 2}),
+    ]);
+    let source = CatalogSource {
+        offerings: vec![
+            offering(
+                "a",
+                2,
+                json!({
+                    "variantGroup": {"id": "vg1"}, "uniqueUrlName": "phone-a", "sku": "sku1", "deviceProductId": "prod1",
+                    "productOfferingCharacteristic": [{"name": "SKU", "value": "sku1"}, {"name": "colour", "value": "Black"}],
+                    "immediatePromotion": [{"id": "p200", "name": "$200 off", "benefitType": "discount", "discountAmount": "200.00", "appliesTo": "oneTime",
+                        "validFor": {"startDateTime": "2026-01-01T00:00:00Z", "endDateTime": "2026-12-31T00:00:00Z"}}],
+                    "potentialPromotion": [{"id": "coupon10", "name": "10% off", "benefitType": "discount", "discountPercent": "10", "appliesTo": "oneTime",
+                        "conditions": {"couponCode": "ACTNOW"}, "qualificationMessage": "Enter ACTNOW"}],
+                }),
+            ),
+            offering(
+                "b",
+                1,
+                json!({
+                    "variantGroup": {"id": "vg1"}, "sku": "sku2", "imeiType": "R1", "partType": "LTE", "creditRisk": ["low"],
+                    "productOfferingCharacteristic": [{"name": "colour", "value": "Blue"}],
+                }),
+            ),
+            offering(
+                "c",
+                3,
+                json!({"channel": [{"id": "SelfService"}], "paymentType": ["Prepaid"], "sku": "sku3"}),
+            ),
+            offering("retired", 0, json!({"lifecycleStatus": "Retired"})),
+            offering(
+                "future",
+                0,
+                json!({"validFor": {"startDateTime": "2030-01-01T00:00:00Z"}}),
+            ),
+            json!({"id": "plan", "name": "Unlimited", "lifecycleStatus": "Active", "valueRank": 5, "productOfferingType": "Mobile_Offer",
+                   "category": [{"id": "Mobile_Offers"}], "channel": [{"id": "ECOMM"}], "paymentType": ["Postpaid"],
+                   "productOfferingPrice": [{"id": "plan-1"}, {"id": "plan-2"}]}),
+            json!({"id": "addon", "name": "Intl", "lifecycleStatus": "Active", "valueRank": 6, "productOfferingType": "Mobile_Addon",
+                   "category": [{"id": "Mobile_Addons"}], "channel": [{"id": "ECOMM"}],
+                   "productOfferingRelationship": [{"id": "plan", "relationshipType": "addOnOf", "role": "addon"}]}),
+            json!({"id": "fiber", "name": "Fiber 1000", "lifecycleStatus": "Active", "valueRank": 7, "productOfferingType": "BB_Plan",
+                   "category": [{"id": "BB_Plans"}], "channel": [{"id": "ECOMM"}], "requiresServiceQualification": true,
+                   "technology": "fiber", "downloadSpeedMbps": 1000}),
+            json!({"id": "sim", "name": "eSIM", "lifecycleStatus": "Active", "valueRank": 8, "category": [{"id": "SIM_Cards"}], "channel": [{"id": "ECOMM"}]}),
+        ],
+        prices,
+        categories: vec![
+            json!({"id": "SIM_Cards", "name": "SIM cards", "parentId": "Mobile_Offers"}),
+        ],
+        places: vec![
+            json!({"id": "FIBER1", "technologies": ["fiber"], "maxDownloadSpeedMbps": 5000}),
+            json!({"id": "SLOW", "technologies": ["fiber"], "maxDownloadSpeedMbps": 500}),
+        ],
+        version: 7,
+    };
+    CatalogIndex::build(&source, now())
+}
+
+fn headers() -> DiscoveryHeaders {
+    DiscoveryHeaders {
+        client_id: Some("MyATT-MAS".into()),
+        app_name: Some("onlineservices".into()),
+        context: Vec::new(),
+    }
+}
+
+fn request(pairs: &[(&str, &str)]) -> Result<DiscoveryRequest, Vec<crate::document::FieldError>> {
+    let pairs: Vec<(String, String)> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    DiscoveryRequest::parse(&pairs, &headers())
+}
+
+fn search(pairs: &[(&str, &str)]) -> Vec<String> {
+    let mut all = vec![("limit", "50"), ("offset", "0")];
+    all.extend_from_slice(pairs);
+    let req = request(&all).expect("valid request");
+    let index = index();
+    let result = index.search(&req, now()).expect("search");
+    result
+        .items
+        .iter()
+        .map(|&i| index.offerings[i as usize].id.clone())
+        .collect()
+}
+
+fn failing(pairs: &[(&str, &str)]) -> Vec<String> {
+    request(pairs)
+        .expect_err("must be refused")
+        .into_iter()
+        .map(|e| e.field)
+        .collect()
+}
+
+#[test]
+fn characteristics_in_every_encoding_of_the_page() {
+    let cases = [
+        (
+            r#"[{"Streaming":"Standard-definition"}]"#,
+            ("Streaming", "Standard-definition"),
+        ),
+        (
+            r#"[{"uniqueUrlName"="apple-iphone-15-pro"}]"#,
+            ("uniqueUrlName", "apple-iphone-15-pro"),
+        ),
+        (
+            "%7BuniqueUrlName%3Dapple-iphone-15-pro%7D",
+            ("uniqueUrlName", "apple-iphone-15-pro"),
+        ),
+        (
+            "{uniqueUrlName=apple-iphone-15-pro}",
+            ("uniqueUrlName", "apple-iphone-15-pro"),
+        ),
+        (r#"[{"SKU"="XXXX"}]"#, ("SKU", "XXXX")),
+        (r#"[{"SpecialSvc"="LWI"}]"#, ("SpecialSvc", "LWI")),
+        ("%7B%SpecialSvc%22%3A%22LWI%22%7D", ("SpecialSvc", "LWI")),
+        (r#"{%SpecialSvc":"LWI"}"#, ("SpecialSvc", "LWI")),
+    ];
+    for (raw, (k, v)) in cases {
+        assert_eq!(
+            parse_characteristics(raw),
+            Some(vec![(k.to_string(), v.to_string())]),
+            "{raw}"
+        );
+    }
+    assert_eq!(
+        parse_characteristics(r#"[{"colour":"Black"},{"capacity":"128GB"}]"#).map(|p| p.len()),
+        Some(2)
+    );
+    assert_eq!(parse_characteristics("[{}]"), None);
+    assert_eq!(parse_characteristics("justtext"), None);
+}
+
+#[test]
+fn the_page_s_validation_rules() {
+    assert_eq!(failing(&[("limit", "5"), ("offset", "0")]), ["channel"]);
+    assert_eq!(failing(&[("channel", "ECOMM")]), ["limit", "offset"]);
+    assert!(
+        request(&[("channel", "ECOMM"), ("ids", "a,b")]).is_ok(),
+        "ids needs no paging"
+    );
+    assert_eq!(failing(&[("channel", "WEB"), ("ids", "a")]), ["channel"]);
+    assert_eq!(
+        failing(&[
+            ("channel", "ECOMM"),
+            ("ids", "a"),
+            ("categoryName", "Phones")
+        ]),
+        ["categoryName"]
+    );
+    assert_eq!(
+        failing(&[("channel", "ECOMM"), ("ids", "a"), ("losgTypes", "NEW,OLD")]),
+        ["losgTypes"]
+    );
+    assert_eq!(
+        failing(&[("channel", "ECOMM"), ("ids", "a"), ("paymentType", "Cash")]),
+        ["paymentType"]
+    );
+    assert_eq!(
+        failing(&[
+            ("channel", "ECOMM"),
+            ("ids", "a"),
+            ("offerTypes", "standalone,free")
+        ]),
+        ["offerTypes"]
+    );
+    assert!(
+        request(&[
+            ("channel", "ECOMM"),
+            ("ids", "a"),
+            ("offerTypes", "standalone,tradein")
+        ])
+        .is_ok()
+    );
+    assert_eq!(
+        failing(&[("channel", "ECOMM"), ("ids", "a"), ("mode", "browse")]),
+        ["mode"]
+    );
+    assert_eq!(
+        failing(&[("channel", "ECOMM"), ("ids", "a"), ("partType", "5G")]),
+        ["partType"]
+    );
+    assert_eq!(
+        failing(&[
+            ("channel", "ECOMM"),
+            ("ids", "a"),
+            ("ACPClassification", "X")
+        ]),
+        ["ACPClassification"]
+    );
+    assert_eq!(
+        failing(&[
+            ("channel", "ECOMM"),
+            ("ids", "a"),
+            ("suppressSBAPricing", "yes")
+        ]),
+        ["suppressSBAPricing"]
+    );
+    assert_eq!(
+        failing(&[("channel", "ECOMM"), ("ids", "a"), ("allVariants", "maybe")]),
+        ["allVariants"]
+    );
+    assert_eq!(
+        failing(&[("channel", "ECOMM"), ("limit", "0"), ("offset", "0")]),
+        ["limit"]
+    );
+    assert_eq!(
+        failing(&[("channel", "ECOMM"), ("limit", "5"), ("offset", "-1")]),
+        ["offset"]
+    );
+    assert_eq!(
+        failing(&[
+            ("channel", "ECOMM"),
+            ("ids", "a"),
+            ("serviceAddressId", &"x".repeat(101))
+        ]),
+        ["serviceAddressId"]
+    );
+    assert_eq!(
+        failing(&[("channel", "ECOMM"), ("ids", "a"), ("nonsense", "1")]),
+        ["nonsense"]
+    );
+    assert_eq!(
+        failing(&[("channel", "ECOMM"), ("ids", "a"), ("channel", "ATTR")]),
+        ["channel"]
+    );
+    let paged = [("channel", "ECOMM"), ("limit", "5"), ("offset", "0")];
+    let with = |extra: &[(&'static str, &'static str)]| {
+        let mut v = paged.to_vec();
+        v.extend_from_slice(extra);
+        v
+    };
+    assert_eq!(
+        failing(&with(&[("categoryName", "WBB_Plans")])),
+        ["serviceAddressId"]
+    );
+    assert!(
+        request(&with(&[
+            ("categoryName", "WBB_Plans"),
+            ("serviceAddressId", "00010LVFT8")
+        ]))
+        .is_ok()
+    );
+    assert_eq!(
+        failing(&with(&[("categoryName", "Mobile_Devices")])),
+        ["characteristics"]
+    );
+    assert!(
+        request(&with(&[
+            ("categoryName", "Mobile_Devices"),
+            ("productOfferingId", "x")
+        ]))
+        .is_ok()
+    );
+    assert_eq!(
+        failing(&with(&[("categoryName", "Mobile_Addons")])),
+        ["cartId", "productOrderItemId"]
+    );
+    assert!(
+        request(&with(&[
+            ("categoryName", "Mobile_Addons"),
+            ("lobs", "wireline")
+        ]))
+        .is_ok()
+    );
+    assert_eq!(failing(&with(&[("losgTypes", "UP")])), ["ctn"]);
+    assert_eq!(
+        failing(&with(&[("losgTypes", "UP"), ("ctn", "12345")])),
+        ["ctn"]
+    );
+    assert!(request(&with(&[("losgTypes", "UP"), ("ctn", "7876758046")])).is_ok());
+    assert_eq!(
+        failing(&with(&[("relationRole", "addon")])),
+        ["relatedProductOfferingId"]
+    );
+}
+
+#[test]
+fn asf_clients_need_contract_context() {
+    let asf = DiscoveryHeaders {
+        client_id: Some("ASF".into()),
+        ..headers()
+    };
+    let base: Vec<(String, String)> = [("channel", "ATTR"), ("ids", "a")]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let fields: Vec<String> = DiscoveryRequest::parse(&base, &asf)
+        .expect_err("refused")
+        .into_iter()
+        .map(|e| e.field)
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "fanId",
+            "channelCatalog",
+            "orderTransactionType",
+            "subChannel"
+        ]
+    );
+    let mut ok = base.clone();
+    for (k, v) in [
+        ("liabilityType", "L"),
+        ("contractType", "CBE"),
+        ("contractVersion", "P20"),
+        ("channelCatalog", "BMG Catalog"),
+        ("orderTransactionType", "New Activation"),
+        ("subChannel", "S3,S4"),
+    ] {
+        ok.push((k.into(), v.into()));
+    }
+    assert!(DiscoveryRequest::parse(&ok, &asf).is_ok());
+    let mut partial = ok.clone();
+    partial.retain(|(k, _)| k != "contractVersion");
+    assert!(DiscoveryRequest::parse(&partial, &asf).is_err());
+}
+
+#[test]
+fn headers_are_required() {
+    let none = DiscoveryHeaders::default();
+    let pairs = vec![
+        ("channel".to_string(), "ECOMM".to_string()),
+        ("ids".to_string(), "a".to_string()),
+    ];
+    let fields: Vec<String> = DiscoveryRequest::parse(&pairs, &none)
+        .expect_err("refused")
+        .into_iter()
+        .map(|e| e.field)
+        .collect();
+    assert_eq!(fields, ["X-ATT-ClientId", "idpctx-appname"]);
+}
+
+#[test]
+fn filters_narrow_the_answer() {
+    assert_eq!(
+        search(&[("channel", "ECOMM")]),
+        ["b", "a", "plan", "addon", "fiber", "sim"]
+    );
+    assert_eq!(
+        search(&[("channel", "SelfService")]),
+        ["c"],
+        "channel availability"
+    );
+    assert_eq!(
+        search(&[("channel", "ECOMM"), ("paymentType", "Prepaid")]),
+        Vec::<String>::new()
+    );
+    assert_eq!(search(&[("channel", "ECOMM"), ("imeiTypes", "R1")]), ["b"]);
+    assert_eq!(search(&[("channel", "ECOMM"), ("partType", "LTE")]), ["b"]);
+    assert_eq!(
+        search(&[("channel", "ECOMM"), ("partType", "ALL")]).len(),
+        6,
+        "ALL means any part type"
+    );
+    assert_eq!(
+        search(&[("channel", "ECOMM"), ("skus", "sku1,sku3")]),
+        ["a"]
+    );
+    assert_eq!(
+        search(&[("channel", "ECOMM"), ("atgSkuIds", "sku2")]),
+        ["b"]
+    );
+    assert_eq!(
+        search(&[("channel", "ECOMM"), ("deviceProductIds", "prod1")]),
+        ["a"]
+    );
+    assert_eq!(
+        search(&[("channel", "ECOMM"), ("creditRisk", "medium")]),
+        ["a"]
+    );
+    assert_eq!(
+        search(&[("channel", "ECOMM"), ("customerType", "consumer")]),
+        ["b", "a"],
+        "case-insensitive"
+    );
+    assert_eq!(
+        search(&[("channel", "ECOMM"), ("categoryName", "Mobile_Offers")]),
+        ["plan", "sim"],
+        "subcategories count"
+    );
+    assert_eq!(
+        search(&[
+            ("channel", "ECOMM"),
+            ("productOfferingId", "a"),
+            ("categoryName", "Mobile_Devices")
+        ]),
+        ["a"]
+    );
+    assert_eq!(
+        search(&[
+            ("channel", "ECOMM"),
+            ("characteristics", r#"[{"uniqueUrlName"="phone-a"}]"#),
+            ("categoryName", "Mobile_Devices")
+        ]),
+        ["a"]
+    );
+    assert_eq!(
+        search(&[
+            ("channel", "ECOMM"),
+            ("characteristics", r#"[{"colour":"Blue"}]"#)
+        ]),
+        ["b"]
+    );
+    assert_eq!(
+        search(&[
+            ("channel", "ECOMM"),
+            ("characteristics", r#"[{"SKU"="sku2"}]"#)
+        ]),
+        ["b"]
+    );
+    assert_eq!(
+        search(&[("channel", "ECOMM"), ("lobs", "wireless")]),
+        ["b", "a"]
+    );
+}
+
+#[test]
+fn variants_relations_and_addresses() {
+    let q = [
+        ("channel", "ECOMM"),
+        ("productOfferingId", "a"),
+        ("categoryName", "Mobile_Devices"),
+    ];
+    assert_eq!(
+        search(&[q[0], q[1], q[2], ("allVariants", "true")]),
+        ["b", "a"]
+    );
+    assert_eq!(
+        search(&[q[0], q[1], q[2], ("groupByVariantGroup", "true")]),
+        ["b", "a"]
+    );
+    assert_eq!(
+        search(&[
+            ("channel", "ECOMM"),
+            ("relatedProductOfferingId", "plan"),
+            ("relationRole", "addon")
+        ]),
+        ["addon"]
+    );
+    assert_eq!(
+        search(&[
+            ("channel", "ECOMM"),
+            ("relatedProductOfferingId", "plan"),
+            ("relationType", "swap")
+        ]),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        search(&[
+            ("channel", "ECOMM"),
+            ("categoryName", "BB_Plans"),
+            ("serviceAddressId", "FIBER1")
+        ]),
+        ["fiber"]
+    );
+    assert_eq!(
+        search(&[
+            ("channel", "ECOMM"),
+            ("categoryName", "BB_Plans"),
+            ("serviceAddressId", "SLOW")
+        ]),
+        Vec::<String>::new()
+    );
+    let req = request(&[
+        ("channel", "ECOMM"),
+        ("limit", "5"),
+        ("offset", "0"),
+        ("serviceAddressId", "NOPE"),
+    ])
+    .expect("valid");
+    assert_eq!(
+        index().search(&req, now()).expect_err("unknown").field,
+        "serviceAddressId"
+    );
+}
+
+#[test]
+fn paging_counts_everything() {
+    let req = request(&[("channel", "ECOMM"), ("limit", "2"), ("offset", "1")]).expect("valid");
+    let idx = index();
+    let r = idx.search(&req, now()).expect("search");
+    assert_eq!(r.total, 6);
+    let ids: Vec<&str> = r
+        .items
+        .iter()
+        .map(|&i| idx.offerings[i as usize].id.as_str())
+        .collect();
+    assert_eq!(ids, ["plan", "addon"], "offset is a page number");
+}
+
+fn rendered(pairs: &[(&str, &str)], id: &str, lookup: bool) -> Value {
+    let mut all = vec![("limit", "50"), ("offset", "0")];
+    all.extend_from_slice(pairs);
+    let req = request(&all).expect("valid");
+    let idx = index();
+    let i = idx.by_id[id];
+    let text = idx.render(
+        &[i],
+        &req,
+        "http://h/msapi/cpopoffer/v1/product-offers",
+        now(),
+        lookup,
+    );
+    let arr: Value = serde_json::from_str(&text).expect("valid JSON");
+    arr[0].clone()
+}
+
+#[test]
+fn prices_totals_and_promotions() {
+    let a = rendered(&[("channel", "ECOMM")], "a", false);
+    assert_eq!(
+        a["href"],
+        "http://h/msapi/cpopoffer/v1/product-offers/a?channel=ECOMM"
+    );
+    assert_eq!(a["productOfferingPrice"].as_array().map(Vec::len), Some(2));
+    let totals = &a["productOfferingTotalPrice"];
+    assert_eq!(totals[0]["priceType"], "oneTime");
+    assert_eq!(
+        totals[0]["price"]["value"], "799.99",
+        "immediate $200 off applied"
+    );
+    assert_eq!(totals[0]["priceAlteration"][0]["price"]["value"], "-200.00");
+    assert_eq!(totals[1]["price"]["value"], "27.78");
+    assert!(a.get("cmsInfo").is_none(), "cmsInfo only on lookups");
+    assert_eq!(a["potentialPromotion"][0]["id"], "coupon10");
+
+    let coupon = rendered(
+        &[("channel", "ECOMM"), ("referralCode", "actnow")],
+        "a",
+        false,
+    );
+    // 10% of the price after the $200 discount: 799.99 - 80.00 = 719.99.
+    assert_eq!(
+        coupon["productOfferingTotalPrice"][0]["price"]["value"],
+        "719.99"
+    );
+    assert_eq!(
+        coupon["immediatePromotion"].as_array().map(Vec::len),
+        Some(2)
+    );
+    assert_eq!(
+        coupon["promotionQualificationMessage"][0]["status"],
+        "qualified"
+    );
+
+    let lookup = rendered(&[("channel", "ECOMM")], "a", true);
+    assert_eq!(lookup["cmsInfo"][0]["key"], "imageUrl");
+
+    let suppressed = rendered(
+        &[("channel", "ECOMM"), ("suppressSBAPricing", "Y")],
+        "a",
+        false,
+    );
+    assert!(suppressed.get("productOfferingPrice").is_none());
+    assert!(suppressed.get("productOfferingTotalPrice").is_some());
+
+    let only = rendered(
+        &[("channel", "ECOMM"), ("productOfferingOnly", "true")],
+        "a",
+        false,
+    );
+    assert!(only.get("productOfferingTotalPrice").is_none());
+    assert!(only.get("productOfferingPrice").is_none());
+}
+
+#[test]
+fn multi_line_pricing_follows_device_count() {
+    let one = rendered(&[("channel", "ECOMM")], "plan", false);
+    assert_eq!(
+        one["productOfferingTotalPrice"][0]["price"]["value"],
+        "85.99"
+    );
+    let three = rendered(&[("channel", "ECOMM"), ("deviceCount", "3")], "plan", false);
+    assert_eq!(
+        three["productOfferingTotalPrice"][0]["price"]["value"], "227.97",
+        "3 lines at the 2+ tier"
+    );
+    assert_eq!(three["productOfferingPrice"][0]["id"], "plan-2");
+}
+
+#[test]
+fn lookups_keep_the_asked_order_and_channel() {
+    let idx = index();
+    let ids = vec![
+        "a".to_string(),
+        "c".to_string(),
+        "b".to_string(),
+        "nope".to_string(),
+        "retired".to_string(),
+    ];
+    let found: Vec<&str> = idx
+        .lookup(&ids, "ECOMM", now())
+        .iter()
+        .map(|&i| idx.offerings[i as usize].id.as_str())
+        .collect();
+    assert_eq!(found, ["a", "b"]);
+}
+
+mod props {
+    use super::super::pricing::{Price, PriceContext, Promotion, money, price};
+    use proptest::prelude::*;
+    use rust_decimal::Decimal;
+    use serde_json::json;
+
+    fn cents() -> impl Strategy<Value = i64> {
+        0i64..500_000
+    }
+
+    proptest! {
+        /// Every total equals the sum of its prices times the lines, less its
+        /// alterations, and is never negative.
+        #[test]
+        fn totals_are_the_sum_of_their_parts(
+            amounts in proptest::collection::vec((cents(), 0usize..3), 1..8),
+            discount in cents(),
+            percent in 0i64..=100,
+            lines in 1u32..6,
+        ) {
+            let types = ["oneTime", "recurring", "installment"];
+            let prices: Vec<Price> = amounts.iter().enumerate().map(|(i, (c, t))| {
+                Price::from_json(&json!({"id": format!("p{i}"), "priceType": types[*t],
+                    "price": {"unit": "USD", "value": money(Decimal::new(*c, 2))}})).expect("price")
+            }).collect();
+            let promos = vec![
+                Promotion::from_json(&json!({"id": "amt", "benefitType": "discount", "appliesTo": "oneTime",
+                    "discountAmount": money(Decimal::new(discount, 2))})).expect("promo"),
+                Promotion::from_json(&json!({"id": "pct", "benefitType": "discount", "appliesTo": "recurring",
+                    "discountPercent": percent.to_string()})).expect("promo"),
+            ];
+            let mut ctx = PriceContext::default_at(chrono::Utc::now());
+            ctx.lines = lines;
+            let priced = price(&prices, &promos, &[], &ctx);
+            for t in &priced.totals {
+                let ty = t["priceType"].as_str().expect("type");
+                let total: Decimal = t["price"]["value"].as_str().expect("v").parse().expect("decimal");
+                let parts: Decimal = prices.iter().filter(|p| p.price_type == ty).map(|p| p.amount * Decimal::from(lines)).sum();
+                let altered: Decimal = t.get("priceAlteration").and_then(|a| a.as_array()).map(|a| a.iter()
+                    .map(|x| x["price"]["value"].as_str().expect("v").parse::<Decimal>().expect("d")).sum()).unwrap_or_default();
+                prop_assert_eq!(total, parts + altered);
+                prop_assert!(total >= Decimal::ZERO);
+            }
+        }
+    }
+}
