@@ -15,7 +15,7 @@ use std::time::Duration;
 #[command(about = "Benchmarks Omni; prints a markdown table")]
 struct Args {
     /// Comma-separated scenario names (see --list).
-    #[arg(long, default_value = "health")]
+    #[arg(long, default_value = "health,discovery-search,discovery-lookup")]
     scenarios: String,
     /// Print the scenarios and exit.
     #[arg(long)]
@@ -69,7 +69,6 @@ async fn main() -> anyhow::Result<()> {
     }
     for (data, list) in groups {
         let scratch = server::Scratch::new("run")?;
-        let data_dir = scenarios::prepare(data, &args.omni_bin, &scratch.0)?;
         let database_url = match args.backend.as_str() {
             "postgres" => {
                 // SAFETY of intent: the test helper reads this to pick PostgreSQL.
@@ -78,6 +77,7 @@ async fn main() -> anyhow::Result<()> {
             }
             _ => format!("sqlite:{}", scratch.0.join("bench.db").display()),
         };
+        let data_dir = scenarios::prepare(data, &args.omni_bin, &scratch.0, &database_url)?;
         let secret = "bench-secret";
         let server = server::Server::start(&server::ServerConfig {
             binary: &args.omni_bin,
@@ -96,12 +96,7 @@ async fn main() -> anyhow::Result<()> {
             server.rss_mib().unwrap_or(0.0)
         );
         for s in list {
-            let ctx = scenarios::Context {
-                server: &server,
-                omni_bin: &args.omni_bin,
-                secret,
-            };
-            let (make, check) = (s.build)(&ctx)?;
+            let (make, check) = (s.build)()?;
             let connections = s.connections.unwrap_or(args.connections);
             load::run(
                 &server.addr,

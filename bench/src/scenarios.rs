@@ -2,7 +2,6 @@
 //! each request is built and judged.
 
 use crate::load::{CheckFn, RequestFn};
-use crate::server::Server;
 use http_body_util::Full;
 use hyper::Request;
 use hyper::body::Bytes;
@@ -11,15 +10,12 @@ use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DataSet {
-    /// The repository's demo data.
-    Demo,
+    /// `omni gen-catalog --offers N`, loaded before the server starts.
+    Generated(usize),
 }
 
-pub struct Context<'a> {
-    pub server: &'a Server,
-    pub omni_bin: &'a Path,
-    pub secret: &'a str,
-}
+const DISCOVERY: &str = "/msapi/cpopoffer/v1/product-offers";
+const CATALOG_SIZE: usize = 100_000;
 
 type Built = (Arc<RequestFn>, Arc<CheckFn>);
 
@@ -29,34 +25,125 @@ pub struct Scenario {
     pub data: DataSet,
     /// Overrides --connections when the scenario defines its own.
     pub connections: Option<usize>,
-    pub build: fn(&Context<'_>) -> anyhow::Result<Built>,
+    pub build: fn() -> anyhow::Result<Built>,
 }
 
 pub fn all() -> Vec<Scenario> {
-    vec![Scenario {
-        name: "health",
-        description: "GET /health: the ceiling of the HTTP stack on this machine",
-        data: DataSet::Demo,
-        connections: None,
-        build: |_| {
-            Ok((
-                Arc::new(|_| get("/health")),
-                Arc::new(|status, _| status == 200),
-            ))
+    vec![
+        Scenario {
+            name: "health",
+            description: "GET /health on the 100,000-offer server: the ceiling of the HTTP stack here",
+            data: DataSet::Generated(CATALOG_SIZE),
+            connections: None,
+            build: || {
+                Ok((
+                    Arc::new(|_| get("/health")),
+                    Arc::new(|status, _| status == 200),
+                ))
+            },
         },
-    }]
+        Scenario {
+            name: "discovery-search",
+            description: "Discovery search on 100,000 offers: channel + category, paymentType, customerType; limit 20, varied pages",
+            data: DataSet::Generated(CATALOG_SIZE),
+            connections: None,
+            build: || {
+                Ok((
+                    Arc::new(|i| {
+                        let category =
+                            ["Mobile_Offers", "Mobile_Accessories", "BB_Plans"][(i % 3) as usize];
+                        let payment = ["Prepaid", "Postpaid"][(i / 3 % 2) as usize];
+                        let customer = ["Consumer", "Business"][(i / 6 % 2) as usize];
+                        discovery(&format!(
+                            "{DISCOVERY}?channel=ECOMM&categoryName={category}&paymentType={payment}&customerType={customer}&limit=20&offset={}",
+                            i / 12 % 20
+                        ))
+                    }),
+                    Arc::new(|status, body| status == 200 && body.starts_with(b"[{")),
+                ))
+            },
+        },
+        Scenario {
+            name: "discovery-lookup",
+            description: "Discovery lookup of 5 ids (with cmsInfo) on 100,000 offers",
+            data: DataSet::Generated(CATALOG_SIZE),
+            connections: None,
+            build: || {
+                Ok((
+                    Arc::new(|i| {
+                        let ids: Vec<String> = (0..5u64)
+                            .map(|k| {
+                                format!(
+                                    "gen-offer-{:06}",
+                                    (i.wrapping_mul(7919) + k * 20_011) % CATALOG_SIZE as u64
+                                )
+                            })
+                            .collect();
+                        discovery(&format!("{DISCOVERY}?channel=ECOMM&ids={}", ids.join(",")))
+                    }),
+                    // `[]` is right when none of the five is sold in the channel.
+                    Arc::new(|status, body| status == 200 && body.starts_with(b"[")),
+                ))
+            },
+        },
+    ]
 }
 
-/// Writes or finds the data directory the server loads at start.
-pub fn prepare(data: DataSet, _omni_bin: &Path, _scratch: &Path) -> anyhow::Result<PathBuf> {
+/// Writes the data the server needs before it starts: a data directory for
+/// its first start, after loading what must already be in the database.
+pub fn prepare(
+    data: DataSet,
+    omni_bin: &Path,
+    scratch: &Path,
+    database_url: &str,
+) -> anyhow::Result<PathBuf> {
     match data {
-        DataSet::Demo => Ok(PathBuf::from("data")),
+        DataSet::Generated(n) => {
+            let dir = scratch.join("generated");
+            let run = |args: &[&str]| -> anyhow::Result<()> {
+                let status = std::process::Command::new(omni_bin)
+                    .args(args)
+                    .env("OMNI_DATABASE_URL", database_url)
+                    .env("OMNI_LOG", "warn")
+                    .stdout(std::process::Stdio::null())
+                    .status()?;
+                anyhow::ensure!(status.success(), "omni {} failed", args.join(" "));
+                Ok(())
+            };
+            let dir_text = dir.display().to_string();
+            run(&[
+                "gen-catalog",
+                "--offers",
+                &n.to_string(),
+                "--out",
+                &dir_text,
+            ])?;
+            let started = std::time::Instant::now();
+            run(&["load", &dir_text])?;
+            eprintln!(
+                "loaded {n} generated offers in {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
+            // The server then starts on a database that already has them.
+            let empty = scratch.join("no-demo-data");
+            std::fs::create_dir_all(&empty)?;
+            Ok(empty)
+        }
     }
 }
 
 pub fn get(path: &str) -> Request<Full<Bytes>> {
     Request::get(path)
         .header("host", "bench")
+        .body(Full::new(Bytes::new()))
+        .unwrap_or_default()
+}
+
+fn discovery(path: &str) -> Request<Full<Bytes>> {
+    Request::get(path)
+        .header("host", "bench")
+        .header("X-ATT-ClientId", "bench")
+        .header("idpctx-appname", "omni-bench")
         .body(Full::new(Bytes::new()))
         .unwrap_or_default()
 }

@@ -72,28 +72,6 @@ impl Server {
             .ok()?;
         Some(kb / 1024.0)
     }
-
-    pub fn token(
-        &self,
-        binary: &Path,
-        secret: &str,
-        kind: &str,
-        roles: &[&str],
-        sub: &str,
-    ) -> anyhow::Result<String> {
-        let mut cmd = Command::new(binary);
-        cmd.args(["token", "--type", kind, "--tenant", "default", "--sub", sub])
-            .env("OMNI_JWT_SECRET", secret)
-            .env("OMNI_LOG", "error");
-        for r in roles {
-            cmd.args(["--role", r]);
-        }
-        let out = cmd.output()?;
-        if !out.status.success() {
-            bail!("omni token failed");
-        }
-        Ok(String::from_utf8(out.stdout)?.trim().to_string())
-    }
 }
 
 impl Drop for Server {

@@ -9,6 +9,10 @@ use omni_core::catalog::CATALOG_RESOURCES;
 
 pub const BASE: &str = "/tmf-api/productCatalogManagement/v4";
 pub const WRITE_ROLE: &str = "catalog.admin";
+/// Stored kind of the address registry's service addresses.
+pub const PLACE_KIND: &str = "place";
+/// Bumped with every catalog write; discovery indexes poll it.
+pub const VERSION_COUNTER: &str = "catalog";
 
 pub fn resources() -> impl Iterator<Item = TmfResource> {
     CATALOG_RESOURCES.iter().map(|spec| TmfResource {
@@ -18,6 +22,7 @@ pub fn resources() -> impl Iterator<Item = TmfResource> {
         write_role: WRITE_ROLE,
         read_role: None,
         tag: "TMF620 Product Catalog",
+        version_counter: Some(VERSION_COUNTER),
     })
 }
 

@@ -8,6 +8,7 @@
 
 pub mod auth;
 pub mod catalog;
+pub mod discovery;
 pub mod error;
 pub mod events;
 pub mod extract;
@@ -39,6 +40,7 @@ use utoipa_swagger_ui::SwaggerUi;
     tags(
         (name = "operations", description = "Liveness, readiness and metrics"),
         (name = "TMF620 Product Catalog", description = "Offerings, prices, specifications, categories and catalogs"),
+        (name = "Product Discovery", description = "Offers a customer may buy in a channel, from the in-memory catalog index"),
     )
 )]
 struct ApiDoc;
@@ -64,6 +66,9 @@ fn with_tmf_fragments(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::Ope
         paths.extend(p);
         schemas.extend(s);
     }
+    let (p, s) = discovery::openapi::fragment();
+    paths.extend(p);
+    schemas.extend(s);
     let fragment = json!({
         "openapi": "3.1.0",
         "info": {"title": "", "version": ""},
@@ -91,6 +96,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(ops)
         .nest(catalog::BASE, catalog::router())
+        .merge(discovery::router())
         .nest(PARTNER_BASE, omni_svcs)
         .merge(SwaggerUi::new("/docs").url("/openapi.json", api))
         .fallback(no_route)

@@ -1,4 +1,5 @@
 use crate::auth::Auth;
+use crate::discovery::CatalogIndexes;
 use crate::metrics::Metrics;
 use omni_store::Store;
 use std::sync::Arc;
@@ -30,6 +31,8 @@ pub struct AppState {
     pub auth: Arc<Auth>,
     pub config: Arc<ApiConfig>,
     pub metrics: Arc<Metrics>,
+    /// Each tenant's discovery index; refreshed by [`CatalogIndexes::run`].
+    pub catalog: Arc<CatalogIndexes>,
 }
 
 impl AppState {
@@ -39,6 +42,7 @@ impl AppState {
             auth: Arc::new(auth),
             config: Arc::new(config),
             metrics: Arc::new(Metrics::default()),
+            catalog: Arc::new(CatalogIndexes::default()),
         }
     }
 }

@@ -3,8 +3,8 @@
 //! when claiming jobs, pool shape) are data in [`Dialect`].
 
 use crate::{
-    Document, DocumentKey, DocumentQuery, Job, JobClaim, JobOutcome, JobStatus, NewEvent, NewJob,
-    Result, Store, StoreError, StoredEvent,
+    BodyRow, Document, DocumentKey, DocumentQuery, Effects, Job, JobClaim, JobOutcome, JobStatus,
+    NewEvent, NewJob, Result, Store, StoreError, StoredEvent,
 };
 use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -160,11 +160,20 @@ macro_rules! impl_store {
                 })
             }
 
-            async fn write_events(
+            async fn apply_effects(
                 tx: &mut sqlx::Transaction<'static, $db>,
-                events: &[NewEvent],
+                effects: &Effects,
             ) -> Result<()> {
-                for e in events {
+                for name in &effects.bump {
+                    sqlx::query(
+                        "INSERT INTO counters (name, value) VALUES ($1, 1) \
+                         ON CONFLICT (name) DO UPDATE SET value = counters.value + 1",
+                    )
+                    .bind(name)
+                    .execute(&mut **tx)
+                    .await?;
+                }
+                for e in &effects.events {
                     sqlx::query(
                         "INSERT INTO outbox (event_id, tenant, event_type, resource_kind, resource_id, occurred_at, payload) \
                          VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -232,7 +241,7 @@ macro_rules! impl_store {
                 Ok(())
             }
 
-            async fn insert_document(&self, doc: &Document, events: &[NewEvent]) -> Result<()> {
+            async fn insert_document(&self, doc: &Document, effects: &Effects) -> Result<()> {
                 let mut tx = self.writer.begin().await?;
                 let inserted = sqlx::query(
                     "INSERT INTO documents (tenant, kind, id, version, owner, state, created_at, updated_at, body) \
@@ -255,7 +264,7 @@ macro_rules! impl_store {
                     }
                     other => other?,
                 };
-                Self::write_events(&mut tx, events).await?;
+                Self::apply_effects(&mut tx, effects).await?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -298,7 +307,7 @@ macro_rules! impl_store {
                 row.as_ref().map(Self::document_from_row).transpose()
             }
 
-            async fn update_document(&self, doc: &Document, events: &[NewEvent]) -> Result<()> {
+            async fn update_document(&self, doc: &Document, effects: &Effects) -> Result<()> {
                 let mut tx = self.writer.begin().await?;
                 let expected = doc.version - 1;
                 let updated = sqlx::query(
@@ -319,7 +328,7 @@ macro_rules! impl_store {
                 if updated.rows_affected() == 0 {
                     return Err(StoreError::VersionConflict { kind: doc.kind.clone(), id: doc.id.clone(), expected });
                 }
-                Self::write_events(&mut tx, events).await?;
+                Self::apply_effects(&mut tx, effects).await?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -328,7 +337,7 @@ macro_rules! impl_store {
                 &self,
                 key: &DocumentKey,
                 expected_version: Option<i64>,
-                events: &[NewEvent],
+                effects: &Effects,
             ) -> Result<()> {
                 let mut tx = self.writer.begin().await?;
                 let deleted = sqlx::query(
@@ -346,7 +355,7 @@ macro_rules! impl_store {
                         None => StoreError::NotFound { kind: key.kind.clone(), id: key.id.clone() },
                     });
                 }
-                Self::write_events(&mut tx, events).await?;
+                Self::apply_effects(&mut tx, effects).await?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -378,6 +387,40 @@ macro_rules! impl_store {
                 .fetch_one(&self.reader)
                 .await?;
                 Ok(u64::try_from(n).unwrap_or(0))
+            }
+
+            async fn document_bodies(
+                &self,
+                tenant: &str,
+                kind: &str,
+                after: Option<&(String, String)>,
+                limit: i64,
+            ) -> Result<Vec<BodyRow>> {
+                let (created, id) = match after {
+                    Some((c, i)) => (Some(c.as_str()), Some(i.as_str())),
+                    None => (None, None),
+                };
+                let rows = sqlx::query(
+                    "SELECT created_at, id, body FROM documents WHERE tenant = $1 AND kind = $2 \
+                     AND ($3 IS NULL OR created_at > $3 OR (created_at = $3 AND id > $4)) \
+                     ORDER BY created_at, id LIMIT $5",
+                )
+                .bind(tenant)
+                .bind(kind)
+                .bind(created)
+                .bind(id)
+                .bind(limit)
+                .fetch_all(&self.reader)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(BodyRow {
+                            created_at: r.try_get("created_at")?,
+                            id: r.try_get("id")?,
+                            body: r.try_get("body")?,
+                        })
+                    })
+                    .collect()
             }
 
             async fn outbox_after(&self, after_seq: i64, limit: i64) -> Result<Vec<StoredEvent>> {
@@ -426,6 +469,17 @@ macro_rules! impl_store {
                     .fetch_optional(&self.reader)
                     .await?;
                 Ok(value.unwrap_or(0))
+            }
+
+            async fn counters_with_prefix(&self, prefix: &str) -> Result<Vec<(String, i64)>> {
+                // SUBSTR rather than LIKE, so '%' or '_' in a prefix mean nothing special.
+                let length = i64::try_from(prefix.chars().count()).unwrap_or(i64::MAX);
+                let rows = sqlx::query("SELECT name, value FROM counters WHERE SUBSTR(name, 1, CAST($2 AS INTEGER)) = $1 ORDER BY name")
+                    .bind(prefix)
+                    .bind(length)
+                    .fetch_all(&self.reader)
+                    .await?;
+                rows.iter().map(|r| Ok((r.try_get("name")?, r.try_get("value")?))).collect()
             }
 
             async fn enqueue_job(&self, job: &NewJob) -> Result<()> {

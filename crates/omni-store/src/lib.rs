@@ -49,7 +49,7 @@ pub trait Store: Send + Sync + 'static {
     async fn migrate(&self) -> Result<()>;
 
     /// Creates a document; `AlreadyExists` if its id is taken in that tenant and kind.
-    async fn insert_document(&self, doc: &Document, events: &[NewEvent]) -> Result<()>;
+    async fn insert_document(&self, doc: &Document, effects: &Effects) -> Result<()>;
 
     /// Creates or replaces documents in one transaction (bulk loads).
     async fn put_documents(&self, docs: &[Document]) -> Result<()>;
@@ -58,20 +58,31 @@ pub trait Store: Send + Sync + 'static {
 
     /// Replaces a document whose stored version is `doc.version - 1`;
     /// `VersionConflict` when another writer got there first.
-    async fn update_document(&self, doc: &Document, events: &[NewEvent]) -> Result<()>;
+    async fn update_document(&self, doc: &Document, effects: &Effects) -> Result<()>;
 
     /// Deletes a document, at `expected_version` when given.
     async fn delete_document(
         &self,
         key: &DocumentKey,
         expected_version: Option<i64>,
-        events: &[NewEvent],
+        effects: &Effects,
     ) -> Result<()>;
 
     /// Documents of one tenant and kind, oldest first.
     async fn list_documents(&self, query: &DocumentQuery) -> Result<Vec<Document>>;
 
     async fn count_documents(&self, query: &DocumentQuery) -> Result<u64>;
+
+    /// Bodies of one tenant's documents of `kind` as stored JSON text, in
+    /// creation order, after the `(created_at, id)` position `after`: for
+    /// reading a large collection page by page without parsing it twice.
+    async fn document_bodies(
+        &self,
+        tenant: &str,
+        kind: &str,
+        after: Option<&(String, String)>,
+        limit: i64,
+    ) -> Result<Vec<BodyRow>>;
 
     /// Events in the outbox after `after_seq`, oldest first.
     async fn outbox_after(&self, after_seq: i64, limit: i64) -> Result<Vec<StoredEvent>>;
@@ -81,6 +92,9 @@ pub trait Store: Send + Sync + 'static {
 
     /// A counter's value; 0 when it was never bumped.
     async fn read_counter(&self, name: &str) -> Result<i64>;
+
+    /// Every counter whose name starts with `prefix`, with its value.
+    async fn counters_with_prefix(&self, prefix: &str) -> Result<Vec<(String, i64)>>;
 
     async fn enqueue_job(&self, job: &NewJob) -> Result<()>;
 

@@ -34,6 +34,14 @@ pub struct DocumentKey {
     pub id: String,
 }
 
+/// A document body as stored text, with its position in creation order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BodyRow {
+    pub created_at: String,
+    pub id: String,
+    pub body: String,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct DocumentQuery {
     pub tenant: String,
@@ -41,6 +49,28 @@ pub struct DocumentQuery {
     pub owner: Option<String>,
     /// `(offset, limit)` applied by the database; `None` returns everything.
     pub page: Option<(u64, u64)>,
+}
+
+/// What a write does besides changing its document, in the same transaction.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Effects {
+    /// Events for the outbox.
+    pub events: Vec<NewEvent>,
+    /// Counters to add one to (e.g. the catalog version other nodes poll).
+    pub bump: Vec<String>,
+}
+
+impl Effects {
+    pub fn none() -> Self {
+        Self::default()
+    }
+
+    pub fn events(events: Vec<NewEvent>) -> Self {
+        Self {
+            events,
+            bump: Vec::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -2,7 +2,7 @@
 
 use omni_store::testing::fresh_store;
 use omni_store::{
-    Document, DocumentQuery, JobClaim, JobOutcome, JobStatus, NewEvent, NewJob, StoreError,
+    Document, DocumentQuery, Effects, JobClaim, JobOutcome, JobStatus, NewEvent, NewJob, StoreError,
 };
 use serde_json::json;
 use std::collections::HashSet;
@@ -38,14 +38,14 @@ async fn insert_get_and_duplicate() {
     let store = fresh_store().await;
     let d = doc("t1", "a", "2024-01-01T00:00:00.000Z");
     store
-        .insert_document(&d, &[event("a")])
+        .insert_document(&d, &Effects::events(vec![event("a")]))
         .await
         .expect("insert");
     assert_eq!(
         store.get_document("t1", "thing", "a").await.expect("get"),
         Some(d.clone())
     );
-    let again = store.insert_document(&d, &[]).await;
+    let again = store.insert_document(&d, &Effects::none()).await;
     assert!(
         matches!(again, Err(StoreError::AlreadyExists { .. })),
         "{again:?}"
@@ -61,15 +61,18 @@ async fn insert_get_and_duplicate() {
 async fn update_checks_the_version() {
     let store = fresh_store().await;
     let mut d = doc("t1", "a", "2024-01-01T00:00:00.000Z");
-    store.insert_document(&d, &[]).await.expect("insert");
+    store
+        .insert_document(&d, &Effects::none())
+        .await
+        .expect("insert");
     d.version = 2;
     d.body = json!({"id": "a", "name": "renamed"});
     store
-        .update_document(&d, &[])
+        .update_document(&d, &Effects::none())
         .await
         .expect("update from version 1");
     // A writer still holding version 1 loses.
-    let stale = store.update_document(&d, &[]).await;
+    let stale = store.update_document(&d, &Effects::none()).await;
     assert!(
         matches!(stale, Err(StoreError::VersionConflict { expected: 1, .. })),
         "{stale:?}"
@@ -88,13 +91,17 @@ async fn a_failed_write_writes_no_event() {
     let store = fresh_store().await;
     let d = doc("t1", "a", "2024-01-01T00:00:00.000Z");
     store
-        .insert_document(&d, &[event("a")])
+        .insert_document(&d, &Effects::events(vec![event("a")]))
         .await
         .expect("insert");
-    let _ = store.insert_document(&d, &[event("a")]).await;
+    let _ = store
+        .insert_document(&d, &Effects::events(vec![event("a")]))
+        .await;
     let mut stale = d.clone();
     stale.version = 5;
-    let _ = store.update_document(&stale, &[event("a")]).await;
+    let _ = store
+        .update_document(&stale, &Effects::events(vec![event("a")]))
+        .await;
     let events = store.outbox_after(0, 100).await.expect("outbox");
     assert_eq!(
         events.len(),
@@ -107,14 +114,21 @@ async fn a_failed_write_writes_no_event() {
 async fn delete_with_and_without_version() {
     let store = fresh_store().await;
     let d = doc("t1", "a", "2024-01-01T00:00:00.000Z");
-    store.insert_document(&d, &[]).await.expect("insert");
-    let wrong = store.delete_document(&d.key(), Some(7), &[]).await;
+    store
+        .insert_document(&d, &Effects::none())
+        .await
+        .expect("insert");
+    let wrong = store
+        .delete_document(&d.key(), Some(7), &Effects::none())
+        .await;
     assert!(matches!(wrong, Err(StoreError::VersionConflict { .. })));
     store
-        .delete_document(&d.key(), Some(1), &[])
+        .delete_document(&d.key(), Some(1), &Effects::none())
         .await
         .expect("delete");
-    let gone = store.delete_document(&d.key(), None, &[]).await;
+    let gone = store
+        .delete_document(&d.key(), None, &Effects::none())
+        .await;
     assert!(matches!(gone, Err(StoreError::NotFound { .. })));
 }
 
@@ -125,13 +139,16 @@ async fn list_pages_in_creation_order_within_a_tenant() {
         store
             .insert_document(
                 &doc("t1", id, &format!("2024-01-0{}T00:00:00.000Z", i + 1)),
-                &[],
+                &Effects::none(),
             )
             .await
             .expect("insert");
     }
     store
-        .insert_document(&doc("t2", "z", "2024-01-01T00:00:00.000Z"), &[])
+        .insert_document(
+            &doc("t2", "z", "2024-01-01T00:00:00.000Z"),
+            &Effects::none(),
+        )
         .await
         .expect("insert");
     let mut q = DocumentQuery {
@@ -173,6 +190,48 @@ async fn put_documents_upserts() {
         .expect("exists");
     assert_eq!(read.body["name"], "again");
     assert_eq!(read.version, 2);
+}
+
+#[tokio::test]
+async fn writes_bump_counters_in_their_transaction() {
+    let store = fresh_store().await;
+    let bump = Effects {
+        events: vec![],
+        bump: vec!["catalog:t1".into()],
+    };
+    let mut d = doc("t1", "a", "2024-01-01T00:00:00.000Z");
+    store.insert_document(&d, &bump).await.expect("insert");
+    assert!(store.insert_document(&d, &bump).await.is_err());
+    assert_eq!(
+        store.read_counter("catalog:t1").await.expect("read"),
+        1,
+        "a failed write bumps nothing"
+    );
+    d.version = 2;
+    store.update_document(&d, &bump).await.expect("update");
+    store
+        .delete_document(&d.key(), None, &bump)
+        .await
+        .expect("delete");
+    store.bump_counter("catalog:t2").await.expect("bump");
+    store.bump_counter("catalogue").await.expect("bump");
+    store.bump_counter("cat%log:x").await.expect("bump");
+    let all = store
+        .counters_with_prefix("catalog:")
+        .await
+        .expect("prefix");
+    assert_eq!(
+        all,
+        vec![("catalog:t1".to_string(), 3), ("catalog:t2".to_string(), 1)]
+    );
+    assert!(
+        store
+            .counters_with_prefix("cat%")
+            .await
+            .expect("prefix")
+            .iter()
+            .all(|(n, _)| n.starts_with("cat%"))
+    );
 }
 
 #[tokio::test]

@@ -89,6 +89,15 @@ pub enum Command {
         #[arg(long, default_value = "default")]
         tenant: String,
     },
+    /// Write a synthetic catalog of N offers (for scale tests) that `load` reads.
+    GenCatalog {
+        #[arg(long)]
+        offers: usize,
+        #[arg(long, default_value = "generated")]
+        out: PathBuf,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
     /// Print the OpenAPI document.
     Openapi,
     /// Mint a development bearer token.

@@ -1,7 +1,8 @@
 //! Importing catalog JSON: `DIR/catalog/<resource>.json`, each an array of
-//! TMF620 resources with their ids. Every resource is checked by the same
-//! rules as the API's create, so a bad file is refused whole, naming the
-//! resource and field.
+//! TMF620 resources with their ids, and `DIR/places/*.json`, the address
+//! registry. Every resource is checked by the same rules as the API's create,
+//! so a bad file is refused whole, naming the resource and field. The catalog
+//! version is bumped so that running servers refresh their discovery index.
 
 use anyhow::{Context, bail};
 use omni_core::catalog::resource_spec;
@@ -36,14 +37,7 @@ pub async fn load_dir(store: &dyn Store, dir: &Path, tenant: &str) -> anyhow::Re
     if !catalog.is_dir() {
         bail!("{} has no catalog/ folder", dir.display());
     }
-    let mut files: Vec<_> = std::fs::read_dir(&catalog)
-        .with_context(|| format!("reading {}", catalog.display()))?
-        .collect::<Result<Vec<_>, _>>()?
-        .into_iter()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    files.sort();
+    let files = json_files(&catalog)?;
     let now = chrono::Utc::now();
     let time = omni_core::time::rfc3339(now);
     let mut docs = Vec::new();
@@ -89,11 +83,74 @@ pub async fn load_dir(store: &dyn Store, dir: &Path, tenant: &str) -> anyhow::Re
             *report.counts.entry(kind.to_string()).or_default() += 1;
         }
     }
+    let places = dir.join("places");
+    if places.is_dir() {
+        for file in json_files(&places)? {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let items: Vec<Value> = serde_json::from_str(&text)
+                .with_context(|| format!("{} is not a JSON array", file.display()))?;
+            for (i, place) in items.into_iter().enumerate() {
+                check_place(&place).with_context(|| format!("{}[{i}]", file.display()))?;
+                let id = place
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string();
+                docs.push(Document {
+                    tenant: tenant.to_string(),
+                    kind: PLACE_KIND.to_string(),
+                    id,
+                    version: 1,
+                    owner: None,
+                    state: None,
+                    created_at: time.clone(),
+                    updated_at: time.clone(),
+                    body: place,
+                });
+                *report.counts.entry("place".to_string()).or_default() += 1;
+            }
+        }
+    }
     store
         .put_documents(&docs)
         .await
         .context("writing the loaded resources")?;
+    store
+        .bump_counter(&format!("{}:{tenant}", omni_api::catalog::VERSION_COUNTER))
+        .await
+        .context("bumping the catalog version")?;
     Ok(report)
+}
+
+/// Stored kind of address registry entries.
+pub const PLACE_KIND: &str = omni_api::catalog::PLACE_KIND;
+
+fn json_files(dir: &Path) -> anyhow::Result<Vec<std::path::PathBuf>> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+fn check_place(place: &Value) -> anyhow::Result<()> {
+    let id = place.get("id").and_then(Value::as_str).unwrap_or_default();
+    if id.is_empty() || id.len() > omni_core::document::MAX_ID_LEN {
+        bail!("id: every place needs an id of 1 to 100 characters");
+    }
+    match place.get("technologies") {
+        Some(Value::Array(t)) if t.iter().all(Value::is_string) => {}
+        _ => bail!("place '{id}': technologies must be an array of strings"),
+    }
+    if !place.get("maxDownloadSpeedMbps").is_some_and(Value::is_u64) {
+        bail!("place '{id}': maxDownloadSpeedMbps must be a whole number");
+    }
+    Ok(())
 }
 
 /// Loads the demo data once per tenant: a database that already had it (even

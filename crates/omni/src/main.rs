@@ -1,8 +1,9 @@
 //! `omni`: the server and its command-line tools.
 
 mod cli;
-mod load;
 mod serve;
+
+use omni::{generate, load};
 
 use anyhow::Context;
 use clap::Parser;
@@ -25,6 +26,10 @@ async fn main() -> anyhow::Result<()> {
             store.migrate().await.context("migrating the database")?;
             let report = load::load_dir(store.as_ref(), &dir, &tenant).await?;
             println!("{report}");
+            Ok(())
+        }
+        Command::GenCatalog { offers, out, seed } => {
+            println!("{}", generate::generate(offers, &out, seed)?);
             Ok(())
         }
         Command::Openapi => {

@@ -1,6 +1,6 @@
 use crate::cli::{Cli, DEV_SECRET, redact};
-use crate::load;
 use anyhow::Context;
+use omni::load;
 use omni_api::state::{ApiConfig, AppState};
 
 pub async fn serve(cli: &Cli) -> anyhow::Result<()> {
@@ -31,7 +31,20 @@ pub async fn serve(cli: &Cli) -> anyhow::Result<()> {
         public_url: public_url.trim_end_matches('/').to_string(),
         ..ApiConfig::default()
     };
-    let app = omni_api::app(AppState::new(store.clone(), cli.auth(), config));
+    let state = AppState::new(store.clone(), cli.auth(), config);
+    let started = std::time::Instant::now();
+    state
+        .catalog
+        .refresh(store.as_ref())
+        .await
+        .context("building the discovery index")?;
+    tracing::info!(
+        ms = started.elapsed().as_millis() as u64,
+        "discovery index ready"
+    );
+    let (stop_workers, workers_stopped) = tokio::sync::watch::channel(false);
+    let refresher = tokio::spawn(state.catalog.clone().run(store.clone(), workers_stopped));
+    let app = omni_api::app(state);
     tracing::info!(%addr, database = %redact(&cli.database_url), backend = store.backend(), "listening");
     println!(
         "Omni listening on http://{addr} ({} database)",
@@ -42,6 +55,11 @@ pub async fn serve(cli: &Cli) -> anyhow::Result<()> {
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("serving HTTP")?;
+    // In-flight requests are done; now the background workers.
+    let _ = stop_workers.send(true);
+    if let Err(e) = refresher.await {
+        tracing::error!(error = %e, "discovery index refresher ended abnormally");
+    }
     tracing::info!("stopped");
     Ok(())
 }

@@ -13,7 +13,7 @@ use axum::routing::get;
 use omni_core::document::Mode;
 use omni_core::tmf630::ListQuery;
 use omni_core::{Principal, merge_patch};
-use omni_store::{Document, DocumentQuery, StoreError};
+use omni_store::{Document, DocumentQuery, Effects, StoreError};
 use serde_json::{Map, Value};
 
 pub const TOTAL_COUNT: HeaderName = HeaderName::from_static("x-total-count");
@@ -95,6 +95,18 @@ impl TmfResource {
             None => Ok(()),
             Some(_) if principal.has_role(self.write_role) => Ok(()),
             Some(role) => Ok(principal.require_role(role)?),
+        }
+    }
+
+    /// The write's events, plus the version bump of the data it belongs to.
+    fn effects(&self, principal: &Principal, events: Vec<omni_store::NewEvent>) -> Effects {
+        Effects {
+            events,
+            bump: self
+                .version_counter
+                .map(|c| format!("{c}:{}", principal.tenant))
+                .into_iter()
+                .collect(),
         }
     }
 
@@ -233,13 +245,16 @@ async fn create(
         body: Value::Object(body),
     };
     let rendered = res.render(&state.config.public_url, &doc);
-    let events = [event(
+    let events = vec![event(
         &res.source(&principal, &id, &headers),
         &res.event_name("Create"),
         &rendered,
         now,
     )];
-    state.store.insert_document(&doc, &events).await?;
+    state
+        .store
+        .insert_document(&doc, &res.effects(&principal, events))
+        .await?;
     let mut response = (StatusCode::CREATED, axum::Json(rendered)).into_response();
     if let Ok(location) = HeaderValue::from_str(&res.href(&state.config.public_url, &id)) {
         response.headers_mut().insert(header::LOCATION, location);
@@ -335,7 +350,11 @@ async fn patch(
                 now,
             ));
         }
-        match state.store.update_document(&doc, &events).await {
+        match state
+            .store
+            .update_document(&doc, &res.effects(&principal, events))
+            .await
+        {
             Ok(()) => return Ok(with_etag(axum::Json(rendered).into_response(), doc.version)),
             Err(StoreError::VersionConflict { .. }) if expected.is_none() => continue,
             Err(StoreError::VersionConflict { .. }) => return Err(precondition_failed()),
@@ -368,7 +387,7 @@ async fn remove(
         return Err(precondition_failed());
     }
     let rendered = res.render(&state.config.public_url, &doc);
-    let events = [event(
+    let events = vec![event(
         &res.source(&principal, &id, &headers),
         &res.event_name("Delete"),
         &rendered,
@@ -376,7 +395,7 @@ async fn remove(
     )];
     match state
         .store
-        .delete_document(&doc.key(), expected, &events)
+        .delete_document(&doc.key(), expected, &res.effects(&principal, events))
         .await
     {
         Ok(()) => Ok(StatusCode::NO_CONTENT.into_response()),

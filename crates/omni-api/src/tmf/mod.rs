@@ -5,7 +5,7 @@
 mod handlers;
 pub mod openapi;
 
-pub use handlers::router;
+pub use handlers::{RESULT_COUNT, TOTAL_COUNT, router};
 use omni_core::document::ResourceSpec;
 
 /// One TM Forum resource as served by an API.
@@ -22,4 +22,7 @@ pub struct TmfResource {
     pub read_role: Option<&'static str>,
     /// Section of the OpenAPI document.
     pub tag: &'static str,
+    /// Counter bumped (per tenant, as `counter:tenant`) with every write, for
+    /// data that nodes cache in memory and refresh when it changes.
+    pub version_counter: Option<&'static str>,
 }

@@ -1,11 +1,13 @@
 //! The in-memory catalog index: offerings in answer order, and for every
 //! `field=value` key the sorted list of offerings that carry it.
 
-use super::offering::IndexedOffering;
+use super::offering::{IndexedOffering, index_keys};
+use super::postings::{EMPTY, Posting, Set};
 use super::pricing::Price;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// What the index is built from: stored catalog documents of one tenant.
 #[derive(Debug, Default)]
@@ -60,59 +62,177 @@ impl Place {
     }
 }
 
+/// Availability facts of one offering, kept apart and small so that checking
+/// thousands of candidates stays in cache.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Gate {
+    pub sellable: bool,
+    pub needs_service_qualification: bool,
+    /// Validity window as Unix milliseconds.
+    pub from: i64,
+    pub to: i64,
+}
+
 #[derive(Debug, Default)]
 pub struct CatalogIndex {
     pub version: i64,
     pub(super) offerings: Vec<IndexedOffering>,
     pub(super) by_id: HashMap<String, u32>,
-    pub(super) postings: HashMap<String, Vec<u32>>,
+    /// `field=value` key → its number; `postings[number]` lists the offerings.
+    pub(super) key_ids: HashMap<String, u32>,
+    pub(super) postings: Vec<Posting>,
+    /// Per offering, what decides availability without touching the offering.
+    pub(super) gates: Vec<Gate>,
+    /// Offerings sellable and valid from build time until `stable_until`
+    /// (Unix ms), when some offering's validity window opens or closes.
+    pub(super) available: Box<[u64]>,
+    pub(super) stable_until: i64,
     pub(super) variant_groups: HashMap<String, Vec<u32>>,
     /// Target offering id → offerings whose relationships point at it.
     pub(super) related_to: HashMap<String, Vec<u32>>,
     pub(super) places: HashMap<String, Place>,
 }
 
-impl CatalogIndex {
-    pub fn build(source: &CatalogSource, now: DateTime<Utc>) -> Self {
-        let prices: HashMap<String, Price> = source
-            .prices
-            .iter()
-            .filter_map(Price::from_json)
-            .map(|p| (p.id.clone(), p))
-            .collect();
-        let parents: HashMap<String, String> = source
-            .categories
-            .iter()
-            .filter_map(|c| {
-                let id = c.get("id")?.as_str()?;
-                let parent = c.get("parentId")?.as_str()?;
-                Some((id.to_string(), parent.to_string()))
-            })
-            .collect();
-        let mut offerings: Vec<IndexedOffering> = source
-            .offerings
-            .iter()
-            .filter_map(|doc| IndexedOffering::from_document(doc, &prices, &parents, now))
-            .collect();
-        // Answer order: best value rank first, then by name, then id.
-        offerings.sort_by(|a, b| (a.rank, &a.name, &a.id).cmp(&(b.rank, &b.name, &b.id)));
+/// Builds an index piece by piece, so that a large catalog can be read from
+/// the database in pages without holding every document at once. Prices and
+/// categories must be added before the offerings that use them. Parsing is
+/// spread over the machine's cores.
+pub struct IndexBuilder {
+    now: DateTime<Utc>,
+    prices: HashMap<String, Arc<Price>>,
+    parents: HashMap<String, String>,
+    places: HashMap<String, Place>,
+    offerings: Vec<IndexedOffering>,
+    offering_keys: Vec<Vec<u32>>,
+    key_ids: HashMap<String, u32>,
+}
 
-        let mut index = Self {
-            version: source.version,
-            places: source
-                .places
-                .iter()
-                .filter_map(Place::from_json)
-                .map(|p| (p.id.clone(), p))
-                .collect(),
-            ..Self::default()
-        };
-        for (i, o) in offerings.iter().enumerate() {
-            let i = u32::try_from(i).unwrap_or(u32::MAX);
-            index.by_id.insert(o.id.clone(), i);
-            for k in &o.keys {
-                index.postings.entry(k.clone()).or_default().push(i);
+/// Applies `f` to every item on all cores, keeping the items' order.
+fn parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> Option<R> + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .clamp(1, 8);
+    if threads == 1 || items.len() < 256 {
+        return items.iter().filter_map(&f).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(|| part.iter().filter_map(&f).collect::<Vec<R>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    })
+}
+
+impl IndexBuilder {
+    pub fn new(now: DateTime<Utc>) -> Self {
+        Self {
+            now,
+            prices: HashMap::new(),
+            parents: HashMap::new(),
+            places: HashMap::new(),
+            offerings: Vec::new(),
+            offering_keys: Vec::new(),
+            key_ids: HashMap::new(),
+        }
+    }
+
+    pub fn add_prices(&mut self, docs: &[Value]) {
+        for p in parallel(docs, Price::from_json) {
+            self.prices.insert(p.id.clone(), Arc::new(p));
+        }
+    }
+
+    /// Prices as stored JSON text.
+    pub fn add_price_texts(&mut self, texts: &[String]) {
+        let parsed = parallel(texts, |t| {
+            serde_json::from_str::<Value>(t)
+                .ok()
+                .and_then(|v| Price::from_json(&v))
+        });
+        for p in parsed {
+            self.prices.insert(p.id.clone(), Arc::new(p));
+        }
+    }
+
+    pub fn add_categories(&mut self, docs: &[Value]) {
+        for c in docs {
+            if let (Some(id), Some(parent)) = (
+                c.get("id").and_then(Value::as_str),
+                c.get("parentId").and_then(Value::as_str),
+            ) {
+                self.parents.insert(id.to_string(), parent.to_string());
             }
+        }
+    }
+
+    pub fn add_places(&mut self, docs: &[Value]) {
+        for p in docs.iter().filter_map(Place::from_json) {
+            self.places.insert(p.id.clone(), p);
+        }
+    }
+
+    pub fn add_offerings(&mut self, docs: &[Value]) {
+        let (prices, parents, now) = (&self.prices, &self.parents, self.now);
+        let built = parallel(docs, |doc| {
+            IndexedOffering::from_document(doc, prices, now).map(|o| (o, index_keys(doc, parents)))
+        });
+        self.intern(built);
+    }
+
+    /// Offerings as stored JSON text.
+    pub fn add_offering_texts(&mut self, texts: &[String]) {
+        let (prices, parents, now) = (&self.prices, &self.parents, self.now);
+        let built = parallel(texts, |text| {
+            let doc: Value = serde_json::from_str(text).ok()?;
+            IndexedOffering::from_document(&doc, prices, now)
+                .map(|o| (o, index_keys(&doc, parents)))
+        });
+        self.intern(built);
+    }
+
+    fn intern(&mut self, built: Vec<(IndexedOffering, Vec<String>)>) {
+        for (o, keys) in built {
+            let ids = keys
+                .into_iter()
+                .map(|k| {
+                    let next = u32::try_from(self.key_ids.len()).unwrap_or(u32::MAX);
+                    *self.key_ids.entry(k).or_insert(next)
+                })
+                .collect();
+            self.offerings.push(o);
+            self.offering_keys.push(ids);
+        }
+    }
+
+    pub fn finish(self, version: i64) -> CatalogIndex {
+        // Answer order: best value rank first, then by name, then id.
+        let mut order: Vec<usize> = (0..self.offerings.len()).collect();
+        order.sort_by(|&a, &b| {
+            let (a, b) = (&self.offerings[a], &self.offerings[b]);
+            (a.rank, &a.name, &a.id).cmp(&(b.rank, &b.name, &b.id))
+        });
+        let mut postings: Vec<Vec<u32>> = vec![Vec::new(); self.key_ids.len()];
+        let mut slots: Vec<Option<IndexedOffering>> =
+            self.offerings.into_iter().map(Some).collect();
+        let mut index = CatalogIndex {
+            version,
+            places: self.places,
+            key_ids: self.key_ids,
+            ..CatalogIndex::default()
+        };
+        let mut offerings = Vec::with_capacity(order.len());
+        for (position, &old) in order.iter().enumerate() {
+            let Some(o) = slots[old].take() else { continue };
+            let i = u32::try_from(position).unwrap_or(u32::MAX);
+            for &k in &self.offering_keys[old] {
+                postings[k as usize].push(i);
+            }
+            index.by_id.insert(o.id.clone(), i);
             if let Some(g) = &o.variant_group {
                 index.variant_groups.entry(g.clone()).or_default().push(i);
             }
@@ -123,9 +243,51 @@ impl CatalogIndex {
                     .or_default()
                     .push(i);
             }
+            offerings.push(o);
         }
+        let universe = offerings.len();
+        index.postings = postings
+            .into_iter()
+            .map(|ids| Posting::new(ids, universe))
+            .collect();
+        index.gates = offerings
+            .iter()
+            .map(|o| Gate {
+                sellable: o.sellable,
+                needs_service_qualification: o.requires_service_qualification,
+                from: o.valid_from.map_or(i64::MIN, |t| t.timestamp_millis()),
+                to: o.valid_to.map_or(i64::MAX, |t| t.timestamp_millis()),
+            })
+            .collect();
+        let built = self.now.timestamp_millis();
+        let mut available = vec![0u64; universe.div_ceil(64)];
+        for (i, g) in index.gates.iter().enumerate() {
+            if g.sellable && g.from <= built && built <= g.to {
+                available[i / 64] |= 1 << (i % 64);
+            }
+        }
+        index.available = available.into_boxed_slice();
+        index.stable_until = index
+            .gates
+            .iter()
+            .flat_map(|g| [g.from, g.to.saturating_add(1)])
+            .filter(|&t| t > built)
+            .min()
+            .unwrap_or(i64::MAX);
         index.offerings = offerings;
         index
+    }
+}
+
+impl CatalogIndex {
+    /// Builds an index from documents already in memory.
+    pub fn build(source: &CatalogSource, now: DateTime<Utc>) -> Self {
+        let mut builder = IndexBuilder::new(now);
+        builder.add_prices(&source.prices);
+        builder.add_categories(&source.categories);
+        builder.add_places(&source.places);
+        builder.add_offerings(&source.offerings);
+        builder.finish(source.version)
     }
 
     pub fn len(&self) -> usize {
@@ -144,7 +306,17 @@ impl CatalogIndex {
         self.places.get(id)
     }
 
-    pub(super) fn posting(&self, key: &str) -> &[u32] {
-        self.postings.get(key).map_or(&[], Vec::as_slice)
+    pub(super) fn posting(&self, key: &str) -> Set<'_> {
+        self.key_ids
+            .get(key)
+            .and_then(|&k| self.postings.get(k as usize))
+            .map_or(EMPTY, Posting::as_set)
+    }
+
+    pub(super) fn has_key(&self, key: &str, i: u32) -> bool {
+        self.key_ids
+            .get(key)
+            .and_then(|&k| self.postings.get(k as usize))
+            .is_some_and(|p| p.contains(i))
     }
 }

@@ -4,11 +4,12 @@
 
 mod index;
 mod offering;
+mod postings;
 mod pricing;
 mod query;
 mod search;
 
-pub use index::{CatalogIndex, CatalogSource, Place};
+pub use index::{CatalogIndex, CatalogSource, IndexBuilder, Place};
 pub use offering::{IndexedOffering, Sections};
 pub use pricing::{PriceContext, Pricing};
 pub use query::{DiscoveryHeaders, DiscoveryRequest, PARAMETERS};

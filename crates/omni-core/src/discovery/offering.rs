@@ -1,11 +1,14 @@
 //! One offering as the index holds it: the attributes discovery filters on,
 //! its resolved prices and promotions, and its JSON pre-rendered so that
-//! answering a search is mostly copying bytes.
+//! answering a search is mostly copying bytes. Kept lean: an index of 100,000
+//! offers must fit comfortably in memory.
 
 use super::pricing::{self, Price, PriceContext, Promotion};
 use chrono::{DateTime, Utc};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::collections::HashMap;
+use std::fmt::Write;
+use std::sync::Arc;
 
 /// Attributes answered separately from the pre-rendered body.
 const PRICED: [&str; 5] = [
@@ -50,17 +53,14 @@ pub struct IndexedOffering {
     pub technology: Option<String>,
     pub download_mbps: Option<u64>,
     pub relationships: Vec<Relationship>,
-    pub prices: Vec<Price>,
+    pub prices: Vec<Arc<Price>>,
     pub immediate: Vec<Promotion>,
     pub potential: Vec<Promotion>,
-    /// Lower-cased `field=value` keys this offering is found under.
-    pub keys: Vec<String>,
     /// The offer's members without braces, `id`, prices and `cmsInfo`.
-    body: String,
-    cms: Option<String>,
+    body: Box<str>,
+    cms: Option<Box<str>>,
     /// Pricing members for the default context (one line, no coupon).
-    default_pricing: String,
-    default_pricing_without_prices: String,
+    default_pricing: Box<str>,
     /// When the default pricing was rendered.
     priced_at: DateTime<Utc>,
 }
@@ -75,8 +75,8 @@ fn texts(doc: &Value, key: &str) -> Vec<String> {
             .iter()
             .filter_map(|i| {
                 i.as_str()
+                    .or_else(|| i.get("id").and_then(Value::as_str))
                     .map(str::to_string)
-                    .or_else(|| i.get("id").and_then(Value::as_str).map(str::to_string))
             })
             .collect(),
         Some(Value::String(s)) => vec![s.clone()],
@@ -88,88 +88,87 @@ pub fn key(field: &str, value: &str) -> String {
     format!("{field}={}", value.to_lowercase())
 }
 
+/// Lower-cased `field=value` keys an offering is found under.
+pub fn index_keys(doc: &Value, category_parents: &HashMap<String, String>) -> Vec<String> {
+    let mut keys = Vec::new();
+    for c in texts(doc, "channel") {
+        keys.push(key("channel", &c));
+    }
+    if let Some(Value::Array(cats)) = doc.get("category") {
+        for c in cats {
+            for name in [c.get("id"), c.get("name")]
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+            {
+                // An offer in a subcategory is found under its ancestors too.
+                let mut current = Some(name.to_string());
+                for _ in 0..8 {
+                    let Some(cat) = current else { break };
+                    keys.push(key("category", &cat));
+                    current = category_parents.get(&cat).cloned();
+                }
+            }
+        }
+    }
+    for (field, attr) in [
+        ("type", "productOfferingType"),
+        ("typegroup", "productOfferingTypeGroup"),
+        ("payment", "paymentType"),
+        ("losg", "losgTypes"),
+        ("offertype", "offerTypes"),
+        ("lob", "lob"),
+        ("custtype", "customerTypes"),
+        ("custsub", "customerSubTypes"),
+        ("credit", "creditRisk"),
+        ("market", "markets"),
+        ("imei", "imeiType"),
+        ("part", "partType"),
+        ("sku", "sku"),
+        ("sku", "atgSkuId"),
+        ("deviceproduct", "deviceProductId"),
+        ("plancode", "planCode"),
+    ] {
+        for v in texts(doc, attr) {
+            keys.push(key(field, &v));
+        }
+    }
+    if let Some(u) = text(doc, "uniqueUrlName") {
+        keys.push(key("char", &format!("uniqueurlname={u}")));
+    }
+    if let Some(Value::Array(chars)) = doc.get("productOfferingCharacteristic") {
+        for c in chars {
+            if let (Some(n), Some(v)) = (c.get("name").and_then(Value::as_str), c.get("value")) {
+                let v = v.as_str().map_or_else(|| v.to_string(), str::to_string);
+                keys.push(key("char", &format!("{}={v}", n.to_lowercase())));
+                if n.eq_ignore_ascii_case("sku") {
+                    keys.push(key("sku", &v));
+                }
+            }
+        }
+    }
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
 impl IndexedOffering {
-    /// `prices` resolves price ids; `category_parents` maps a category id to
-    /// its parent so that an offer in `SIM_Cards` is found under `Mobile_Offers`.
+    /// `prices` resolves price ids; a price given inline (with its amount) is used as is.
     pub fn from_document(
         doc: &Value,
-        prices: &HashMap<String, Price>,
-        category_parents: &HashMap<String, String>,
+        prices: &HashMap<String, Arc<Price>>,
         now: DateTime<Utc>,
     ) -> Option<Self> {
         let id = text(doc, "id")?.to_string();
-        let mut keys = Vec::new();
-        for c in texts(doc, "channel") {
-            keys.push(key("channel", &c));
-        }
-        if let Some(Value::Array(cats)) = doc.get("category") {
-            for c in cats {
-                for name in [c.get("id"), c.get("name")]
-                    .into_iter()
-                    .flatten()
-                    .filter_map(Value::as_str)
-                {
-                    let mut current = Some(name.to_string());
-                    let mut depth = 0;
-                    while let Some(cat) = current {
-                        keys.push(key("category", &cat));
-                        current = category_parents.get(&cat).cloned();
-                        depth += 1;
-                        if depth > 8 {
-                            break;
-                        }
-                    }
-                }
-            }
-        }
-        for (field, attr) in [
-            ("type", "productOfferingType"),
-            ("typegroup", "productOfferingTypeGroup"),
-            ("payment", "paymentType"),
-            ("losg", "losgTypes"),
-            ("offertype", "offerTypes"),
-            ("lob", "lob"),
-            ("custtype", "customerTypes"),
-            ("custsub", "customerSubTypes"),
-            ("credit", "creditRisk"),
-            ("market", "markets"),
-            ("imei", "imeiType"),
-            ("part", "partType"),
-            ("sku", "sku"),
-            ("sku", "atgSkuId"),
-            ("deviceproduct", "deviceProductId"),
-            ("plancode", "planCode"),
-            ("catalog", "catalog"),
-        ] {
-            for v in texts(doc, attr) {
-                keys.push(key(field, &v));
-            }
-        }
-        if let Some(u) = text(doc, "uniqueUrlName") {
-            keys.push(key("char", &format!("uniqueurlname={u}")));
-        }
-        if let Some(Value::Array(chars)) = doc.get("productOfferingCharacteristic") {
-            for c in chars {
-                if let (Some(n), Some(v)) = (c.get("name").and_then(Value::as_str), c.get("value"))
-                {
-                    let v = v.as_str().map_or_else(|| v.to_string(), str::to_string);
-                    keys.push(key("char", &format!("{}={v}", n.to_lowercase())));
-                    if n.eq_ignore_ascii_case("sku") {
-                        keys.push(key("sku", &v));
-                    }
-                }
-            }
-        }
-        keys.sort();
-        keys.dedup();
-
-        let resolved: Vec<Price> = match doc.get("productOfferingPrice") {
+        let resolved: Vec<Arc<Price>> = match doc.get("productOfferingPrice") {
             Some(Value::Array(refs)) => refs
                 .iter()
                 .filter_map(|r| {
                     let rid = r.get("id").and_then(Value::as_str)?;
-                    // A price given inline (with its amount) is used as is.
-                    prices.get(rid).cloned().or_else(|| Price::from_json(r))
+                    prices
+                        .get(rid)
+                        .cloned()
+                        .or_else(|| Price::from_json(r).map(Arc::new))
                 })
                 .collect(),
             _ => Vec::new(),
@@ -203,20 +202,27 @@ impl IndexedOffering {
                 .collect(),
             _ => Vec::new(),
         };
-
-        let mut body = Map::new();
+        let mut body = String::new();
         if let Value::Object(map) = doc {
             for (k, v) in map {
                 if !HIDDEN.contains(&k.as_str()) && !PRICED.contains(&k.as_str()) {
-                    body.insert(k.clone(), v.clone());
+                    if !body.is_empty() {
+                        body.push(',');
+                    }
+                    let _ = write!(body, "{}:{v}", Value::String(k.clone()));
                 }
             }
         }
         let cms = match doc.get("cmsInfo") {
-            Some(v @ Value::Array(_)) => Some(format!("\"cmsInfo\":{v}")),
+            Some(v @ Value::Array(_)) => Some(format!("\"cmsInfo\":{v}").into_boxed_str()),
             _ => None,
         };
         let lifecycle = text(doc, "lifecycleStatus").unwrap_or("In design");
+        let instant = |p: &str| {
+            doc.pointer(p)
+                .and_then(Value::as_str)
+                .and_then(crate::time::parse_rfc3339)
+        };
         let mut offering = Self {
             name: text(doc, "name").unwrap_or_default().to_string(),
             rank: doc
@@ -230,14 +236,8 @@ impl IndexedOffering {
                 .pointer("/variantGroup/id")
                 .and_then(Value::as_str)
                 .map(str::to_string),
-            valid_from: doc
-                .pointer("/validFor/startDateTime")
-                .and_then(Value::as_str)
-                .and_then(crate::time::parse_rfc3339),
-            valid_to: doc
-                .pointer("/validFor/endDateTime")
-                .and_then(Value::as_str)
-                .and_then(crate::time::parse_rfc3339),
+            valid_from: instant("/validFor/startDateTime"),
+            valid_to: instant("/validFor/endDateTime"),
             sellable: matches!(lifecycle, "Active" | "Launched")
                 && doc.get("isSellable") != Some(&Value::Bool(false)),
             requires_service_qualification: doc.get("requiresServiceQualification")
@@ -248,17 +248,15 @@ impl IndexedOffering {
             prices: resolved,
             immediate: promos("immediatePromotion"),
             potential: promos("potentialPromotion"),
-            keys,
-            body: members(&Value::Object(body)),
+            body: body.into_boxed_str(),
             cms,
-            default_pricing: String::new(),
-            default_pricing_without_prices: String::new(),
+            default_pricing: Box::from(""),
             priced_at: now,
             id,
         };
-        let defaults = offering.pricing(&PriceContext::default_at(now));
-        offering.default_pricing = pricing_members(&defaults, true);
-        offering.default_pricing_without_prices = pricing_members(&defaults, false);
+        offering.default_pricing =
+            pricing_members(&offering.pricing(&PriceContext::default_at(now)), true)
+                .into_boxed_str();
         Some(offering)
     }
 
@@ -284,68 +282,63 @@ impl IndexedOffering {
             out.push(',');
             out.push_str(&self.body);
         }
-        // Default prices were rendered at index time, but promotions expire:
-        // re-render when a promotion's window has since opened or closed.
-        let stale = self
-            .immediate
-            .iter()
-            .chain(&self.potential)
-            .any(|p| p.valid_at(self.priced_at) != p.valid_at(ctx.now));
         if sections.pricing {
+            // Default prices were rendered at index time, but promotions start
+            // and end: render again when one has changed state since.
+            let stale = self
+                .immediate
+                .iter()
+                .chain(&self.potential)
+                .any(|p| p.valid_at(self.priced_at) != p.valid_at(ctx.now));
             out.push(',');
-            if ctx.is_default() && !stale {
-                out.push_str(if sections.prices {
-                    &self.default_pricing
-                } else {
-                    &self.default_pricing_without_prices
-                });
+            if ctx.is_default() && !stale && sections.prices {
+                out.push_str(&self.default_pricing);
             } else {
                 out.push_str(&pricing_members(&self.pricing(ctx), sections.prices));
             }
         }
-        if sections.cms {
-            if let Some(cms) = &self.cms {
-                out.push(',');
-                out.push_str(cms);
-            }
+        if sections.cms
+            && let Some(cms) = &self.cms
+        {
+            out.push(',');
+            out.push_str(cms);
         }
         out.push('}');
     }
 }
 
-fn members(obj: &Value) -> String {
-    let text = obj.to_string();
-    text.strip_prefix('{')
-        .and_then(|t| t.strip_suffix('}'))
-        .unwrap_or_default()
-        .to_string()
+fn raw_array(out: &mut String, name: &str, items: &[Box<serde_json::value::RawValue>]) {
+    let _ = write!(out, "\"{name}\":[");
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(item.get());
+    }
+    out.push(']');
 }
 
 fn pricing_members(p: &pricing::Pricing, with_prices: bool) -> String {
-    let mut map = Map::new();
+    let mut out = String::new();
     if with_prices {
-        map.insert(
-            "productOfferingPrice".into(),
-            Value::Array(p.prices.clone()),
-        );
+        raw_array(&mut out, "productOfferingPrice", &p.prices);
+        out.push(',');
     }
-    map.insert(
-        "productOfferingTotalPrice".into(),
-        Value::Array(p.totals.clone()),
+    let _ = write!(
+        out,
+        "\"productOfferingTotalPrice\":{}",
+        Value::Array(p.totals.clone())
     );
-    map.insert(
-        "immediatePromotion".into(),
-        Value::Array(p.immediate.clone()),
-    );
-    map.insert(
-        "potentialPromotion".into(),
-        Value::Array(p.potential.clone()),
-    );
+    out.push(',');
+    raw_array(&mut out, "immediatePromotion", &p.immediate);
+    out.push(',');
+    raw_array(&mut out, "potentialPromotion", &p.potential);
     if !p.qualification.is_empty() {
-        map.insert(
-            "promotionQualificationMessage".into(),
-            Value::Array(p.qualification.clone()),
+        let _ = write!(
+            out,
+            ",\"promotionQualificationMessage\":{}",
+            Value::Array(p.qualification.clone())
         );
     }
-    members(&Value::Object(map))
+    out
 }

@@ -3,24 +3,23 @@
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 use std::str::FromStr;
 
 /// One catalog price as an offering uses it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Price {
     pub id: String,
-    pub name: String,
     pub price_type: String,
     pub period: Option<String>,
-    pub period_length: Option<i64>,
     pub amount: Decimal,
     pub unit: String,
     /// Multi-line plans: the price applies when the line count is in this range.
     pub line_min: Option<u32>,
     pub line_max: Option<u32>,
-    /// The stored price object, shown as is.
-    pub raw: Value,
+    /// The stored price object, shown as is (kept as text: far smaller than a `Value`).
+    pub raw: Box<RawValue>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -31,7 +30,7 @@ pub enum Benefit {
     None,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Promotion {
     pub id: String,
     pub name: String,
@@ -43,7 +42,8 @@ pub struct Promotion {
     pub coupon: Option<String>,
     /// Potential promotions: every condition discovery can check holds for the request.
     pub other_conditions: Vec<(String, Value)>,
-    pub raw: Value,
+    pub qualification_message: Option<Value>,
+    pub raw: Box<RawValue>,
 }
 
 impl Promotion {
@@ -89,13 +89,18 @@ impl Promotion {
             ends: instant(raw.pointer("/validFor/endDateTime")),
             coupon,
             other_conditions,
-            raw: raw.clone(),
+            qualification_message: raw.get("qualificationMessage").cloned(),
+            raw: to_raw(raw)?,
         })
     }
 
     pub fn valid_at(&self, now: DateTime<Utc>) -> bool {
         self.starts.is_none_or(|s| s <= now) && self.ends.is_none_or(|e| now <= e)
     }
+}
+
+fn to_raw(v: &Value) -> Option<Box<RawValue>> {
+    RawValue::from_string(v.to_string()).ok()
 }
 
 fn decimal(v: Option<&Value>) -> Option<Decimal> {
@@ -121,11 +126,6 @@ impl Price {
         };
         Some(Self {
             id: raw.get("id")?.as_str()?.to_string(),
-            name: raw
-                .get("name")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string(),
             price_type: raw
                 .get("priceType")
                 .and_then(Value::as_str)
@@ -135,9 +135,6 @@ impl Price {
                 .get("recurringChargePeriodType")
                 .and_then(Value::as_str)
                 .map(str::to_string),
-            period_length: raw
-                .get("recurringChargePeriodLength")
-                .and_then(Value::as_i64),
             unit: raw
                 .pointer("/price/unit")
                 .and_then(Value::as_str)
@@ -146,7 +143,7 @@ impl Price {
             amount,
             line_min: line("lineCountMin"),
             line_max: line("lineCountMax"),
-            raw: raw.clone(),
+            raw: to_raw(raw)?,
         })
     }
 
@@ -219,12 +216,12 @@ fn contains_text(list: &Value, wanted: &str) -> bool {
 }
 
 /// The priced view of one offering for one request.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Pricing {
-    pub prices: Vec<Value>,
+    pub prices: Vec<Box<RawValue>>,
     pub totals: Vec<Value>,
-    pub immediate: Vec<Value>,
-    pub potential: Vec<Value>,
+    pub immediate: Vec<Box<RawValue>>,
+    pub potential: Vec<Box<RawValue>>,
     pub qualification: Vec<Value>,
 }
 
@@ -236,8 +233,8 @@ struct Group {
     alterations: Vec<Value>,
 }
 
-pub fn price(
-    prices: &[Price],
+pub fn price<P: std::ops::Deref<Target = Price>>(
+    prices: &[P],
     immediate: &[Promotion],
     potential: &[Promotion],
     ctx: &PriceContext,
@@ -245,6 +242,7 @@ pub fn price(
     let lines = Decimal::from(ctx.lines.max(1));
     let chosen: Vec<&Price> = prices
         .iter()
+        .map(|p| &**p)
         .filter(|p| p.applies_to_lines(ctx.lines.max(1)))
         .collect();
     let mut groups: Vec<Group> = Vec::new();
@@ -274,7 +272,7 @@ pub fn price(
                 "message": format!("Code {} applied: {}", promo.coupon.as_deref().unwrap_or(""), promo.name)}));
         } else {
             still_potential.push(promo.raw.clone());
-            if let Some(msg) = promo.raw.get("qualificationMessage") {
+            if let Some(msg) = &promo.qualification_message {
                 qualification.push(
                     json!({"promotionId": promo.id, "status": "notQualified", "message": msg}),
                 );

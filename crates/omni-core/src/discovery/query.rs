@@ -250,6 +250,17 @@ fn split_list(v: &str) -> Vec<String> {
 }
 
 impl DiscoveryRequest {
+    /// What this request changes about prices.
+    pub fn price_context(&self, now: chrono::DateTime<chrono::Utc>) -> super::PriceContext {
+        super::PriceContext {
+            lines: self.lines.max(1),
+            coupon: self.coupon.clone(),
+            losg_type: self.losg_types.first().cloned(),
+            offer_types: self.offer_types.clone(),
+            now,
+        }
+    }
+
     pub fn parse(
         pairs: &[(String, String)],
         headers: &DiscoveryHeaders,
@@ -342,13 +353,13 @@ impl DiscoveryRequest {
                 ),
             }
         }
-        if p.get("relationType").is_some() || p.get("relationRole").is_some() {
-            if r.related_to.is_none() {
-                p.fail(
-                    "relatedProductOfferingId",
-                    "is required with relationType or relationRole",
-                );
-            }
+        if (p.get("relationType").is_some() || p.get("relationRole").is_some())
+            && r.related_to.is_none()
+        {
+            p.fail(
+                "relatedProductOfferingId",
+                "is required with relationType or relationRole",
+            );
         }
 
         if !looking_up {
@@ -380,10 +391,10 @@ impl DiscoveryRequest {
         if r.losg_types.iter().any(|l| l == "UP") && p.get("ctn").is_none() {
             p.fail("ctn", "is required when losgTypes is UP");
         }
-        if let Some(ctn) = p.get("ctn") {
-            if !(ctn.len() == 10 && ctn.bytes().all(|b| b.is_ascii_digit())) {
-                p.fail("ctn", "must be a 10-digit telephone number");
-            }
+        if let Some(ctn) = p.get("ctn")
+            && !(ctn.len() == 10 && ctn.bytes().all(|b| b.is_ascii_digit()))
+        {
+            p.fail("ctn", "must be a 10-digit telephone number");
         }
         let asf = headers
             .client_id

@@ -4,6 +4,7 @@
 
 use super::index::CatalogIndex;
 use super::offering::{Sections, key};
+use super::postings::{Set, intersect_all, intersect_page, union};
 use super::pricing::PriceContext;
 use super::query::DiscoveryRequest;
 use crate::document::FieldError;
@@ -18,37 +19,15 @@ pub struct SearchResult {
     pub items: Vec<u32>,
 }
 
-fn union(lists: Vec<&[u32]>) -> Vec<u32> {
-    let mut all: Vec<u32> = lists.into_iter().flatten().copied().collect();
-    all.sort_unstable();
-    all.dedup();
-    all
-}
-
-fn intersect(a: &[u32], b: &[u32]) -> Vec<u32> {
-    let (mut i, mut j, mut out) = (0, 0, Vec::with_capacity(a.len().min(b.len())));
-    while i < a.len() && j < b.len() {
-        match a[i].cmp(&b[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                out.push(a[i]);
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    out
-}
-
 impl CatalogIndex {
-    fn any_of<'a>(&'a self, field: &str, values: &[String]) -> Cow<'a, [u32]> {
-        match values {
-            [one] => Cow::Borrowed(self.posting(&key(field, one))),
-            many => Cow::Owned(union(
-                many.iter().map(|v| self.posting(&key(field, v))).collect(),
-            )),
-        }
+    fn any_of(&self, field: &str, values: &[String]) -> Set<'_> {
+        union(
+            values
+                .iter()
+                .map(|v| self.posting(&key(field, v)))
+                .collect(),
+            self.offerings.len(),
+        )
     }
 
     fn ids_to_positions(&self, ids: &[String]) -> Vec<u32> {
@@ -122,8 +101,8 @@ impl CatalogIndex {
             })?),
             None => None,
         };
-        let mut lists: Vec<Cow<'_, [u32]>> =
-            vec![Cow::Borrowed(self.posting(&key("channel", &req.channel)))];
+        let channel_key = key("channel", &req.channel);
+        let mut lists: Vec<Set<'_>> = vec![self.posting(&channel_key)];
         let single =
             |field: &'static str, v: &Option<String>| v.as_ref().map(|v| (field, vec![v.clone()]));
         let filters = [
@@ -156,36 +135,39 @@ impl CatalogIndex {
             } else {
                 self.posting(&key("char", &format!("{}={v}", k.to_lowercase())))
             };
-            lists.push(Cow::Borrowed(posting));
+            lists.push(posting);
         }
         let mut id_filter: Vec<String> = req.offering_ids.clone();
         id_filter.extend(req.offering_id.iter().cloned());
         if !id_filter.is_empty() {
-            lists.push(Cow::Owned(self.ids_to_positions(&id_filter)));
+            lists.push(Set::Sorted(Cow::Owned(self.ids_to_positions(&id_filter))));
         }
         if let Some(target) = &req.related_to {
-            lists.push(Cow::Owned(self.related(req, target)));
+            lists.push(Set::Sorted(Cow::Owned(self.related(req, target))));
         }
-        lists.sort_by_key(|l| l.len());
-        let mut candidates: Vec<u32> = lists[0].to_vec();
-        for list in &lists[1..] {
-            if candidates.is_empty() {
-                break;
-            }
-            candidates = intersect(&candidates, list);
+        let now_ms = now.timestamp_millis();
+        let skip = req.offset.saturating_mul(req.limit);
+        if place.is_none() && !req.all_variants && now_ms < self.stable_until {
+            // Availability has not changed since the index was built: it is
+            // one more bitmap, and the answer needs no per-offer checks.
+            lists.push(Set::Bits(Cow::Borrowed(&self.available)));
+            let (total, items) = intersect_page(lists, skip, req.limit);
+            return Ok(SearchResult { total, items });
         }
+        let candidates = intersect_all(lists);
         let available = |i: u32| {
-            let o = &self.offerings[i as usize];
-            o.sellable
-                && o.valid_at(now)
-                && place.is_none_or(|p| {
-                    !o.requires_service_qualification
-                        || p.serves(o.technology.as_deref(), o.download_mbps)
-                })
+            let g = &self.gates[i as usize];
+            g.sellable
+                && g.from <= now_ms
+                && now_ms <= g.to
+                && (!g.needs_service_qualification
+                    || place.is_none_or(|p| {
+                        let o = &self.offerings[i as usize];
+                        p.serves(o.technology.as_deref(), o.download_mbps)
+                    }))
         };
         let mut matches: Vec<u32> = candidates.into_iter().filter(|&i| available(i)).collect();
         if req.all_variants {
-            let channel = self.posting(&key("channel", &req.channel));
             let mut expanded = matches.clone();
             for &i in &matches {
                 if let Some(group) = self.offerings[i as usize]
@@ -197,7 +179,7 @@ impl CatalogIndex {
                         group
                             .iter()
                             .copied()
-                            .filter(|&v| channel.binary_search(&v).is_ok() && available(v)),
+                            .filter(|&v| self.has_key(&channel_key, v) && available(v)),
                     );
                 }
             }
@@ -206,19 +188,19 @@ impl CatalogIndex {
             matches = expanded;
         }
         let total = matches.len();
-        let start = req.offset.saturating_mul(req.limit).min(total);
+        let start = skip.min(total);
         let items = matches[start..].iter().take(req.limit).copied().collect();
         Ok(SearchResult { total, items })
     }
 
     /// Lookup by ids: the offerings available in the channel, in the order asked.
     pub fn lookup(&self, ids: &[String], channel: &str, now: DateTime<Utc>) -> Vec<u32> {
-        let in_channel = self.posting(&key("channel", channel));
+        let channel_key = key("channel", channel);
         let mut out = Vec::new();
         for id in ids {
             if let Some(&i) = self.by_id.get(id) {
                 let o = &self.offerings[i as usize];
-                if in_channel.binary_search(&i).is_ok()
+                if self.has_key(&channel_key, i)
                     && o.sellable
                     && o.valid_at(now)
                     && !out.contains(&i)
@@ -239,13 +221,7 @@ impl CatalogIndex {
         now: DateTime<Utc>,
         lookup: bool,
     ) -> String {
-        let ctx = PriceContext {
-            lines: req.lines.max(1),
-            coupon: req.coupon.clone(),
-            losg_type: req.losg_types.first().cloned(),
-            offer_types: req.offer_types.clone(),
-            now,
-        };
+        let ctx = req.price_context(now);
         let mut out = String::with_capacity(items.len() * 2048 + 2);
         out.push('[');
         for (n, &i) in items.iter().enumerate() {
@@ -271,7 +247,7 @@ impl CatalogIndex {
         let href = format!("{base_href}/{}?channel={}", o.id, req.channel);
         let sections = Sections {
             pricing: !req.offering_only,
-            prices: !req.offering_only && !(req.suppress_device_prices && o.is_device()),
+            prices: !(req.offering_only || (req.suppress_device_prices && o.is_device())),
             cms: lookup,
         };
         o.write_json(out, &href, ctx, sections);

@@ -677,7 +677,8 @@ mod props {
             ];
             let mut ctx = PriceContext::default_at(chrono::Utc::now());
             ctx.lines = lines;
-            let priced = price(&prices, &promos, &[], &ctx);
+            let shared: Vec<std::sync::Arc<Price>> = prices.iter().cloned().map(std::sync::Arc::new).collect();
+            let priced = price(&shared, &promos, &[], &ctx);
             for t in &priced.totals {
                 let ty = t["priceType"].as_str().expect("type");
                 let total: Decimal = t["price"]["value"].as_str().expect("v").parse().expect("decimal");

@@ -15,6 +15,8 @@ pub struct TestServer {
     pub base: String,
     pub client: reqwest::Client,
     pub store: Arc<dyn Store>,
+    /// The discovery indexes the server answers from.
+    pub catalog: Arc<omni_api::discovery::CatalogIndexes>,
     auth: Auth,
 }
 
@@ -31,7 +33,13 @@ impl TestServer {
         let addr = listener.local_addr().expect("addr");
         config.public_url = format!("http://{addr}");
         let auth = Auth::new(SECRET, "default");
-        let app = omni_api::app(AppState::new(store.clone(), auth.clone(), config));
+        let state = AppState::new(store.clone(), auth.clone(), config);
+        let catalog = state.catalog.clone();
+        let (_stop, stopped) = tokio::sync::watch::channel(false);
+        // The sender lives as long as the runtime: the refresher stops with the test.
+        std::mem::forget(_stop);
+        tokio::spawn(state.catalog.clone().run(store.clone(), stopped));
+        let app = omni_api::app(state);
         tokio::spawn(async move {
             axum::serve(listener, app).await.expect("serve");
         });
@@ -39,8 +47,25 @@ impl TestServer {
             base: format!("http://{addr}"),
             client: reqwest::Client::new(),
             store,
+            catalog,
             auth,
         }
+    }
+
+    /// A server whose database holds the repository's demo data (`data/`),
+    /// with its discovery index already built.
+    pub async fn start_with_demo() -> Self {
+        let server = Self::start().await;
+        let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data");
+        omni::load::load_dir(server.store.as_ref(), &data, "default")
+            .await
+            .expect("load the demo data");
+        server
+            .catalog
+            .refresh(server.store.as_ref())
+            .await
+            .expect("build the index");
+        server
     }
 
     pub fn url(&self, path: &str) -> String {
