@@ -209,3 +209,79 @@ async fn sigterm_stops_cleanly() {
     let status = status.expect("omni did not stop within 5 s of SIGTERM");
     assert!(status.success(), "exit status {status}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn catalog_change_reaches_every_node_within_a_second() {
+    let url = omni_store::testing::fresh_database_url().await;
+    let data = demo_data();
+    let a = spawn(&url, data.path());
+    let b = spawn(&url, data.path());
+    let client = reqwest::Client::new();
+    let admin = token("catalog.admin");
+    let id = "node-change-1";
+    let discover = |base: &str| {
+        client
+            .get(format!(
+                "{base}/msapi/cpopoffer/v1/product-offers?channel=ECOMM&limit=10&offset=0&productOfferingId={id}"
+            ))
+            .header("X-ATT-ClientId", "MyATT-MAS")
+            .header("idpctx-appname", "onlineservices")
+            .send()
+    };
+    let found = |list: &Value| {
+        list.as_array()
+            .expect("array")
+            .iter()
+            .any(|o| o["id"] == id)
+    };
+    let before: Value = discover(&b.base)
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    assert!(!found(&before), "B does not know {id} yet");
+
+    let created = client
+        .post(format!("{}{OFFERINGS}", a.base))
+        .bearer_auth(&admin)
+        .json(&json!({
+            "id": id,
+            "name": "Written on node A",
+            "lifecycleStatus": "Active",
+            "channel": [{"id": "ECOMM"}],
+            "category": [{"id": "Mobile_Devices"}],
+        }))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(created.status(), 201);
+    let written = std::time::Instant::now();
+    let elapsed = loop {
+        let resp = discover(&b.base).await.expect("send");
+        assert_eq!(resp.status(), 200);
+        let list: Value = resp.json().await.expect("json");
+        if found(&list) {
+            assert_eq!(list[0]["name"], "Written on node A");
+            break written.elapsed();
+        }
+        assert!(
+            written.elapsed() < Duration::from_secs(10),
+            "node B never discovered {id}"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    };
+    println!("catalog change written on node A discovered on node B after {elapsed:?}");
+    assert!(
+        elapsed <= Duration::from_secs(1),
+        "node B discovered the change after {elapsed:?}"
+    );
+    // Node A, where it was written, answers it too.
+    let on_a: Value = discover(&a.base)
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    assert!(found(&on_a));
+}

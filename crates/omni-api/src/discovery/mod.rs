@@ -82,7 +82,9 @@ async fn search(
             .map_err(|e| ApiError::fields(vec![e]))?;
         (found.items, found.total, false)
     } else {
-        let found = index.lookup(&request.ids, &request.channel, now);
+        let found = index
+            .lookup(&request, now)
+            .map_err(|e| ApiError::fields(vec![e]))?;
         let n = found.len();
         (found, n, true)
     };
@@ -108,7 +110,9 @@ async fn lookup_one(
     let request = parse(&pairs, &headers)?;
     let index = state.catalog.get(&principal.tenant);
     let now = chrono::Utc::now();
-    let found = index.lookup(std::slice::from_ref(&id), &request.channel, now);
+    let found = index
+        .lookup(&request, now)
+        .map_err(|e| ApiError::fields(vec![e]))?;
     let Some(&item) = found.first() else {
         return Err(ApiError::not_found("productOffering", &id));
     };

@@ -68,6 +68,8 @@ impl Place {
 pub(super) struct Gate {
     pub sellable: bool,
     pub needs_service_qualification: bool,
+    /// Priced per line-count tier: only some line counts can be sold.
+    pub line_tiers: bool,
     /// Validity window as Unix milliseconds.
     pub from: i64,
     pub to: i64,
@@ -245,6 +247,27 @@ impl IndexBuilder {
             }
             offerings.push(o);
         }
+        // A bundle has no prices of its own: its total is the sum of the
+        // prices of its default parts (a part counted as often as it is in).
+        let bundles: Vec<(usize, Vec<Arc<Price>>)> = offerings
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| !o.parts.is_empty())
+            .map(|(i, o)| {
+                let prices = o
+                    .parts
+                    .iter()
+                    .filter_map(|(id, n)| Some((&offerings[*index.by_id.get(id)? as usize], *n)))
+                    .flat_map(|(part, n)| {
+                        std::iter::repeat_n(part.prices.iter().cloned(), n as usize).flatten()
+                    })
+                    .collect();
+                (i, prices)
+            })
+            .collect();
+        for (i, prices) in bundles {
+            offerings[i].set_part_prices(prices);
+        }
         let universe = offerings.len();
         index.postings = postings
             .into_iter()
@@ -255,6 +278,7 @@ impl IndexBuilder {
             .map(|o| Gate {
                 sellable: o.sellable,
                 needs_service_qualification: o.requires_service_qualification,
+                line_tiers: o.has_line_tiers(),
                 from: o.valid_from.map_or(i64::MIN, |t| t.timestamp_millis()),
                 to: o.valid_to.map_or(i64::MAX, |t| t.timestamp_millis()),
             })
@@ -262,7 +286,9 @@ impl IndexBuilder {
         let built = self.now.timestamp_millis();
         let mut available = vec![0u64; universe.div_ceil(64)];
         for (i, g) in index.gates.iter().enumerate() {
-            if g.sellable && g.from <= built && built <= g.to {
+            // The bitmap answers one-line requests only (see `search`).
+            let one_line = !g.line_tiers || offerings[i].sells_lines(1);
+            if g.sellable && g.from <= built && built <= g.to && one_line {
                 available[i / 64] |= 1 << (i % 64);
             }
         }

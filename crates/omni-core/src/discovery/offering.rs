@@ -21,6 +21,9 @@ const PRICED: [&str; 5] = [
 /// Attributes of the stored document that are bookkeeping, not offer content.
 const HIDDEN: [&str; 5] = ["id", "href", "lastUpdate", "cmsInfo", "@schemaLocation"];
 
+/// Relationship kind of a bundle to each of its bundled offerings.
+pub const BUNDLED: &str = "bundledProductOffering";
+
 /// Which parts of an offering an answer carries.
 #[derive(Debug, Clone, Copy)]
 pub struct Sections {
@@ -53,7 +56,11 @@ pub struct IndexedOffering {
     pub technology: Option<String>,
     pub download_mbps: Option<u64>,
     pub relationships: Vec<Relationship>,
+    /// Bundles: the bundled offerings and how many of each a default bundle holds.
+    pub parts: Vec<(String, u32)>,
     pub prices: Vec<Arc<Price>>,
+    /// Bundles: the prices of the default parts, which make the bundle's total.
+    pub part_prices: Vec<Arc<Price>>,
     pub immediate: Vec<Promotion>,
     pub potential: Vec<Promotion>,
     /// The offer's members without braces, `id`, prices and `cmsInfo`.
@@ -181,7 +188,7 @@ impl IndexedOffering {
                 _ => Vec::new(),
             }
         };
-        let relationships = match doc.get("productOfferingRelationship") {
+        let mut relationships: Vec<Relationship> = match doc.get("productOfferingRelationship") {
             Some(Value::Array(items)) => items
                 .iter()
                 .filter_map(|r| {
@@ -202,6 +209,29 @@ impl IndexedOffering {
                 .collect(),
             _ => Vec::new(),
         };
+        let parts: Vec<(String, u32)> = match doc.get("bundledProductOffering") {
+            Some(Value::Array(items)) => items
+                .iter()
+                .filter_map(|b| {
+                    let option = b.get("bundledProductOfferingOption");
+                    let count = ["numberRelOfferDefault", "numberRelOfferLowerLimit"]
+                        .iter()
+                        .find_map(|k| option.and_then(|o| o.get(*k)).and_then(Value::as_u64))
+                        .unwrap_or(1);
+                    Some((
+                        b.get("id")?.as_str()?.to_string(),
+                        u32::try_from(count).unwrap_or(u32::MAX),
+                    ))
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        // A bundle's parts are offers related to it (and it to them).
+        relationships.extend(parts.iter().map(|(id, _)| Relationship {
+            target: id.clone(),
+            kind: BUNDLED.to_string(),
+            role: String::new(),
+        }));
         let mut body = String::new();
         if let Value::Object(map) = doc {
             for (k, v) in map {
@@ -245,7 +275,9 @@ impl IndexedOffering {
             technology: text(doc, "technology").map(str::to_string),
             download_mbps: doc.get("downloadSpeedMbps").and_then(Value::as_u64),
             relationships,
+            parts,
             prices: resolved,
+            part_prices: Vec::new(),
             immediate: promos("immediatePromotion"),
             potential: promos("potentialPromotion"),
             body: body.into_boxed_str(),
@@ -269,7 +301,56 @@ impl IndexedOffering {
     }
 
     pub fn pricing(&self, ctx: &PriceContext) -> pricing::Pricing {
-        pricing::price(&self.prices, &self.immediate, &self.potential, ctx)
+        if self.part_prices.is_empty() {
+            return pricing::price(&self.prices, &self.immediate, &self.potential, ctx);
+        }
+        // A bundle's total adds up its parts, but it lists only its own prices.
+        let all: Vec<Arc<Price>> = self
+            .prices
+            .iter()
+            .chain(&self.part_prices)
+            .cloned()
+            .collect();
+        let mut priced = pricing::price(&all, &self.immediate, &self.potential, ctx);
+        let own = self
+            .prices
+            .iter()
+            .filter(|p| p.applies_to_lines(ctx.lines.max(1)))
+            .count();
+        priced.prices.truncate(own);
+        priced
+    }
+
+    /// Prices a bundle by its default parts' prices.
+    pub(super) fn set_part_prices(&mut self, prices: Vec<Arc<Price>>) {
+        self.part_prices = prices;
+        self.default_pricing = pricing_members(
+            &self.pricing(&PriceContext::default_at(self.priced_at)),
+            true,
+        )
+        .into_boxed_str();
+    }
+
+    /// Whether any price depends on the number of lines.
+    pub fn has_line_tiers(&self) -> bool {
+        self.prices
+            .iter()
+            .chain(&self.part_prices)
+            .any(|p| p.line_min.is_some() || p.line_max.is_some())
+    }
+
+    /// Whether the offering can be sold for `lines` lines: when it is priced
+    /// per line-count tier, one of its tiers holds that many lines. Without a
+    /// tier there is no price to charge, so the offer is not available.
+    pub fn sells_lines(&self, lines: u32) -> bool {
+        let lines = lines.max(1);
+        !self.has_line_tiers()
+            || self
+                .prices
+                .iter()
+                .chain(&self.part_prices)
+                .filter(|p| p.line_min.is_some() || p.line_max.is_some())
+                .any(|p| p.applies_to_lines(lines))
     }
 
     /// Appends this offering's JSON to `out`.

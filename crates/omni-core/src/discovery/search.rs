@@ -92,15 +92,7 @@ impl CatalogIndex {
         req: &DiscoveryRequest,
         now: DateTime<Utc>,
     ) -> Result<SearchResult, FieldError> {
-        let place = match &req.service_address {
-            Some(id) => Some(self.place(id).ok_or_else(|| {
-                FieldError::new(
-                    "serviceAddressId",
-                    format!("'{id}' is not a known service address"),
-                )
-            })?),
-            None => None,
-        };
+        let place = self.service_place(req)?;
         let channel_key = key("channel", &req.channel);
         let mut lists: Vec<Set<'_>> = vec![self.posting(&channel_key)];
         let single =
@@ -147,7 +139,8 @@ impl CatalogIndex {
         }
         let now_ms = now.timestamp_millis();
         let skip = req.offset.saturating_mul(req.limit);
-        if place.is_none() && !req.all_variants && now_ms < self.stable_until {
+        let lines = req.lines.max(1);
+        if place.is_none() && !req.all_variants && lines == 1 && now_ms < self.stable_until {
             // Availability has not changed since the index was built: it is
             // one more bitmap, and the answer needs no per-offer checks.
             lists.push(Set::Bits(Cow::Borrowed(&self.available)));
@@ -160,6 +153,7 @@ impl CatalogIndex {
             g.sellable
                 && g.from <= now_ms
                 && now_ms <= g.to
+                && (!g.line_tiers || self.offerings[i as usize].sells_lines(lines))
                 && (!g.needs_service_qualification
                     || place.is_none_or(|p| {
                         let o = &self.offerings[i as usize];
@@ -193,23 +187,47 @@ impl CatalogIndex {
         Ok(SearchResult { total, items })
     }
 
-    /// Lookup by ids: the offerings available in the channel, in the order asked.
-    pub fn lookup(&self, ids: &[String], channel: &str, now: DateTime<Utc>) -> Vec<u32> {
-        let channel_key = key("channel", channel);
+    /// Lookup by ids: the offerings available in the request's channel, for
+    /// its line count and at its service address when it names one, in the
+    /// order asked.
+    pub fn lookup(
+        &self,
+        req: &DiscoveryRequest,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<u32>, FieldError> {
+        let place = self.service_place(req)?;
+        let channel_key = key("channel", &req.channel);
+        let lines = req.lines.max(1);
         let mut out = Vec::new();
-        for id in ids {
+        for id in &req.ids {
             if let Some(&i) = self.by_id.get(id) {
                 let o = &self.offerings[i as usize];
+                let serviceable = !o.requires_service_qualification
+                    || place.is_none_or(|p| p.serves(o.technology.as_deref(), o.download_mbps));
                 if self.has_key(&channel_key, i)
                     && o.sellable
                     && o.valid_at(now)
+                    && o.sells_lines(lines)
+                    && serviceable
                     && !out.contains(&i)
                 {
                     out.push(i);
                 }
             }
         }
-        out
+        Ok(out)
+    }
+
+    fn service_place(&self, req: &DiscoveryRequest) -> Result<Option<&super::Place>, FieldError> {
+        match &req.service_address {
+            Some(id) => self.place(id).map(Some).ok_or_else(|| {
+                FieldError::new(
+                    "serviceAddressId",
+                    format!("'{id}' is not a known service address"),
+                )
+            }),
+            None => Ok(None),
+        }
     }
 
     /// The JSON array of `items`; `lookup` adds `cmsInfo`, as the page says.

@@ -629,19 +629,33 @@ fn multi_line_pricing_follows_device_count() {
 #[test]
 fn lookups_keep_the_asked_order_and_channel() {
     let idx = index();
-    let ids = vec![
-        "a".to_string(),
-        "c".to_string(),
-        "b".to_string(),
-        "nope".to_string(),
-        "retired".to_string(),
-    ];
+    let req = request(&[("channel", "ECOMM"), ("ids", "a,c,b,nope,retired,fiber")]).expect("valid");
     let found: Vec<&str> = idx
-        .lookup(&ids, "ECOMM", now())
+        .lookup(&req, now())
+        .expect("lookup")
         .iter()
         .map(|&i| idx.offerings[i as usize].id.as_str())
         .collect();
-    assert_eq!(found, ["a", "b"]);
+    assert_eq!(found, ["a", "b", "fiber"]);
+    // A service address narrows lookups too, and must be known.
+    let at = |place: &str| {
+        request(&[
+            ("channel", "ECOMM"),
+            ("ids", "a,fiber"),
+            ("serviceAddressId", place),
+        ])
+        .expect("valid")
+    };
+    let found = idx.lookup(&at("SLOW"), now()).expect("lookup");
+    assert_eq!(
+        found.len(),
+        1,
+        "the 1000 Mbps fiber plan cannot be served at a 500 Mbps address"
+    );
+    assert_eq!(
+        idx.lookup(&at("NOPE"), now()).expect_err("unknown").field,
+        "serviceAddressId"
+    );
 }
 
 mod props {
