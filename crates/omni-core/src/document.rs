@@ -84,6 +84,9 @@ pub struct ResourceSpec {
     pub default_lifecycle: Option<&'static str>,
     /// Attributes the server owns: refused in a create or patch payload.
     pub server_owned: &'static [&'static str],
+    /// Rules beyond attribute types, checked on the whole resource (a new
+    /// one, or the result of a merge patch) once its attributes are valid.
+    pub check: Option<fn(&Value) -> Vec<FieldError>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,6 +127,12 @@ impl ResourceSpec {
             }
         }
         check_text_lengths("", body, &mut errors);
+        if errors.is_empty()
+            && mode == Mode::Create
+            && let Some(check) = self.check
+        {
+            errors = check(body);
+        }
         if errors.is_empty() {
             Ok(())
         } else {
@@ -261,6 +270,13 @@ mod tests {
         ],
         default_lifecycle: Some("In design"),
         server_owned: &["href", "lastUpdate"],
+        check: Some(|body| {
+            if body.get("name").and_then(Value::as_str) == Some("forbidden") {
+                vec![FieldError::new("name", "may not be 'forbidden'")]
+            } else {
+                Vec::new()
+            }
+        }),
     };
 
     fn fields(result: Result<(), Vec<FieldError>>) -> Vec<String> {
@@ -286,6 +302,23 @@ mod tests {
         assert!(
             SPEC.validate(&json!({"name": "ok", "extension": 1}), Mode::Create)
                 .is_ok()
+        );
+    }
+
+    #[test]
+    fn domain_checks_run_on_whole_resources_only() {
+        assert_eq!(
+            fields(SPEC.validate(&json!({"name": "forbidden"}), Mode::Create)),
+            ["name"]
+        );
+        assert!(
+            SPEC.validate(&json!({"name": "forbidden"}), Mode::Patch)
+                .is_ok()
+        );
+        // Type errors come first; the domain check needs a well-typed resource.
+        assert_eq!(
+            fields(SPEC.validate(&json!({"name": 5}), Mode::Create)),
+            ["name"]
         );
     }
 

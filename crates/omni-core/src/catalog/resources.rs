@@ -159,6 +159,7 @@ const fn spec(
         attrs,
         default_lifecycle: Some("In design"),
         server_owned: SERVER_OWNED,
+        check: None,
     }
 }
 
