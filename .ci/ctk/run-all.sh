@@ -24,7 +24,7 @@ KITS=(
   "TMF620|Product_Catalog|/tmf-api/productCatalogManagement/v4/|catalog.admin"
   # Set the roles these APIs need when their overrides files are added.
   "TMF622|Product_Ordering|/tmf-api/productOrderingManagement/v4/|"
-  "TMF663|Shopping_Cart|/tmf-api/shoppingCart/v4/|"
+  "TMF663|Shopping_Cart|/tmf-api/shoppingCart/v4/|sc.ops"
 )
 
 log() { printf 'ctk: %s\n' "$*" >&2; }

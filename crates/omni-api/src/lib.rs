@@ -7,6 +7,8 @@
 #![allow(clippy::result_large_err)]
 
 pub mod auth;
+pub mod cache;
+pub mod cart;
 pub mod catalog;
 pub mod discovery;
 pub mod error;
@@ -14,8 +16,12 @@ pub mod events;
 pub mod extract;
 pub mod metrics;
 pub mod ops;
+pub mod promotion;
+pub mod qualification;
+pub mod rules;
 pub mod state;
 pub mod tmf;
+pub mod workers;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -41,6 +47,8 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "operations", description = "Liveness, readiness and metrics"),
         (name = "TMF620 Product Catalog", description = "Offerings, prices, specifications, categories and catalogs"),
         (name = "Product Discovery", description = "Offers a customer may buy in a channel, from the in-memory catalog index"),
+        (name = "TMF663 Shopping Cart", description = "Validated, priced carts with automatic promotions"),
+        (name = "Cart validation rules", description = "Tenant validation rule sets that every shopping cart of the tenant must satisfy (tenant.admin only)"),
     )
 )]
 struct ApiDoc;
@@ -61,6 +69,11 @@ fn ops_router() -> OpenApiRouter<AppState> {
 fn with_tmf_fragments(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     let mut paths = serde_json::Map::new();
     let mut schemas = tmf::openapi::shared_schemas();
+    for res in promotion::resources() {
+        let (p, s) = promotion::fragment(&res);
+        paths.extend(p);
+        schemas.extend(s);
+    }
     for res in catalog::resources() {
         let (p, s) = tmf::openapi::fragment(&res);
         paths.extend(p);
@@ -69,6 +82,16 @@ fn with_tmf_fragments(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::Ope
     let (p, s) = discovery::openapi::fragment();
     paths.extend(p);
     schemas.extend(s);
+    let (p, s) = cart::openapi::fragment();
+    paths.extend(p);
+    schemas.extend(s);
+    let (p, s) = qualification::openapi::fragment();
+    paths.extend(p);
+    schemas.extend(s);
+    let (p, s) = rules::openapi_fragment();
+    paths.extend(p);
+    schemas.extend(s);
+
     let fragment = json!({
         "openapi": "3.1.0",
         "info": {"title": "", "version": ""},
@@ -96,7 +119,11 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(ops)
         .nest(catalog::BASE, catalog::router())
+        .nest(promotion::BASE, promotion::router())
+        .merge(rules::router())
         .merge(discovery::router())
+        .merge(cart::router())
+        .merge(qualification::router())
         .nest(PARTNER_BASE, omni_svcs)
         .merge(SwaggerUi::new("/docs").url("/openapi.json", api))
         .fallback(no_route)

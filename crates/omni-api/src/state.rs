@@ -1,6 +1,9 @@
 use crate::auth::Auth;
+use crate::cache::DocumentCache;
 use crate::discovery::CatalogIndexes;
 use crate::metrics::Metrics;
+use omni_core::promotion::Promotion;
+use omni_core::rules::RuleSet;
 use omni_store::Store;
 use std::sync::Arc;
 
@@ -33,6 +36,10 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Each tenant's discovery index; refreshed by [`CatalogIndexes::run`].
     pub catalog: Arc<CatalogIndexes>,
+    /// Each tenant's promotions (TMF671), applied to carts.
+    pub promotions: Arc<DocumentCache<Promotion>>,
+    /// Each tenant's cart validation rule sets.
+    pub rule_sets: Arc<DocumentCache<RuleSet>>,
 }
 
 impl AppState {
@@ -43,6 +50,12 @@ impl AppState {
             config: Arc::new(config),
             metrics: Arc::new(Metrics::default()),
             catalog: Arc::new(CatalogIndexes::default()),
+            promotions: Arc::new(DocumentCache::new("promotion", "promotion", |doc| {
+                Promotion::from_document(doc).ok()
+            })),
+            rule_sets: Arc::new(DocumentCache::new("rules", "validationRuleSet", |doc| {
+                RuleSet::from_document(doc).ok()
+            })),
         }
     }
 }

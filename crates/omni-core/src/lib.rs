@@ -1,11 +1,16 @@
 //! Omni's pure domain. Nothing here performs I/O or reads the clock: callers
 //! pass `now` in, so every rule is tested directly.
 
+pub mod cart;
 pub mod catalog;
 pub mod discovery;
 pub mod document;
+pub mod eligibility;
 pub mod merge_patch;
 pub mod principal;
+pub mod promotion;
+pub mod rules;
+pub mod service_qualification;
 pub mod time;
 pub mod tmf630;
 

@@ -22,7 +22,10 @@ struct Dialect {
 
 const SQLITE: Dialect = Dialect {
     name: "sqlite",
-    migrations: &[(1, include_str!("migrations/0001_sqlite.sql"))],
+    migrations: &[
+        (1, include_str!("migrations/0001_sqlite.sql")),
+        (2, include_str!("migrations/0002_sqlite.sql")),
+    ],
     // One writer connection serialises claims, so no row locks are needed.
     claim_jobs: "UPDATE jobs SET lease_owner = $1, lease_until = $2, attempts = attempts + 1, updated_at = $3 \
          WHERE id IN (SELECT id FROM jobs WHERE kind = $4 AND status = 'pending' AND run_at <= $3 \
@@ -32,7 +35,10 @@ const SQLITE: Dialect = Dialect {
 
 const POSTGRES: Dialect = Dialect {
     name: "postgres",
-    migrations: &[(1, include_str!("migrations/0001_postgres.sql"))],
+    migrations: &[
+        (1, include_str!("migrations/0001_postgres.sql")),
+        (2, include_str!("migrations/0002_postgres.sql")),
+    ],
     claim_jobs: "UPDATE jobs SET lease_owner = $1, lease_until = $2, attempts = attempts + 1, updated_at = $3 \
          WHERE id IN (SELECT id FROM jobs WHERE kind = $4 AND status = 'pending' AND run_at <= $3 \
          AND (lease_until IS NULL OR lease_until < $3) ORDER BY run_at, id LIMIT $5 FOR UPDATE SKIP LOCKED) \
@@ -162,8 +168,18 @@ macro_rules! impl_store {
 
             async fn apply_effects(
                 tx: &mut sqlx::Transaction<'static, $db>,
+                key: (&str, &str, &str),
                 effects: &Effects,
             ) -> Result<()> {
+                if let Some(expiry) = &effects.expires_at {
+                    sqlx::query("UPDATE documents SET expires_at = $1 WHERE tenant = $2 AND kind = $3 AND id = $4")
+                        .bind(expiry.as_deref())
+                        .bind(key.0)
+                        .bind(key.1)
+                        .bind(key.2)
+                        .execute(&mut **tx)
+                        .await?;
+                }
                 for name in &effects.bump {
                     sqlx::query(
                         "INSERT INTO counters (name, value) VALUES ($1, 1) \
@@ -264,7 +280,7 @@ macro_rules! impl_store {
                     }
                     other => other?,
                 };
-                Self::apply_effects(&mut tx, effects).await?;
+                Self::apply_effects(&mut tx, (&doc.tenant, &doc.kind, &doc.id), effects).await?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -328,7 +344,7 @@ macro_rules! impl_store {
                 if updated.rows_affected() == 0 {
                     return Err(StoreError::VersionConflict { kind: doc.kind.clone(), id: doc.id.clone(), expected });
                 }
-                Self::apply_effects(&mut tx, effects).await?;
+                Self::apply_effects(&mut tx, (&doc.tenant, &doc.kind, &doc.id), effects).await?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -355,7 +371,7 @@ macro_rules! impl_store {
                         None => StoreError::NotFound { kind: key.kind.clone(), id: key.id.clone() },
                     });
                 }
-                Self::apply_effects(&mut tx, effects).await?;
+                Self::apply_effects(&mut tx, (&key.tenant, &key.kind, &key.id), effects).await?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -387,6 +403,49 @@ macro_rules! impl_store {
                 .fetch_one(&self.reader)
                 .await?;
                 Ok(u64::try_from(n).unwrap_or(0))
+            }
+
+            async fn delete_expired(
+                &self,
+                kind: &str,
+                now: &str,
+                limit: i64,
+                event_for: for<'d> fn(&'d Document) -> NewEvent,
+            ) -> Result<Vec<DocumentKey>> {
+                let rows = sqlx::query(
+                    "SELECT tenant, kind, id, version, owner, state, created_at, updated_at, body \
+                     FROM documents WHERE kind = $1 AND expires_at IS NOT NULL AND expires_at < $2 \
+                     ORDER BY expires_at LIMIT $3",
+                )
+                .bind(kind)
+                .bind(now)
+                .bind(limit)
+                .fetch_all(&self.writer)
+                .await?;
+                let mut removed = Vec::new();
+                for row in &rows {
+                    let doc = Self::document_from_row(row)?;
+                    let mut tx = self.writer.begin().await?;
+                    // Only if still expired at the version read: a cart touched
+                    // meanwhile (new expiry) or removed by another node stays.
+                    let deleted = sqlx::query(
+                        "DELETE FROM documents WHERE tenant = $1 AND kind = $2 AND id = $3 AND version = $4 AND expires_at < $5",
+                    )
+                    .bind(&doc.tenant)
+                    .bind(&doc.kind)
+                    .bind(&doc.id)
+                    .bind(doc.version)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                    if deleted.rows_affected() == 1 {
+                        let effects = Effects::events(vec![event_for(&doc)]);
+                        Self::apply_effects(&mut tx, (&doc.tenant, &doc.kind, &doc.id), &effects).await?;
+                        tx.commit().await?;
+                        removed.push(doc.key());
+                    }
+                }
+                Ok(removed)
             }
 
             async fn document_bodies(

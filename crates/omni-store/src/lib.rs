@@ -73,6 +73,17 @@ pub trait Store: Send + Sync + 'static {
 
     async fn count_documents(&self, query: &DocumentQuery) -> Result<u64>;
 
+    /// Deletes up to `limit` documents of `kind` whose expiry is before `now`,
+    /// each with the event `event_for` makes, in its own transaction; safe
+    /// when several nodes run it at once. Returns what was deleted.
+    async fn delete_expired(
+        &self,
+        kind: &str,
+        now: &str,
+        limit: i64,
+        event_for: for<'d> fn(&'d Document) -> NewEvent,
+    ) -> Result<Vec<DocumentKey>>;
+
     /// Bodies of one tenant's documents of `kind` as stored JSON text, in
     /// creation order, after the `(created_at, id)` position `after`: for
     /// reading a large collection page by page without parsing it twice.

@@ -58,6 +58,9 @@ pub struct Effects {
     pub events: Vec<NewEvent>,
     /// Counters to add one to (e.g. the catalog version other nodes poll).
     pub bump: Vec<String>,
+    /// Sets (`Some(Some(t))`) or clears (`Some(None)`) when the written
+    /// document expires; `None` leaves it as it is.
+    pub expires_at: Option<Option<String>>,
 }
 
 impl Effects {
@@ -68,7 +71,7 @@ impl Effects {
     pub fn events(events: Vec<NewEvent>) -> Self {
         Self {
             events,
-            bump: Vec::new(),
+            ..Self::default()
         }
     }
 }

@@ -196,8 +196,8 @@ async fn put_documents_upserts() {
 async fn writes_bump_counters_in_their_transaction() {
     let store = fresh_store().await;
     let bump = Effects {
-        events: vec![],
         bump: vec!["catalog:t1".into()],
+        ..Effects::none()
     };
     let mut d = doc("t1", "a", "2024-01-01T00:00:00.000Z");
     store.insert_document(&d, &bump).await.expect("insert");
@@ -410,4 +410,93 @@ async fn migrate_is_idempotent() {
     let store = fresh_store().await;
     store.migrate().await.expect("second migrate");
     store.ping().await.expect("ping");
+}
+
+#[tokio::test]
+async fn expired_documents_are_deleted_once_with_their_event() {
+    let store = fresh_store().await;
+    let expiring = |t: &str| Effects {
+        expires_at: Some(Some(t.to_string())),
+        ..Effects::none()
+    };
+    let mut old = doc("t1", "old", "2024-01-01T00:00:00.000Z");
+    store
+        .insert_document(&old, &expiring("2024-02-01T00:00:00.000Z"))
+        .await
+        .expect("insert");
+    store
+        .insert_document(
+            &doc("t2", "young", "2024-01-01T00:00:00.000Z"),
+            &expiring("2024-09-01T00:00:00.000Z"),
+        )
+        .await
+        .expect("insert");
+    store
+        .insert_document(
+            &doc("t1", "forever", "2024-01-01T00:00:00.000Z"),
+            &Effects::none(),
+        )
+        .await
+        .expect("insert");
+    // Touching a document can move its expiry.
+    old.version = 2;
+    store
+        .update_document(&old, &expiring("2024-03-01T00:00:00.000Z"))
+        .await
+        .expect("update");
+    fn event(d: &Document) -> NewEvent {
+        NewEvent {
+            event_id: format!("gone-{}", d.id),
+            tenant: d.tenant.clone(),
+            event_type: "ThingDeleteEvent".into(),
+            resource_kind: d.kind.clone(),
+            resource_id: d.id.clone(),
+            occurred_at: "2024-06-01T00:00:00.000Z".into(),
+            payload: json!({"id": d.id}),
+        }
+    }
+    assert!(
+        store
+            .delete_expired("thing", "2024-02-15T00:00:00.000Z", 10, event)
+            .await
+            .expect("sweep")
+            .is_empty()
+    );
+    let gone = store
+        .delete_expired("thing", "2024-06-01T00:00:00.000Z", 10, event)
+        .await
+        .expect("sweep");
+    assert_eq!(
+        gone.iter().map(|k| k.id.as_str()).collect::<Vec<_>>(),
+        ["old"]
+    );
+    assert!(
+        store
+            .delete_expired("thing", "2024-06-01T00:00:00.000Z", 10, event)
+            .await
+            .expect("sweep")
+            .is_empty()
+    );
+    assert!(
+        store
+            .get_document("t1", "thing", "old")
+            .await
+            .expect("get")
+            .is_none()
+    );
+    assert!(
+        store
+            .get_document("t2", "thing", "young")
+            .await
+            .expect("get")
+            .is_some()
+    );
+    let events = store.outbox_after(0, 100).await.expect("outbox");
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| e.event.event_type == "ThingDeleteEvent")
+            .count(),
+        1
+    );
 }

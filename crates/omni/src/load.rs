@@ -1,8 +1,10 @@
 //! Importing catalog JSON: `DIR/catalog/<resource>.json`, each an array of
 //! TMF620 resources with their ids, and `DIR/places/*.json`, the address
-//! registry. Every resource is checked by the same rules as the API's create,
-//! so a bad file is refused whole, naming the resource and field. The catalog
-//! version is bumped so that running servers refresh their discovery index.
+//! registry, and `DIR/rules/*.json`, tenant validation rule sets for carts
+//! (bumping `rules:<tenant>`). Every resource is checked by the same rules as
+//! the API's create, so a bad file is refused whole, naming the resource and
+//! field. The catalog version is bumped so that running servers refresh their
+//! discovery index.
 
 use anyhow::{Context, bail};
 use omni_core::catalog::resource_spec;
@@ -112,6 +114,8 @@ pub async fn load_dir(store: &dyn Store, dir: &Path, tenant: &str) -> anyhow::Re
             }
         }
     }
+    let promotions = load_promotions(&dir.join("promotions"), tenant, now, &mut docs)?;
+    let rule_sets = load_rule_sets(&dir.join("rules"), tenant, now, &mut docs)?;
     store
         .put_documents(&docs)
         .await
@@ -120,6 +124,23 @@ pub async fn load_dir(store: &dyn Store, dir: &Path, tenant: &str) -> anyhow::Re
         .bump_counter(&format!("{}:{tenant}", omni_api::catalog::VERSION_COUNTER))
         .await
         .context("bumping the catalog version")?;
+    if promotions > 0 {
+        *report.counts.entry(PROMOTION_KIND.to_string()).or_default() += promotions;
+        store
+            .bump_counter(&format!(
+                "{}:{tenant}",
+                omni_api::promotion::VERSION_COUNTER
+            ))
+            .await
+            .context("bumping the promotion version")?;
+    }
+    if rule_sets > 0 {
+        *report.counts.entry(RULE_SET_KIND.to_string()).or_default() += rule_sets;
+        store
+            .bump_counter(&format!("{}:{tenant}", omni_api::rules::VERSION_COUNTER))
+            .await
+            .context("bumping the rules version")?;
+    }
     Ok(report)
 }
 
@@ -171,4 +192,114 @@ pub async fn load_demo_once(
     let report = load_dir(store, dir, tenant).await?;
     store.bump_counter(&marker).await?;
     Ok(Some(report))
+}
+
+/// Stored kind of tenant validation rule sets.
+pub const RULE_SET_KIND: &str = omni_core::rules::RULE_SET_KIND;
+
+/// `DIR/rules/*.json`, each an array of validation rule sets with their ids,
+/// checked like the API's create (rules parsed, patterns compiled). Returns
+/// how many were added to `docs`.
+fn load_rule_sets(
+    dir: &Path,
+    tenant: &str,
+    now: chrono::DateTime<chrono::Utc>,
+    docs: &mut Vec<Document>,
+) -> anyhow::Result<usize> {
+    if !dir.is_dir() {
+        return Ok(0);
+    }
+    let spec = &omni_core::rules::RULE_SET_SPEC;
+    let time = omni_core::time::rfc3339(now);
+    let mut count = 0;
+    for file in json_files(dir)? {
+        let text = std::fs::read_to_string(&file)
+            .with_context(|| format!("reading {}", file.display()))?;
+        let items: Vec<Value> = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not a JSON array", file.display()))?;
+        for (i, item) in items.into_iter().enumerate() {
+            let Some(id) = item.get("id").and_then(Value::as_str).map(str::to_string) else {
+                bail!("{}[{i}]: every rule set needs an id", file.display());
+            };
+            if let Err(errors) = spec.validate(&item, Mode::Create) {
+                let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
+                bail!("{} '{id}': {}", file.display(), list.join("; "));
+            }
+            let Value::Object(mut body) = item else {
+                bail!("{}[{i}] is not a JSON object", file.display());
+            };
+            spec.stamp_new(&mut body, &id, now);
+            docs.push(Document {
+                tenant: tenant.to_string(),
+                kind: RULE_SET_KIND.to_string(),
+                state: body
+                    .get("lifecycleStatus")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                id,
+                version: 1,
+                owner: None,
+                created_at: time.clone(),
+                updated_at: time.clone(),
+                body: Value::Object(body),
+            });
+            count += 1;
+        }
+    }
+    Ok(count)
+}
+
+/// Stored kind of TMF671 promotions.
+pub const PROMOTION_KIND: &str = omni_core::promotion::KIND;
+
+/// `DIR/promotions/*.json`, each an array of TMF671 promotions with their
+/// ids, checked like the API's create (criteria and actions included).
+/// Returns how many were added to `docs`.
+fn load_promotions(
+    dir: &Path,
+    tenant: &str,
+    now: chrono::DateTime<chrono::Utc>,
+    docs: &mut Vec<Document>,
+) -> anyhow::Result<usize> {
+    if !dir.is_dir() {
+        return Ok(0);
+    }
+    let spec = &omni_core::promotion::PROMOTION_RESOURCE;
+    let time = omni_core::time::rfc3339(now);
+    let mut count = 0;
+    for file in json_files(dir)? {
+        let text = std::fs::read_to_string(&file)
+            .with_context(|| format!("reading {}", file.display()))?;
+        let items: Vec<Value> = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not a JSON array", file.display()))?;
+        for (i, item) in items.into_iter().enumerate() {
+            let Some(id) = item.get("id").and_then(Value::as_str).map(str::to_string) else {
+                bail!("{}[{i}]: every promotion needs an id", file.display());
+            };
+            if let Err(errors) = spec.validate(&item, Mode::Create) {
+                let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
+                bail!("{} '{id}': {}", file.display(), list.join("; "));
+            }
+            let Value::Object(mut body) = item else {
+                bail!("{}[{i}] is not a JSON object", file.display());
+            };
+            spec.stamp_new(&mut body, &id, now);
+            docs.push(Document {
+                tenant: tenant.to_string(),
+                kind: PROMOTION_KIND.to_string(),
+                state: body
+                    .get("lifecycleStatus")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                id,
+                version: 1,
+                owner: None,
+                created_at: time.clone(),
+                updated_at: time.clone(),
+                body: Value::Object(body),
+            });
+            count += 1;
+        }
+    }
+    Ok(count)
 }

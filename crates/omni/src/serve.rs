@@ -33,17 +33,15 @@ pub async fn serve(cli: &Cli) -> anyhow::Result<()> {
     };
     let state = AppState::new(store.clone(), cli.auth(), config);
     let started = std::time::Instant::now();
-    state
-        .catalog
-        .refresh(store.as_ref())
+    omni_api::workers::warm_up(&state, store.as_ref())
         .await
-        .context("building the discovery index")?;
+        .context("building the discovery index and caches")?;
     tracing::info!(
         ms = started.elapsed().as_millis() as u64,
         "discovery index ready"
     );
     let (stop_workers, workers_stopped) = tokio::sync::watch::channel(false);
-    let refresher = tokio::spawn(state.catalog.clone().run(store.clone(), workers_stopped));
+    let workers = omni_api::workers::spawn(&state, store.clone(), workers_stopped);
     let app = omni_api::app(state);
     tracing::info!(%addr, database = %redact(&cli.database_url), backend = store.backend(), "listening");
     println!(
@@ -57,8 +55,10 @@ pub async fn serve(cli: &Cli) -> anyhow::Result<()> {
         .context("serving HTTP")?;
     // In-flight requests are done; now the background workers.
     let _ = stop_workers.send(true);
-    if let Err(e) = refresher.await {
-        tracing::error!(error = %e, "discovery index refresher ended abnormally");
+    for worker in workers {
+        if let Err(e) = worker.await {
+            tracing::error!(error = %e, "a background worker ended abnormally");
+        }
     }
     tracing::info!("stopped");
     Ok(())

@@ -107,6 +107,7 @@ impl TmfResource {
                 .map(|c| format!("{c}:{}", principal.tenant))
                 .into_iter()
                 .collect(),
+            expires_at: None,
         }
     }
 
@@ -115,13 +116,13 @@ impl TmfResource {
     }
 }
 
-fn etag(version: i64) -> HeaderValue {
+pub(crate) fn etag(version: i64) -> HeaderValue {
     HeaderValue::from_str(&format!("\"{version}\"")).unwrap_or(HeaderValue::from_static("\"0\""))
 }
 
 /// The version an `If-Match` header demands: `Ok(None)` without the header
 /// or with `*`; a header that names no version of ours can never match.
-fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
+pub(crate) fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
     let Some(value) = headers.get(header::IF_MATCH) else {
         return Ok(None);
     };
@@ -136,7 +137,7 @@ fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
         .map_err(|_| precondition_failed())
 }
 
-fn precondition_failed() -> ApiError {
+pub(crate) fn precondition_failed() -> ApiError {
     ApiError::new(
         StatusCode::PRECONDITION_FAILED,
         "PRECONDITION_FAILED",
@@ -159,7 +160,7 @@ async fn writer_body(
     Ok(body)
 }
 
-fn with_etag(mut response: Response, version: i64) -> Response {
+pub(crate) fn with_etag(mut response: Response, version: i64) -> Response {
     response.headers_mut().insert(header::ETAG, etag(version));
     response
 }
@@ -171,41 +172,46 @@ async fn list(
     query: QueryPairs,
 ) -> Result<Response, ApiError> {
     res.can_read(&principal)?;
-    let query = ListQuery::parse(query.iter(), &[])?;
-    let limit = query
-        .limit
-        .unwrap_or(state.config.default_limit)
-        .min(state.config.max_limit);
-    let mut stored = DocumentQuery {
+    let stored = DocumentQuery {
         tenant: principal.tenant.clone(),
         kind: res.spec.kind.to_string(),
         owner: None,
         page: None,
     };
-    let public_url = &state.config.public_url;
+    let public_url = state.config.public_url.clone();
+    list_page(&state, stored, &query, |d| res.render(&public_url, d)).await
+}
+
+/// A TMF630 list of stored documents: paged by the database when there is
+/// nothing to filter or sort, otherwise filtered over the rendered resources.
+pub(crate) async fn list_page(
+    state: &AppState,
+    mut stored: DocumentQuery,
+    query: &QueryPairs,
+    render: impl Fn(&Document) -> Value,
+) -> Result<Response, ApiError> {
+    let query = ListQuery::parse(query.iter(), &[])?;
+    let limit = query
+        .limit
+        .unwrap_or(state.config.default_limit)
+        .min(state.config.max_limit);
     let page = if query.needs_scan() {
         let docs = state.store.list_documents(&stored).await?;
-        query.apply(
-            docs.iter().map(|d| res.render(public_url, d)).collect(),
-            limit,
-        )
+        query.apply(docs.iter().map(&render).collect(), limit)
     } else {
-        // Without filters or sorting the database pages by itself.
         let total = state.store.count_documents(&stored).await?;
         stored.page = Some((query.offset as u64, limit as u64));
         let docs = state.store.list_documents(&stored).await?;
         omni_core::tmf630::Page {
             total: usize::try_from(total).unwrap_or(usize::MAX),
-            items: docs
-                .iter()
-                .map(|d| query.project(res.render(public_url, d)))
-                .collect(),
+            items: docs.iter().map(|d| query.project(render(d))).collect(),
         }
     };
-    let mut response = axum::Json(Value::Array(page.items.clone())).into_response();
+    let count = page.items.len();
+    let mut response = axum::Json(Value::Array(page.items)).into_response();
     let headers = response.headers_mut();
     headers.insert(TOTAL_COUNT, HeaderValue::from(page.total));
-    headers.insert(RESULT_COUNT, HeaderValue::from(page.items.len()));
+    headers.insert(RESULT_COUNT, HeaderValue::from(count));
     Ok(response)
 }
 

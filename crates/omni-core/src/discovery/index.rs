@@ -332,6 +332,16 @@ impl CatalogIndex {
         self.places.get(id)
     }
 
+    /// Whether offering `id` is indexed under `field=value`, the keys of
+    /// `offering::index_keys` (`channel`, `custtype`, `custsub`, `payment`,
+    /// `credit`, `market`, …); the value compares case-insensitively, as in
+    /// discovery. False for an unknown offering.
+    pub fn offering_has(&self, id: &str, field: &str, value: &str) -> bool {
+        self.by_id
+            .get(id)
+            .is_some_and(|&i| self.has_key(&super::offering::key(field, value), i))
+    }
+
     pub(super) fn posting(&self, key: &str) -> Set<'_> {
         self.key_ids
             .get(key)

@@ -11,7 +11,7 @@ mod search;
 
 pub use index::{CatalogIndex, CatalogSource, IndexBuilder, Place};
 pub use offering::{IndexedOffering, Sections};
-pub use pricing::{PriceContext, Pricing};
+pub use pricing::{PriceContext, Pricing, money};
 pub use query::{DiscoveryHeaders, DiscoveryRequest, PARAMETERS};
 pub use search::SearchResult;
 

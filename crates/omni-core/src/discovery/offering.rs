@@ -53,9 +53,15 @@ pub struct IndexedOffering {
     pub valid_to: Option<DateTime<Utc>>,
     pub sellable: bool,
     pub requires_service_qualification: bool,
+    /// Extension `requiresExistingProduct`: offering ids or
+    /// `productOfferingType` values, one of which the customer must already
+    /// have (e.g. an upgrade-only offer). Empty when the offer requires none.
+    pub requires_existing_product: Vec<String>,
     pub technology: Option<String>,
     pub download_mbps: Option<u64>,
     pub relationships: Vec<Relationship>,
+    /// Category ids the offering is filed under (ancestors not included).
+    pub categories: Vec<String>,
     /// Bundles: the bundled offerings and how many of each a default bundle holds.
     pub parts: Vec<(String, u32)>,
     pub prices: Vec<Arc<Price>>,
@@ -272,9 +278,17 @@ impl IndexedOffering {
                 && doc.get("isSellable") != Some(&Value::Bool(false)),
             requires_service_qualification: doc.get("requiresServiceQualification")
                 == Some(&Value::Bool(true)),
+            requires_existing_product: texts(doc, "requiresExistingProduct"),
             technology: text(doc, "technology").map(str::to_string),
             download_mbps: doc.get("downloadSpeedMbps").and_then(Value::as_u64),
             relationships,
+            categories: match doc.get("category") {
+                Some(Value::Array(cats)) => cats
+                    .iter()
+                    .filter_map(|c| c.get("id").and_then(Value::as_str).map(str::to_string))
+                    .collect(),
+                _ => Vec::new(),
+            },
             parts,
             prices: resolved,
             part_prices: Vec::new(),

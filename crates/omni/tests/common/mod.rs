@@ -17,6 +17,8 @@ pub struct TestServer {
     pub store: Arc<dyn Store>,
     /// The discovery indexes the server answers from.
     pub catalog: Arc<omni_api::discovery::CatalogIndexes>,
+    /// The application state, for warming its caches.
+    pub state: AppState,
     auth: Auth,
 }
 
@@ -38,8 +40,8 @@ impl TestServer {
         let (_stop, stopped) = tokio::sync::watch::channel(false);
         // The sender lives as long as the runtime: the refresher stops with the test.
         std::mem::forget(_stop);
-        tokio::spawn(state.catalog.clone().run(store.clone(), stopped));
-        let app = omni_api::app(state);
+        omni_api::workers::spawn(&state, store.clone(), stopped);
+        let app = omni_api::app(state.clone());
         tokio::spawn(async move {
             axum::serve(listener, app).await.expect("serve");
         });
@@ -48,6 +50,7 @@ impl TestServer {
             client: reqwest::Client::new(),
             store,
             catalog,
+            state,
             auth,
         }
     }
@@ -60,11 +63,9 @@ impl TestServer {
         omni::load::load_dir(server.store.as_ref(), &data, "default")
             .await
             .expect("load the demo data");
-        server
-            .catalog
-            .refresh(server.store.as_ref())
+        omni_api::workers::warm_up(&server.state, server.store.as_ref())
             .await
-            .expect("build the index");
+            .expect("build the index and caches");
         server
     }
 

@@ -1,0 +1,51 @@
+//! The background work every node runs: keeping in-memory catalog indexes
+//! and caches current, and sweeping expired carts. All of it stops when
+//! `shutdown` turns true.
+
+use crate::state::AppState;
+use omni_store::Store;
+use std::sync::Arc;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub fn spawn(
+    state: &AppState,
+    store: Arc<dyn Store>,
+    shutdown: watch::Receiver<bool>,
+) -> Vec<JoinHandle<()>> {
+    let caches = {
+        let (state, store, mut shutdown) = (state.clone(), store.clone(), shutdown.clone());
+        tokio::spawn(async move {
+            loop {
+                for result in [
+                    state.promotions.refresh(store.as_ref()).await,
+                    state.rule_sets.refresh(store.as_ref()).await,
+                ] {
+                    if let Err(e) = result {
+                        tracing::warn!(error = %e, "cache refresh failed; keeping the current data");
+                    }
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(crate::discovery::POLL_INTERVAL) => {}
+                    _ = shutdown.changed() => {}
+                }
+                if *shutdown.borrow() {
+                    return;
+                }
+            }
+        })
+    };
+    vec![
+        tokio::spawn(state.catalog.clone().run(store.clone(), shutdown.clone())),
+        caches,
+        tokio::spawn(crate::cart::run_expiry(store, shutdown)),
+    ]
+}
+
+/// Loads everything the workers keep in memory once, before serving.
+pub async fn warm_up(state: &AppState, store: &dyn Store) -> Result<(), omni_store::StoreError> {
+    state.catalog.refresh(store).await?;
+    state.promotions.refresh(store).await?;
+    state.rule_sets.refresh(store).await?;
+    Ok(())
+}
