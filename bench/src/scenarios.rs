@@ -10,12 +10,18 @@ use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DataSet {
+    /// The repository's demo data (`data/`), loaded at the server's first start.
+    Demo,
     /// `omni gen-catalog --offers N`, loaded before the server starts.
     Generated(usize),
 }
 
 const DISCOVERY: &str = "/msapi/cpopoffer/v1/product-offers";
 const CATALOG_SIZE: usize = 100_000;
+const CARTS: &str = "/tmf-api/shoppingCart/v4/shoppingCart";
+const PLAN: &str = "0b690f7e-3f41-49bf-a6cf-6f65caa650ca";
+const PHONE: &str = "Mobile_Device_pkey73001_sku2680262";
+const SIM: &str = "790650ec-b512-4bee-ae7f-535668eadf1b";
 
 type Built = (Arc<RequestFn>, Arc<CheckFn>);
 
@@ -30,6 +36,32 @@ pub struct Scenario {
 
 pub fn all() -> Vec<Scenario> {
     vec![
+        Scenario {
+            name: "cart-create",
+            description: "POST a 3-item cart (plan, phone, SIM) that a promotion applies to, as a prospect in ECOMM, on the demo catalog",
+            data: DataSet::Demo,
+            connections: None,
+            build: || {
+                Ok((
+                    Arc::new(|_| {
+                        let body = format!(
+                            "{{\"cartItem\":[{{\"id\":\"1\",\"productOffering\":{{\"id\":\"{PLAN}\"}}}},\
+                             {{\"id\":\"2\",\"productOffering\":{{\"id\":\"{PHONE}\"}}}},\
+                             {{\"id\":\"3\",\"productOffering\":{{\"id\":\"{SIM}\"}}}}]}}"
+                        );
+                        Request::post(CARTS)
+                            .header("host", "bench")
+                            .header("content-type", "application/json")
+                            .header("channelId", "ECOMM")
+                            .body(Full::new(Bytes::from(body)))
+                            .unwrap_or_default()
+                    }),
+                    Arc::new(|status, body| {
+                        status == 201 && body.windows(11).any(|w| w == b"promotionId")
+                    }),
+                ))
+            },
+        },
         Scenario {
             name: "health",
             description: "GET /health on the 100,000-offer server: the ceiling of the HTTP stack here",
@@ -98,6 +130,7 @@ pub fn prepare(
     database_url: &str,
 ) -> anyhow::Result<PathBuf> {
     match data {
+        DataSet::Demo => Ok(PathBuf::from("data")),
         DataSet::Generated(n) => {
             let dir = scratch.join("generated");
             let run = |args: &[&str]| -> anyhow::Result<()> {

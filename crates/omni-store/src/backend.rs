@@ -168,18 +168,9 @@ macro_rules! impl_store {
 
             async fn apply_effects(
                 tx: &mut sqlx::Transaction<'static, $db>,
-                key: (&str, &str, &str),
                 effects: &Effects,
             ) -> Result<()> {
-                if let Some(expiry) = &effects.expires_at {
-                    sqlx::query("UPDATE documents SET expires_at = $1 WHERE tenant = $2 AND kind = $3 AND id = $4")
-                        .bind(expiry.as_deref())
-                        .bind(key.0)
-                        .bind(key.1)
-                        .bind(key.2)
-                        .execute(&mut **tx)
-                        .await?;
-                }
+                // The expiry is written by the insert or update itself.
                 for name in &effects.bump {
                     sqlx::query(
                         "INSERT INTO counters (name, value) VALUES ($1, 1) \
@@ -260,8 +251,8 @@ macro_rules! impl_store {
             async fn insert_document(&self, doc: &Document, effects: &Effects) -> Result<()> {
                 let mut tx = self.writer.begin().await?;
                 let inserted = sqlx::query(
-                    "INSERT INTO documents (tenant, kind, id, version, owner, state, created_at, updated_at, body) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                    "INSERT INTO documents (tenant, kind, id, version, owner, state, created_at, updated_at, body, expires_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                 )
                 .bind(&doc.tenant)
                 .bind(&doc.kind)
@@ -272,6 +263,7 @@ macro_rules! impl_store {
                 .bind(&doc.created_at)
                 .bind(&doc.updated_at)
                 .bind(doc.body.to_string())
+                .bind(effects.expires_at.clone().flatten())
                 .execute(&mut *tx)
                 .await;
                 match inserted {
@@ -280,7 +272,7 @@ macro_rules! impl_store {
                     }
                     other => other?,
                 };
-                Self::apply_effects(&mut tx, (&doc.tenant, &doc.kind, &doc.id), effects).await?;
+                Self::apply_effects(&mut tx, effects).await?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -327,7 +319,8 @@ macro_rules! impl_store {
                 let mut tx = self.writer.begin().await?;
                 let expected = doc.version - 1;
                 let updated = sqlx::query(
-                    "UPDATE documents SET version = $1, owner = $2, state = $3, updated_at = $4, body = $5 \
+                    "UPDATE documents SET version = $1, owner = $2, state = $3, updated_at = $4, body = $5, \
+                     expires_at = CASE WHEN $10 THEN $11 ELSE expires_at END \
                      WHERE tenant = $6 AND kind = $7 AND id = $8 AND version = $9",
                 )
                 .bind(doc.version)
@@ -339,12 +332,14 @@ macro_rules! impl_store {
                 .bind(&doc.kind)
                 .bind(&doc.id)
                 .bind(expected)
+                .bind(effects.expires_at.is_some())
+                .bind(effects.expires_at.clone().flatten())
                 .execute(&mut *tx)
                 .await?;
                 if updated.rows_affected() == 0 {
                     return Err(StoreError::VersionConflict { kind: doc.kind.clone(), id: doc.id.clone(), expected });
                 }
-                Self::apply_effects(&mut tx, (&doc.tenant, &doc.kind, &doc.id), effects).await?;
+                Self::apply_effects(&mut tx, effects).await?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -371,7 +366,7 @@ macro_rules! impl_store {
                         None => StoreError::NotFound { kind: key.kind.clone(), id: key.id.clone() },
                     });
                 }
-                Self::apply_effects(&mut tx, (&key.tenant, &key.kind, &key.id), effects).await?;
+                Self::apply_effects(&mut tx, effects).await?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -440,7 +435,7 @@ macro_rules! impl_store {
                     .await?;
                     if deleted.rows_affected() == 1 {
                         let effects = Effects::events(vec![event_for(&doc)]);
-                        Self::apply_effects(&mut tx, (&doc.tenant, &doc.kind, &doc.id), &effects).await?;
+                        Self::apply_effects(&mut tx, &effects).await?;
                         tx.commit().await?;
                         removed.push(doc.key());
                     }
