@@ -8,7 +8,7 @@
 
 use anyhow::{Context, bail};
 use omni_core::catalog::resource_spec;
-use omni_core::document::Mode;
+use omni_core::document::{Mode, ResourceSpec};
 use omni_store::{Document, Store};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -52,38 +52,8 @@ pub async fn load_dir(store: &dyn Store, dir: &Path, tenant: &str) -> anyhow::Re
         let spec = resource_spec(kind).with_context(|| {
             format!("{}: no catalog resource is called '{kind}'", file.display())
         })?;
-        let text = std::fs::read_to_string(&file)
-            .with_context(|| format!("reading {}", file.display()))?;
-        let items: Vec<Value> = serde_json::from_str(&text)
-            .with_context(|| format!("{} is not a JSON array", file.display()))?;
-        for (i, item) in items.into_iter().enumerate() {
-            let Some(id) = item.get("id").and_then(Value::as_str).map(str::to_string) else {
-                bail!("{}[{i}]: every loaded resource needs an id", file.display());
-            };
-            if let Err(errors) = spec.validate(&item, Mode::Create) {
-                let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
-                bail!("{} '{id}': {}", file.display(), list.join("; "));
-            }
-            let Value::Object(mut body) = item else {
-                bail!("{}[{i}] is not a JSON object", file.display());
-            };
-            spec.stamp_new(&mut body, &id, now);
-            docs.push(Document {
-                tenant: tenant.to_string(),
-                kind: kind.to_string(),
-                state: body
-                    .get("lifecycleStatus")
-                    .and_then(Value::as_str)
-                    .map(str::to_string),
-                id,
-                version: 1,
-                owner: None,
-                created_at: time.clone(),
-                updated_at: time.clone(),
-                body: Value::Object(body),
-            });
-            *report.counts.entry(kind.to_string()).or_default() += 1;
-        }
+        let n = read_resources(&file, spec, tenant, now, &mut docs)?;
+        *report.counts.entry(kind.to_string()).or_default() += n;
     }
     let places = dir.join("places");
     if places.is_dir() {
@@ -114,8 +84,20 @@ pub async fn load_dir(store: &dyn Store, dir: &Path, tenant: &str) -> anyhow::Re
             }
         }
     }
-    let promotions = load_promotions(&dir.join("promotions"), tenant, now, &mut docs)?;
-    let rule_sets = load_rule_sets(&dir.join("rules"), tenant, now, &mut docs)?;
+    let promotions = read_folder(
+        &dir.join("promotions"),
+        &omni_core::promotion::PROMOTION_RESOURCE,
+        tenant,
+        now,
+        &mut docs,
+    )?;
+    let rule_sets = read_folder(
+        &dir.join("rules"),
+        &omni_core::rules::RULE_SET_SPEC,
+        tenant,
+        now,
+        &mut docs,
+    )?;
     store
         .put_documents(&docs)
         .await
@@ -197,11 +179,13 @@ pub async fn load_demo_once(
 /// Stored kind of tenant validation rule sets.
 pub const RULE_SET_KIND: &str = omni_core::rules::RULE_SET_KIND;
 
-/// `DIR/rules/*.json`, each an array of validation rule sets with their ids,
-/// checked like the API's create (rules parsed, patterns compiled). Returns
-/// how many were added to `docs`.
-fn load_rule_sets(
+/// Stored kind of TMF671 promotions.
+pub const PROMOTION_KIND: &str = omni_core::promotion::KIND;
+
+/// Every `*.json` file of `dir` (none when it does not exist) read as resources of `spec`.
+fn read_folder(
     dir: &Path,
+    spec: &ResourceSpec,
     tenant: &str,
     now: chrono::DateTime<chrono::Utc>,
     docs: &mut Vec<Document>,
@@ -209,97 +193,55 @@ fn load_rule_sets(
     if !dir.is_dir() {
         return Ok(0);
     }
-    let spec = &omni_core::rules::RULE_SET_SPEC;
-    let time = omni_core::time::rfc3339(now);
     let mut count = 0;
     for file in json_files(dir)? {
-        let text = std::fs::read_to_string(&file)
-            .with_context(|| format!("reading {}", file.display()))?;
-        let items: Vec<Value> = serde_json::from_str(&text)
-            .with_context(|| format!("{} is not a JSON array", file.display()))?;
-        for (i, item) in items.into_iter().enumerate() {
-            let Some(id) = item.get("id").and_then(Value::as_str).map(str::to_string) else {
-                bail!("{}[{i}]: every rule set needs an id", file.display());
-            };
-            if let Err(errors) = spec.validate(&item, Mode::Create) {
-                let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
-                bail!("{} '{id}': {}", file.display(), list.join("; "));
-            }
-            let Value::Object(mut body) = item else {
-                bail!("{}[{i}] is not a JSON object", file.display());
-            };
-            spec.stamp_new(&mut body, &id, now);
-            docs.push(Document {
-                tenant: tenant.to_string(),
-                kind: RULE_SET_KIND.to_string(),
-                state: body
-                    .get("lifecycleStatus")
-                    .and_then(Value::as_str)
-                    .map(str::to_string),
-                id,
-                version: 1,
-                owner: None,
-                created_at: time.clone(),
-                updated_at: time.clone(),
-                body: Value::Object(body),
-            });
-            count += 1;
-        }
+        count += read_resources(&file, spec, tenant, now, docs)?;
     }
     Ok(count)
 }
 
-/// Stored kind of TMF671 promotions.
-pub const PROMOTION_KIND: &str = omni_core::promotion::KIND;
-
-/// `DIR/promotions/*.json`, each an array of TMF671 promotions with their
-/// ids, checked like the API's create (criteria and actions included).
-/// Returns how many were added to `docs`.
-fn load_promotions(
-    dir: &Path,
+/// One file: a JSON array of resources of `spec`, each with its id and
+/// checked like the API's create; the whole file is refused on the first bad
+/// resource, naming it and its fields. Returns how many were added to `docs`.
+fn read_resources(
+    file: &Path,
+    spec: &ResourceSpec,
     tenant: &str,
     now: chrono::DateTime<chrono::Utc>,
     docs: &mut Vec<Document>,
 ) -> anyhow::Result<usize> {
-    if !dir.is_dir() {
-        return Ok(0);
-    }
-    let spec = &omni_core::promotion::PROMOTION_RESOURCE;
     let time = omni_core::time::rfc3339(now);
-    let mut count = 0;
-    for file in json_files(dir)? {
-        let text = std::fs::read_to_string(&file)
-            .with_context(|| format!("reading {}", file.display()))?;
-        let items: Vec<Value> = serde_json::from_str(&text)
-            .with_context(|| format!("{} is not a JSON array", file.display()))?;
-        for (i, item) in items.into_iter().enumerate() {
-            let Some(id) = item.get("id").and_then(Value::as_str).map(str::to_string) else {
-                bail!("{}[{i}]: every promotion needs an id", file.display());
-            };
-            if let Err(errors) = spec.validate(&item, Mode::Create) {
-                let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
-                bail!("{} '{id}': {}", file.display(), list.join("; "));
-            }
-            let Value::Object(mut body) = item else {
-                bail!("{}[{i}] is not a JSON object", file.display());
-            };
-            spec.stamp_new(&mut body, &id, now);
-            docs.push(Document {
-                tenant: tenant.to_string(),
-                kind: PROMOTION_KIND.to_string(),
-                state: body
-                    .get("lifecycleStatus")
-                    .and_then(Value::as_str)
-                    .map(str::to_string),
-                id,
-                version: 1,
-                owner: None,
-                created_at: time.clone(),
-                updated_at: time.clone(),
-                body: Value::Object(body),
-            });
-            count += 1;
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let items: Vec<Value> = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a JSON array", file.display()))?;
+    let count = items.len();
+    for (i, item) in items.into_iter().enumerate() {
+        let Some(id) = item.get("id").and_then(Value::as_str).map(str::to_string) else {
+            bail!("{}[{i}]: every loaded resource needs an id", file.display());
+        };
+        if let Err(errors) = spec.validate(&item, Mode::Create) {
+            let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
+            bail!("{} '{id}': {}", file.display(), list.join("; "));
         }
+        let Value::Object(mut body) = item else {
+            bail!("{}[{i}] is not a JSON object", file.display());
+        };
+        spec.stamp_new(&mut body, &id, now);
+        docs.push(Document {
+            tenant: tenant.to_string(),
+            kind: spec.kind.to_string(),
+            state: body
+                .get("lifecycleStatus")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            id,
+            version: 1,
+            owner: None,
+            created_at: time.clone(),
+            updated_at: time.clone(),
+            body: Value::Object(body),
+        });
     }
     Ok(count)
 }
