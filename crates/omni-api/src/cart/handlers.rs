@@ -16,7 +16,7 @@ use axum::routing::get;
 use omni_core::Principal;
 use omni_core::document::FieldError;
 use omni_store::{Document, DocumentQuery, Effects, StoreError};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// The channels a cart may be created in (the discovery channels).
 pub const CHANNELS: [&str; 3] = ["SelfService", "ATTR", "ECOMM"];
@@ -47,20 +47,7 @@ fn href(state: &AppState, id: &str) -> String {
 }
 
 fn render(public_url: &str, doc: &Document) -> Value {
-    let mut out = Map::new();
-    out.insert("id".into(), Value::String(doc.id.clone()));
-    out.insert(
-        "href".into(),
-        Value::String(format!("{public_url}{PATH}/{}", doc.id)),
-    );
-    if let Value::Object(body) = &doc.body {
-        for (k, v) in body {
-            if k != "id" && k != "href" {
-                out.insert(k.clone(), v.clone());
-            }
-        }
-    }
-    Value::Object(out)
+    crate::tmf::with_id_and_href(doc, format!("{public_url}{PATH}/{}", doc.id))
 }
 
 fn cart_event(

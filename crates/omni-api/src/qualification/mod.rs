@@ -92,17 +92,7 @@ impl Kind {
 
     /// The answer as clients see it: `id` and `href` first, then the body.
     fn render(&self, public_url: &str, doc: &Document) -> Value {
-        let mut out = Map::new();
-        out.insert("id".into(), Value::String(doc.id.clone()));
-        out.insert("href".into(), Value::String(self.href(public_url, &doc.id)));
-        if let Value::Object(body) = &doc.body {
-            for (k, v) in body {
-                if k != "id" && k != "href" {
-                    out.insert(k.clone(), v.clone());
-                }
-            }
-        }
-        Value::Object(out)
+        crate::tmf::with_id_and_href(doc, self.href(public_url, &doc.id))
     }
 }
 

@@ -61,17 +61,7 @@ impl TmfResource {
 
     /// The resource as clients see it: `id` and `href` first, then the body.
     fn render(&self, public_url: &str, doc: &Document) -> Value {
-        let mut out = Map::new();
-        out.insert("id".into(), Value::String(doc.id.clone()));
-        out.insert("href".into(), Value::String(self.href(public_url, &doc.id)));
-        if let Value::Object(body) = &doc.body {
-            for (k, v) in body {
-                if k != "id" && k != "href" {
-                    out.insert(k.clone(), v.clone());
-                }
-            }
-        }
-        Value::Object(out)
+        crate::tmf::with_id_and_href(doc, self.href(public_url, &doc.id))
     }
 
     fn source<'a>(
@@ -114,6 +104,21 @@ impl TmfResource {
     fn event_name(&self, what: &str) -> String {
         format!("{}{what}Event", self.spec.type_name)
     }
+}
+
+/// A stored document as clients see it: `id` and `href` first, then the body.
+pub(crate) fn with_id_and_href(doc: &Document, href: String) -> Value {
+    let mut out = Map::new();
+    out.insert("id".into(), Value::String(doc.id.clone()));
+    out.insert("href".into(), Value::String(href));
+    if let Value::Object(body) = &doc.body {
+        for (k, v) in body {
+            if k != "id" && k != "href" {
+                out.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    Value::Object(out)
 }
 
 pub(crate) fn etag(version: i64) -> HeaderValue {
