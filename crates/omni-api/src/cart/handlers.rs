@@ -212,16 +212,7 @@ async fn retrieve(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let access = access::for_read(&principal)?;
-    let query = omni_core::tmf630::ListQuery::parse(query.iter(), &[])?;
-    if !query.filters.is_empty()
-        || query.offset != 0
-        || query.limit.is_some()
-        || !query.sort.is_empty()
-    {
-        return Err(ApiError::bad_request(
-            "a single resource accepts only the 'fields' query parameter",
-        ));
-    }
+    let query = crate::tmf::single_resource_query(&query)?;
     let doc = visible(&state, &principal, &access, &id).await?;
     let body = query.project(render(&state.config.public_url, &doc));
     Ok(with_etag(axum::Json(body).into_response(), doc.version))

@@ -28,7 +28,6 @@ use crate::events::{EventSource, event};
 use crate::extract::{JsonBody, QueryPairs};
 use crate::ops::CONVERSATION_ID;
 use crate::state::AppState;
-use crate::tmf::{RESULT_COUNT, TOTAL_COUNT};
 use axum::Router;
 use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -36,7 +35,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
 use chrono::{DateTime, Utc};
 use omni_core::document::FieldError;
-use omni_core::tmf630::{ListQuery, Page};
 use omni_core::{AccessError, Principal, PrincipalKind};
 use omni_store::{Document, DocumentQuery, Effects};
 use serde::de::DeserializeOwned;
@@ -307,43 +305,14 @@ async fn list(
     query: QueryPairs,
 ) -> Result<Response, ApiError> {
     let owner = read_scope(&principal)?;
-    let query = ListQuery::parse(query.iter(), &[])?;
-    let limit = query
-        .limit
-        .unwrap_or(state.config.default_limit)
-        .min(state.config.max_limit);
-    let mut stored = DocumentQuery {
+    let stored = DocumentQuery {
         tenant: principal.tenant.clone(),
         kind: kind.kind.to_string(),
         owner,
         page: None,
     };
-    let public_url = &state.config.public_url;
-    let page = if query.needs_scan() {
-        let docs = state.store.list_documents(&stored).await?;
-        query.apply(
-            docs.iter().map(|d| kind.render(public_url, d)).collect(),
-            limit,
-        )
-    } else {
-        // Without filters or sorting the database pages by itself.
-        let total = state.store.count_documents(&stored).await?;
-        stored.page = Some((query.offset as u64, limit as u64));
-        let docs = state.store.list_documents(&stored).await?;
-        Page {
-            total: usize::try_from(total).unwrap_or(usize::MAX),
-            items: docs
-                .iter()
-                .map(|d| query.project(kind.render(public_url, d)))
-                .collect(),
-        }
-    };
-    let count = page.items.len();
-    let mut response = axum::Json(Value::Array(page.items)).into_response();
-    let headers = response.headers_mut();
-    headers.insert(TOTAL_COUNT, HeaderValue::from(page.total));
-    headers.insert(RESULT_COUNT, HeaderValue::from(count));
-    Ok(response)
+    let public_url = state.config.public_url.clone();
+    crate::tmf::list_page(&state, stored, &query, |d| kind.render(&public_url, d)).await
 }
 
 async fn retrieve(
@@ -354,16 +323,7 @@ async fn retrieve(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let owner = read_scope(&principal)?;
-    let query = ListQuery::parse(query.iter(), &[])?;
-    if !query.filters.is_empty()
-        || query.offset != 0
-        || query.limit.is_some()
-        || !query.sort.is_empty()
-    {
-        return Err(ApiError::bad_request(
-            "a single resource accepts only the 'fields' query parameter",
-        ));
-    }
+    let query = crate::tmf::single_resource_query(&query)?;
     let doc = state
         .store
         .get_document(&principal.tenant, kind.kind, &id)

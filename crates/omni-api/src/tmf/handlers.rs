@@ -106,6 +106,21 @@ impl TmfResource {
     }
 }
 
+/// The query of a single-resource read: only `fields` is meaningful there.
+pub(crate) fn single_resource_query(query: &QueryPairs) -> Result<ListQuery, ApiError> {
+    let query = ListQuery::parse(query.iter(), &[])?;
+    if !query.filters.is_empty()
+        || query.offset != 0
+        || query.limit.is_some()
+        || !query.sort.is_empty()
+    {
+        return Err(ApiError::bad_request(
+            "a single resource accepts only the 'fields' query parameter",
+        ));
+    }
+    Ok(query)
+}
+
 /// A stored document as clients see it: `id` and `href` first, then the body.
 pub(crate) fn with_id_and_href(doc: &Document, href: String) -> Value {
     let mut out = Map::new();
@@ -281,16 +296,7 @@ async fn retrieve(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     res.can_read(&principal)?;
-    let query = ListQuery::parse(query.iter(), &[])?;
-    if !query.filters.is_empty()
-        || query.offset != 0
-        || query.limit.is_some()
-        || !query.sort.is_empty()
-    {
-        return Err(ApiError::bad_request(
-            "a single resource accepts only the 'fields' query parameter",
-        ));
-    }
+    let query = crate::tmf::single_resource_query(&query)?;
     let doc = state
         .store
         .get_document(&principal.tenant, res.spec.kind, &id)

@@ -6,7 +6,9 @@ mod handlers;
 pub mod openapi;
 
 pub use handlers::{RESULT_COUNT, TOTAL_COUNT, router};
-pub(crate) use handlers::{if_match, list_page, precondition_failed, with_etag, with_id_and_href};
+pub(crate) use handlers::{
+    if_match, list_page, precondition_failed, single_resource_query, with_etag, with_id_and_href,
+};
 use omni_core::document::ResourceSpec;
 
 /// One TM Forum resource as served by an API.
