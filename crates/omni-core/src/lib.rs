@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod discovery;
 pub mod document;
 pub mod eligibility;
+pub mod inventory;
 pub mod merge_patch;
 pub mod principal;
 pub mod promotion;

@@ -3,8 +3,8 @@
 //! when claiming jobs, pool shape) are data in [`Dialect`].
 
 use crate::{
-    BodyRow, Document, DocumentKey, DocumentQuery, Effects, Job, JobClaim, JobOutcome, JobStatus,
-    NewEvent, NewJob, Result, Store, StoreError, StoredEvent,
+    BodyRow, Document, DocumentKey, DocumentQuery, DocumentWrite, Effects, Job, JobClaim,
+    JobOutcome, JobStatus, NewEvent, NewJob, Result, Store, StoreError, StoredEvent,
 };
 use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -124,6 +124,17 @@ fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
 }
 
+fn job_error(e: sqlx::Error, id: &str) -> StoreError {
+    if is_unique_violation(&e) {
+        StoreError::AlreadyExists {
+            kind: "job".into(),
+            id: id.to_string(),
+        }
+    } else {
+        e.into()
+    }
+}
+
 fn parse_body(text: &str, what: &str) -> Result<serde_json::Value> {
     serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
 }
@@ -195,6 +206,80 @@ macro_rules! impl_store {
                     .execute(&mut **tx)
                     .await?;
                 }
+                for job in &effects.jobs {
+                    sqlx::query(
+                        "INSERT INTO jobs (id, tenant, kind, payload, status, run_at, attempts, created_at, updated_at) \
+                         VALUES ($1, $2, $3, $4, 'pending', $5, 0, $6, $6)",
+                    )
+                    .bind(&job.id)
+                    .bind(&job.tenant)
+                    .bind(&job.kind)
+                    .bind(job.payload.to_string())
+                    .bind(&job.run_at)
+                    .bind(&job.now)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(|e| job_error(e, &job.id))?;
+                }
+                Ok(())
+            }
+
+            async fn insert_in(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                doc: &Document,
+                expires_at: Option<&str>,
+            ) -> Result<()> {
+                let inserted = sqlx::query(
+                    "INSERT INTO documents (tenant, kind, id, version, owner, state, created_at, updated_at, body, expires_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                )
+                .bind(&doc.tenant)
+                .bind(&doc.kind)
+                .bind(&doc.id)
+                .bind(doc.version)
+                .bind(&doc.owner)
+                .bind(&doc.state)
+                .bind(&doc.created_at)
+                .bind(&doc.updated_at)
+                .bind(doc.body.to_string())
+                .bind(expires_at)
+                .execute(&mut **tx)
+                .await;
+                match inserted {
+                    Err(e) if is_unique_violation(&e) => {
+                        Err(StoreError::AlreadyExists { kind: doc.kind.clone(), id: doc.id.clone() })
+                    }
+                    other => other.map(|_| ()).map_err(StoreError::from),
+                }
+            }
+
+            async fn update_in(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                doc: &Document,
+                expires_at: Option<Option<&str>>,
+            ) -> Result<()> {
+                let expected = doc.version - 1;
+                let updated = sqlx::query(
+                    "UPDATE documents SET version = $1, owner = $2, state = $3, updated_at = $4, body = $5, \
+                     expires_at = CASE WHEN $10 THEN $11 ELSE expires_at END \
+                     WHERE tenant = $6 AND kind = $7 AND id = $8 AND version = $9",
+                )
+                .bind(doc.version)
+                .bind(&doc.owner)
+                .bind(&doc.state)
+                .bind(&doc.updated_at)
+                .bind(doc.body.to_string())
+                .bind(&doc.tenant)
+                .bind(&doc.kind)
+                .bind(&doc.id)
+                .bind(expected)
+                .bind(expires_at.is_some())
+                .bind(expires_at.flatten())
+                .execute(&mut **tx)
+                .await?;
+                if updated.rows_affected() == 0 {
+                    return Err(StoreError::VersionConflict { kind: doc.kind.clone(), id: doc.id.clone(), expected });
+                }
                 Ok(())
             }
 
@@ -250,28 +335,20 @@ macro_rules! impl_store {
 
             async fn insert_document(&self, doc: &Document, effects: &Effects) -> Result<()> {
                 let mut tx = self.writer.begin().await?;
-                let inserted = sqlx::query(
-                    "INSERT INTO documents (tenant, kind, id, version, owner, state, created_at, updated_at, body, expires_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                )
-                .bind(&doc.tenant)
-                .bind(&doc.kind)
-                .bind(&doc.id)
-                .bind(doc.version)
-                .bind(&doc.owner)
-                .bind(&doc.state)
-                .bind(&doc.created_at)
-                .bind(&doc.updated_at)
-                .bind(doc.body.to_string())
-                .bind(effects.expires_at.clone().flatten())
-                .execute(&mut *tx)
-                .await;
-                match inserted {
-                    Err(e) if is_unique_violation(&e) => {
-                        return Err(StoreError::AlreadyExists { kind: doc.kind.clone(), id: doc.id.clone() });
+                Self::insert_in(&mut tx, doc, effects.expires_at.as_ref().and_then(|e| e.as_deref())).await?;
+                Self::apply_effects(&mut tx, effects).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn write_documents(&self, writes: &[DocumentWrite], effects: &Effects) -> Result<()> {
+                let mut tx = self.writer.begin().await?;
+                for write in writes {
+                    match write {
+                        DocumentWrite::Insert(doc) => Self::insert_in(&mut tx, doc, None).await?,
+                        DocumentWrite::Update(doc) => Self::update_in(&mut tx, doc, None).await?,
                     }
-                    other => other?,
-                };
+                }
                 Self::apply_effects(&mut tx, effects).await?;
                 tx.commit().await?;
                 Ok(())
@@ -317,28 +394,8 @@ macro_rules! impl_store {
 
             async fn update_document(&self, doc: &Document, effects: &Effects) -> Result<()> {
                 let mut tx = self.writer.begin().await?;
-                let expected = doc.version - 1;
-                let updated = sqlx::query(
-                    "UPDATE documents SET version = $1, owner = $2, state = $3, updated_at = $4, body = $5, \
-                     expires_at = CASE WHEN $10 THEN $11 ELSE expires_at END \
-                     WHERE tenant = $6 AND kind = $7 AND id = $8 AND version = $9",
-                )
-                .bind(doc.version)
-                .bind(&doc.owner)
-                .bind(&doc.state)
-                .bind(&doc.updated_at)
-                .bind(doc.body.to_string())
-                .bind(&doc.tenant)
-                .bind(&doc.kind)
-                .bind(&doc.id)
-                .bind(expected)
-                .bind(effects.expires_at.is_some())
-                .bind(effects.expires_at.clone().flatten())
-                .execute(&mut *tx)
-                .await?;
-                if updated.rows_affected() == 0 {
-                    return Err(StoreError::VersionConflict { kind: doc.kind.clone(), id: doc.id.clone(), expected });
-                }
+                let expires_at = effects.expires_at.as_ref().map(|e| e.as_deref());
+                Self::update_in(&mut tx, doc, expires_at).await?;
                 Self::apply_effects(&mut tx, effects).await?;
                 tx.commit().await?;
                 Ok(())
@@ -549,13 +606,7 @@ macro_rules! impl_store {
                 .bind(&job.now)
                 .execute(&self.writer)
                 .await
-                .map_err(|e| {
-                    if is_unique_violation(&e) {
-                        StoreError::AlreadyExists { kind: "job".into(), id: job.id.clone() }
-                    } else {
-                        e.into()
-                    }
-                })?;
+                .map_err(|e| job_error(e, &job.id))?;
                 Ok(())
             }
 

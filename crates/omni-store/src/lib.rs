@@ -60,6 +60,10 @@ pub trait Store: Send + Sync + 'static {
     /// `VersionConflict` when another writer got there first.
     async fn update_document(&self, doc: &Document, effects: &Effects) -> Result<()>;
 
+    /// Inserts and updates several documents in one transaction: all of them
+    /// are written, with `effects`, or none is.
+    async fn write_documents(&self, writes: &[DocumentWrite], effects: &Effects) -> Result<()>;
+
     /// Deletes a document, at `expected_version` when given.
     async fn delete_document(
         &self,

@@ -27,6 +27,16 @@ impl Document {
     }
 }
 
+/// One part of an atomic multi-document write.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DocumentWrite {
+    /// Creates the document; the whole write fails with `AlreadyExists` if its id is taken.
+    Insert(Document),
+    /// Replaces the document stored at `version - 1`; the whole write fails
+    /// with `VersionConflict` otherwise.
+    Update(Document),
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DocumentKey {
     pub tenant: String,
@@ -61,6 +71,8 @@ pub struct Effects {
     /// Sets (`Some(Some(t))`) or clears (`Some(None)`) when the written
     /// document expires; `None` leaves it as it is.
     pub expires_at: Option<Option<String>>,
+    /// Background work that must start if, and only if, the write commits.
+    pub jobs: Vec<NewJob>,
 }
 
 impl Effects {
@@ -93,7 +105,7 @@ pub struct StoredEvent {
     pub event: NewEvent,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NewJob {
     pub id: String,
     pub tenant: String,

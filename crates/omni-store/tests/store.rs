@@ -500,3 +500,83 @@ async fn expired_documents_are_deleted_once_with_their_event() {
         1
     );
 }
+
+#[tokio::test]
+async fn multi_document_writes_are_all_or_nothing() {
+    use omni_store::DocumentWrite;
+    let store = fresh_store().await;
+    let t = "2024-01-01T00:00:00.000Z";
+    store
+        .insert_document(&doc("t1", "a", t), &Effects::none())
+        .await
+        .expect("insert a");
+    let mut a2 = doc("t1", "a", t);
+    a2.version = 2;
+    a2.body = json!({"id": "a", "name": "changed"});
+    let job = NewJob {
+        id: "job-ab".into(),
+        tenant: "t1".into(),
+        kind: "thing.follow-up".into(),
+        payload: json!({}),
+        run_at: t.into(),
+        now: t.into(),
+    };
+    let effects = Effects {
+        events: vec![event("b")],
+        jobs: vec![job],
+        ..Effects::none()
+    };
+    // The update is stale (expects version 2 stored): nothing is written.
+    let mut stale = a2.clone();
+    stale.version = 3;
+    let refused = store
+        .write_documents(
+            &[
+                DocumentWrite::Insert(doc("t1", "b", t)),
+                DocumentWrite::Update(stale),
+            ],
+            &effects,
+        )
+        .await;
+    assert!(
+        matches!(refused, Err(StoreError::VersionConflict { .. })),
+        "{refused:?}"
+    );
+    assert_eq!(
+        store.get_document("t1", "thing", "b").await.expect("get"),
+        None
+    );
+    assert!(store.get_job("job-ab").await.expect("job").is_none());
+    assert!(store.outbox_after(0, 10).await.expect("outbox").is_empty());
+
+    store
+        .write_documents(
+            &[
+                DocumentWrite::Insert(doc("t1", "b", t)),
+                DocumentWrite::Update(a2.clone()),
+            ],
+            &effects,
+        )
+        .await
+        .expect("write both");
+    assert_eq!(
+        store.get_document("t1", "thing", "a").await.expect("get"),
+        Some(a2)
+    );
+    assert!(
+        store
+            .get_document("t1", "thing", "b")
+            .await
+            .expect("get")
+            .is_some()
+    );
+    assert_eq!(
+        store
+            .get_job("job-ab")
+            .await
+            .expect("job")
+            .map(|j| j.status),
+        Some(JobStatus::Pending)
+    );
+    assert_eq!(store.outbox_after(0, 10).await.expect("outbox").len(), 1);
+}

@@ -98,6 +98,7 @@ pub async fn load_dir(store: &dyn Store, dir: &Path, tenant: &str) -> anyhow::Re
         now,
         &mut docs,
     )?;
+    read_inventory(&dir.join("inventory"), tenant, now, &mut docs, &mut report)?;
     store
         .put_documents(&docs)
         .await
@@ -244,4 +245,96 @@ fn read_resources(
         });
     }
     Ok(count)
+}
+
+/// `DIR/inventory/`: accounts, billing accounts and subscribers, checked as a
+/// whole (every reference resolves) before anything is written.
+fn read_inventory(
+    dir: &Path,
+    tenant: &str,
+    now: chrono::DateTime<chrono::Utc>,
+    docs: &mut Vec<Document>,
+    report: &mut LoadReport,
+) -> anyhow::Result<()> {
+    use omni_core::inventory::{self as inv, Inventory};
+    if !dir.is_dir() {
+        return Ok(());
+    }
+    fn read<T: serde::de::DeserializeOwned>(dir: &Path, name: &str) -> anyhow::Result<Vec<T>> {
+        let file = dir.join(name);
+        if !file.exists() {
+            return Ok(Vec::new());
+        }
+        let text = std::fs::read_to_string(&file)
+            .with_context(|| format!("reading {}", file.display()))?;
+        serde_json::from_str(&text).with_context(|| format!("{}", file.display()))
+    }
+    let inventory = Inventory {
+        accounts: read(dir, "accounts.json")?,
+        billing_accounts: read(dir, "billingAccounts.json")?,
+        subscribers: read(dir, "subscribers.json")?,
+    };
+    let problems = inventory.check();
+    if !problems.is_empty() {
+        bail!("{}: {}", dir.display(), problems.join("; "));
+    }
+    let time = omni_core::time::rfc3339(now);
+    let doc = |kind: &str, id: &str, owner: Option<String>, state: Option<String>, body: Value| {
+        Document {
+            tenant: tenant.to_string(),
+            kind: kind.to_string(),
+            id: id.to_string(),
+            version: 1,
+            owner,
+            state,
+            created_at: time.clone(),
+            updated_at: time.clone(),
+            body,
+        }
+    };
+    let party = |account: &str| {
+        inventory
+            .accounts
+            .iter()
+            .find(|a| a.id == account)
+            .and_then(|a| a.party_id.clone())
+    };
+    for a in &inventory.accounts {
+        docs.push(doc(
+            inv::ACCOUNT_KIND,
+            &a.id,
+            a.party_id.clone(),
+            None,
+            serde_json::to_value(a)?,
+        ));
+    }
+    for b in &inventory.billing_accounts {
+        let body = serde_json::to_value(b)?;
+        docs.push(doc(
+            inv::BILLING_ACCOUNT_KIND,
+            &b.id,
+            party(&b.account_id),
+            Some(b.status.clone()),
+            body,
+        ));
+    }
+    for s in &inventory.subscribers {
+        let body = serde_json::to_value(s)?;
+        let state = Some(s.status.as_str().to_string());
+        docs.push(doc(
+            inv::SUBSCRIBER_KIND,
+            &s.ctn,
+            party(&s.account_id),
+            state,
+            body,
+        ));
+    }
+    for (kind, n) in [
+        (inv::ACCOUNT_KIND, inventory.accounts.len()),
+        (inv::BILLING_ACCOUNT_KIND, inventory.billing_accounts.len()),
+        (inv::SUBSCRIBER_KIND, inventory.subscribers.len()),
+    ] {
+        *report.counts.entry(kind.to_string()).or_default() += n;
+    }
+    Ok(())
 }

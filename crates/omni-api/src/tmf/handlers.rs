@@ -97,7 +97,7 @@ impl TmfResource {
                 .map(|c| format!("{c}:{}", principal.tenant))
                 .into_iter()
                 .collect(),
-            expires_at: None,
+            ..Effects::none()
         }
     }
 
