@@ -42,7 +42,7 @@ pub fn parse_action(text: &str) -> Result<Vec<Action>, String> {
         actions.push(action);
     }
     let allowed = actions.len() == 1 && actions[0] != Action::Swap
-        || COMPOSITES.iter().any(|c| *c == actions.as_slice());
+        || COMPOSITES.contains(&actions.as_slice());
     if allowed {
         Ok(actions)
     } else {
