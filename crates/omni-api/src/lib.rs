@@ -16,6 +16,7 @@ pub mod events;
 pub mod extract;
 pub mod metrics;
 pub mod ops;
+pub mod pricing;
 pub mod promotion;
 pub mod qualification;
 pub mod rules;

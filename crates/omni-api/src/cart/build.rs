@@ -4,13 +4,12 @@
 use super::access::Access;
 use crate::error::ApiError;
 use chrono::{DateTime, Duration, Utc};
-use omni_core::cart::{self, ItemCharge, PricedItem, Reduction, SHOPPING_CART};
+use omni_core::cart::{self, PricedItem, SHOPPING_CART};
 use omni_core::discovery::CatalogIndex;
 use omni_core::document::{FieldError, Mode};
 use omni_core::eligibility::{self, EligibilityContext};
-use omni_core::promotion::{self, LinePrice, PricedLine, Promotion, PromotionContext};
+use omni_core::promotion::Promotion;
 use omni_core::rules::{self, RuleSet};
-use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
 pub struct Context<'a> {
@@ -369,24 +368,7 @@ fn priced_item(item: &Value, status: &str, ctx: &Context<'_>) -> PricedItem {
     let quantity = item.get("quantity").and_then(Value::as_u64).unwrap_or(1) as u32;
     let charges = offering_id(item)
         .filter(|_| !is_byod(item))
-        .and_then(|id| ctx.index.offering(id))
-        .map(|o| {
-            o.prices
-                .iter()
-                .filter(|p| p.applies_to_lines(quantity))
-                .map(|p| ItemCharge {
-                    price_id: p.id.clone(),
-                    name: serde_json::from_str::<Value>(p.raw.get())
-                        .ok()
-                        .and_then(|v| v.get("name").and_then(Value::as_str).map(str::to_string))
-                        .unwrap_or_default(),
-                    price_type: p.price_type.clone(),
-                    period: p.period.clone(),
-                    unit_amount: p.amount,
-                    currency: p.unit.clone(),
-                })
-                .collect()
-        })
+        .map(|id| crate::pricing::offering_charges(ctx.index, id, quantity))
         .unwrap_or_default();
     PricedItem {
         quantity,
@@ -404,32 +386,13 @@ fn apply_promotions(
     customer: Option<&str>,
 ) {
     let _ = customer;
-    let lines: Vec<PricedLine> = items
+    let lines: Vec<crate::pricing::Line<'_>> = items
         .iter()
         .zip(priced.iter())
-        .filter(|(_, p)| p.active)
-        .map(|(item, p)| PricedLine {
-            item_id: item
-                .get("id")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string(),
-            offering_id: offering_id(item).unwrap_or_default().to_string(),
-            categories: offering_id(item)
-                .and_then(|id| ctx.index.offering(id))
-                .map(|o| o.categories.clone())
-                .unwrap_or_default(),
-            quantity: p.quantity,
-            prices: p
-                .charges
-                .iter()
-                .map(|c| LinePrice {
-                    price_type: c.price_type.clone(),
-                    period: c.period.clone(),
-                    unit_amount: c.unit_amount,
-                    unit: c.currency.clone(),
-                })
-                .collect(),
+        .map(|(item, p)| crate::pricing::Line {
+            item_id: item.get("id").and_then(Value::as_str).unwrap_or_default(),
+            offering_id: offering_id(item).unwrap_or_default(),
+            priced: p,
         })
         .collect();
     let coupons: Vec<String> = items
@@ -443,25 +406,19 @@ fn apply_promotions(
         .filter(|c| c.get("name").and_then(Value::as_str) == Some("couponCode"))
         .filter_map(|c| c.get("value").and_then(Value::as_str).map(str::to_string))
         .collect();
-    let context = PromotionContext {
-        channel: ctx.channel.to_string(),
+    let buyer = crate::pricing::Buyer {
+        channel: ctx.channel,
         customer_type: None,
         coupon_codes: coupons,
         now: ctx.now,
     };
-    for applied in promotion::apply(&lines, ctx.promotions, &context) {
+    let reductions = crate::pricing::promotion_reductions(ctx.index, ctx.promotions, &lines, buyer);
+    for (item_id, reduction) in reductions {
         let position = items
             .iter()
-            .position(|i| i.get("id").and_then(Value::as_str) == Some(applied.item_id.as_str()));
+            .position(|i| i.get("id").and_then(Value::as_str) == Some(item_id.as_str()));
         if let Some(p) = position.and_then(|n| priced.get_mut(n)) {
-            p.reductions.push(Reduction {
-                promotion_id: applied.promotion_id,
-                name: applied.name,
-                price_type: applied.price_type,
-                period: applied.period,
-                amount: applied.amount.max(Decimal::ZERO),
-                duration_months: applied.duration_months,
-            });
+            p.reductions.push(reduction);
         }
     }
 }

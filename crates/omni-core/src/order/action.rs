@@ -55,6 +55,7 @@ pub fn parse_action(text: &str) -> Result<Vec<Action>, String> {
 /// Why an item terminates or swaps something: a code, and a memo for the
 /// codes that need one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ActionReason {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -144,6 +145,9 @@ pub fn characteristic_problem(name: &str, value: &str) -> Option<String> {
             if !(digits(value) && (19..=20).contains(&value.len()) && value.starts_with("89")) =>
         {
             Some("an ICCID is 19 or 20 digits starting with 89".into())
+        }
+        "paymentOption" if !matches!(value, "full" | "installment") => {
+            Some("paymentOption must be full or installment".into())
         }
         "isBYOD" | "eSIM_Enabled"
             if !matches!(value.to_ascii_lowercase().as_str(), "true" | "false") =>

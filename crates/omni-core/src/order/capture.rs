@@ -14,7 +14,12 @@ pub trait CaptureFacts {
     fn offering_type(&self, offering_id: &str) -> Option<String>;
     /// Why the offering cannot be sold to the owner of `billing` in this
     /// order's channel; empty when it can.
-    fn ineligible(&self, offering_id: &str, billing: Option<&BillingAccount>) -> Vec<String>;
+    fn ineligible(
+        &self,
+        offering_id: &str,
+        billing: Option<&BillingAccount>,
+        line: Option<&Subscriber>,
+    ) -> Vec<String>;
     fn billing_account(&self, id: &str) -> Option<&BillingAccount>;
     fn subscriber(&self, ctn: &str) -> Option<&Subscriber>;
     /// Whether the address registry holds `place_id`.
@@ -22,7 +27,8 @@ pub trait CaptureFacts {
 }
 
 /// One checked item, as the order keeps it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CapturedItem {
     pub id: String,
     pub actions: Vec<Action>,
@@ -607,7 +613,7 @@ fn check_against_facts(
                         ),
                     );
                 } else if item.adds() {
-                    let reasons = facts.ineligible(offering, billing);
+                    let reasons = facts.ineligible(offering, billing, line(item, facts));
                     if !reasons.is_empty() {
                         p.add(
                             n,

@@ -15,7 +15,7 @@ impl CaptureFacts for Facts {
     fn offering_type(&self, id: &str) -> Option<String> {
         self.offerings.get(id).map(|t| t.to_string())
     }
-    fn ineligible(&self, id: &str, _: Option<&BillingAccount>) -> Vec<String> {
+    fn ineligible(&self, id: &str, _: Option<&BillingAccount>, _: Option<&Subscriber>) -> Vec<String> {
         if self.ineligible.contains(&id) {
             vec!["CHANNEL: not sold here".into()]
         } else {
