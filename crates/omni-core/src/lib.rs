@@ -8,6 +8,7 @@ pub mod document;
 pub mod eligibility;
 pub mod inventory;
 pub mod merge_patch;
+pub mod order;
 pub mod principal;
 pub mod promotion;
 pub mod rules;
