@@ -7,11 +7,14 @@
 //!
 //! - [`payment`]: card checks and the built-in test gateway
 //!   (`POST /payment-methods`); only a token leaves it, never a card number.
+//! - [`fulfillment`]: shipping methods and store pick-up for what is physical
+//!   (`POST /fulfillment-options`, `POST /order/{id}/fulfillment`).
 //!
 //! The HTTP layer turns an order's stored items into [`ItemFacts`] once and
 //! hands the same slice to every step, so the steps agree on what the order
 //! holds.
 
+pub mod fulfillment;
 pub mod payment;
 
 #[cfg(test)]

@@ -1,2 +1,3 @@
+mod fulfillment;
 mod items;
 mod payment;
