@@ -1,14 +1,18 @@
 //! Partner order capture (omni-svcs `/order/...`): the decisions between
 //! "items were added" and "the order may be submitted".
 //!
-//! Each step is a pure module: nothing here reads the clock, draws random
+//! Four steps, each a pure module: nothing here reads the clock, draws random
 //! numbers or touches storage. Callers pass `now` and random bytes in, so each
 //! rule is tested directly and two nodes given the same input decide the same.
 //!
+//! - [`terms`]: which agreements an order's items call for, and recording
+//!   consent to them (`POST /terms`, `POST /order/{id}/terms`).
 //! - [`payment`]: card checks and the built-in test gateway
 //!   (`POST /payment-methods`); only a token leaves it, never a card number.
 //! - [`fulfillment`]: shipping methods and store pick-up for what is physical
 //!   (`POST /fulfillment-options`, `POST /order/{id}/fulfillment`).
+//! - [`readiness`]: the `validation` object every order response carries,
+//!   and whether the order may be submitted.
 //!
 //! The HTTP layer turns an order's stored items into [`ItemFacts`] once and
 //! hands the same slice to every step, so the steps agree on what the order
@@ -16,6 +20,8 @@
 
 pub mod fulfillment;
 pub mod payment;
+pub mod readiness;
+pub mod terms;
 
 #[cfg(test)]
 mod tests;

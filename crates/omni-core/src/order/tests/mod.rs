@@ -1,3 +1,5 @@
 mod fulfillment;
 mod items;
 mod payment;
+mod readiness;
+mod terms;
