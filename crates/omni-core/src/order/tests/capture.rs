@@ -1,6 +1,6 @@
-use super::capture::*;
-use super::*;
 use crate::inventory::{BillingAccount, Subscriber};
+use crate::order::capture::*;
+use crate::order::*;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
@@ -15,7 +15,12 @@ impl CaptureFacts for Facts {
     fn offering_type(&self, id: &str) -> Option<String> {
         self.offerings.get(id).map(|t| t.to_string())
     }
-    fn ineligible(&self, id: &str, _: Option<&BillingAccount>, _: Option<&Subscriber>) -> Vec<String> {
+    fn ineligible(
+        &self,
+        id: &str,
+        _: Option<&BillingAccount>,
+        _: Option<&Subscriber>,
+    ) -> Vec<String> {
         if self.ineligible.contains(&id) {
             vec!["CHANNEL: not sold here".into()]
         } else {

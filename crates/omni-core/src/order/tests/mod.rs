@@ -1,0 +1,6 @@
+mod capture;
+mod fulfillment;
+mod items;
+mod payment;
+mod readiness;
+mod terms;
