@@ -22,6 +22,9 @@ pub struct ApiError {
     pub details: Vec<FieldError>,
     /// What a partner-family error names as the failing action.
     pub action: Option<String>,
+    /// Partner-family `errorList` entries, when each failing item has its
+    /// own action and code; otherwise one entry per detail is made.
+    pub entries: Vec<PartnerEntry>,
     www_authenticate: Option<&'static str>,
 }
 
@@ -39,6 +42,7 @@ impl ApiError {
             message: message.into(),
             details: Vec::new(),
             action: None,
+            entries: Vec::new(),
             www_authenticate: None,
         }
     }
@@ -131,6 +135,15 @@ impl ApiError {
     }
 }
 
+/// One `errorList` entry of a partner-family error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartnerEntry {
+    pub action: String,
+    pub code: String,
+    pub description: String,
+    pub field: Option<String>,
+}
+
 pub const CHALLENGE: &str = "Bearer realm=\"omni\"";
 pub const CHALLENGE_INVALID: &str = "Bearer realm=\"omni\", error=\"invalid_token\"";
 
@@ -221,7 +234,22 @@ pub fn tmf_body(e: &ApiError) -> Value {
 /// `errorDescription` and one `errorList` entry per failing field or item.
 pub fn partner_body(e: &ApiError) -> Value {
     let action = e.action.clone().unwrap_or_else(|| "request".to_string());
-    let list: Vec<Value> = if e.details.is_empty() {
+    let list: Vec<Value> = if !e.entries.is_empty() {
+        e.entries
+            .iter()
+            .map(|x| {
+                let mut entry = json!({
+                    "action": x.action,
+                    "errorCode": x.code,
+                    "errorDescription": x.description,
+                });
+                if let Some(f) = &x.field {
+                    entry["field"] = json!(f);
+                }
+                entry
+            })
+            .collect()
+    } else if e.details.is_empty() {
         vec![json!({"action": action, "errorCode": e.code, "errorDescription": e.message})]
     } else {
         e.details

@@ -16,6 +16,7 @@ pub mod events;
 pub mod extract;
 pub mod metrics;
 pub mod ops;
+pub mod order;
 pub mod pricing;
 pub mod promotion;
 pub mod qualification;
@@ -114,7 +115,7 @@ fn with_tmf_fragments(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::Ope
 pub fn app(state: AppState) -> Router {
     let (ops, api) = ops_router().split_for_parts();
     let api = with_tmf_fragments(api);
-    let omni_svcs = Router::new()
+    let omni_svcs = order::router()
         .fallback(no_route)
         .layer(middleware::map_response(error::render_partner));
     Router::new()

@@ -99,6 +99,7 @@ pub async fn load_dir(store: &dyn Store, dir: &Path, tenant: &str) -> anyhow::Re
         &mut docs,
     )?;
     read_inventory(&dir.join("inventory"), tenant, now, &mut docs, &mut report)?;
+    read_stores(&dir.join("stores"), tenant, now, &mut docs, &mut report)?;
     store
         .put_documents(&docs)
         .await
@@ -335,6 +336,52 @@ fn read_inventory(
         (inv::SUBSCRIBER_KIND, inventory.subscribers.len()),
     ] {
         *report.counts.entry(kind.to_string()).or_default() += n;
+    }
+    Ok(())
+}
+
+/// `DIR/stores/*.json`: the stores where orders can be picked up.
+fn read_stores(
+    dir: &Path,
+    tenant: &str,
+    now: chrono::DateTime<chrono::Utc>,
+    docs: &mut Vec<Document>,
+    report: &mut LoadReport,
+) -> anyhow::Result<()> {
+    use omni_core::order::fulfillment::{Store as PickupStore, check_address};
+    if !dir.is_dir() {
+        return Ok(());
+    }
+    let time = omni_core::time::rfc3339(now);
+    for file in json_files(dir)? {
+        let text = std::fs::read_to_string(&file)
+            .with_context(|| format!("reading {}", file.display()))?;
+        let stores: Vec<PickupStore> =
+            serde_json::from_str(&text).with_context(|| format!("{}", file.display()))?;
+        for s in stores {
+            let problems = check_address("address", &s.address);
+            if s.id.is_empty() || !problems.is_empty() {
+                let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
+                bail!(
+                    "{} store '{}': needs an id and a valid address ({})",
+                    file.display(),
+                    s.id,
+                    list.join("; ")
+                );
+            }
+            docs.push(Document {
+                tenant: tenant.to_string(),
+                kind: omni_api::order::STORE_KIND.to_string(),
+                id: s.id.clone(),
+                version: 1,
+                owner: None,
+                state: None,
+                created_at: time.clone(),
+                updated_at: time.clone(),
+                body: serde_json::to_value(&s)?,
+            });
+            *report.counts.entry("store".to_string()).or_default() += 1;
+        }
     }
     Ok(())
 }

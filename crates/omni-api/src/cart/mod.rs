@@ -10,7 +10,7 @@ mod handlers;
 pub mod openapi;
 
 pub use expiry::{run as run_expiry, sweep as sweep_expired};
-pub use handlers::router;
+pub use handlers::{CHANNELS, router};
 
 pub const BASE: &str = "/tmf-api/shoppingCart/v4";
 pub const PATH: &str = "/tmf-api/shoppingCart/v4/shoppingCart";
