@@ -398,3 +398,109 @@ async fn callers_need_the_order_role() {
     let (status, _) = other.get(&format!("/order/{id}")).await;
     assert_eq!(status, 404);
 }
+
+/// A worker that dies after moving the order to inProgress leaves its job
+/// leased; once the lease runs out another worker finishes it, and running
+/// the order's job again changes nothing.
+#[tokio::test]
+async fn a_crashed_worker_is_resumed_and_nothing_applies_twice() {
+    let server = TestServer::start_demo_without_workers().await;
+    let c = client(&server).await;
+    let id = c.create().await;
+    let (status, body) = c.post(&format!("/order/{id}/items"), page_items()).await;
+    assert_eq!(status, 200, "{body}");
+    c.consent_all(&id).await;
+    c.ship(&id).await;
+    let (_, order) = c.get(&format!("/order/{id}")).await;
+    if order["orderTotalPrice"][0]["price"]["taxIncludedAmount"]["value"] != "0.00" {
+        let (status, body) = c.pay(&id, "4242424242424242").await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let (status, body) = c.post(&format!("/order/{id}/submit"), json!({})).await;
+    assert_eq!(status, 202, "{body}");
+    let before = subscriber(&server, "4690002221").await;
+
+    // The dead worker: it claimed the job with a lease that has run out,
+    // and got as far as inProgress.
+    let now = chrono::Utc::now();
+    let stamp = |t: chrono::DateTime<chrono::Utc>| omni_core::time::rfc3339(t);
+    let claimed = server
+        .store
+        .claim_jobs(&omni_store::JobClaim {
+            kind: omni_api::order::worker::JOB_KIND.into(),
+            worker: "dead".into(),
+            now: stamp(now),
+            lease_until: stamp(now - chrono::Duration::seconds(1)),
+            max: 10,
+        })
+        .await
+        .expect("claim");
+    assert_eq!(claimed.len(), 1);
+    let mut po = server
+        .store
+        .get_document("default", "productOrder", &id)
+        .await
+        .expect("read")
+        .expect("po");
+    po.version += 1;
+    po.state = Some("inProgress".into());
+    po.body["state"] = json!("inProgress");
+    server
+        .store
+        .update_document(&po, &omni_store::Effects::none())
+        .await
+        .expect("inProgress");
+    assert_eq!(
+        subscriber(&server, "4690002221").await,
+        before,
+        "nothing applied yet"
+    );
+
+    let processed = omni_api::order::worker::claim_and_process(&server.state, "alive")
+        .await
+        .expect("resume");
+    assert_eq!(processed, 1);
+    let (_, order) = c.get(&format!("/order/{id}")).await;
+    assert_eq!(order["state"], "completed", "{order}");
+    let after = subscriber(&server, "4690002221").await;
+    let swaps = |line: &Value| {
+        line["history"]
+            .as_array()
+            .expect("history")
+            .iter()
+            .filter(|h| h["change"] == "deviceSwapped")
+            .count()
+    };
+    assert_eq!(swaps(&after), 1);
+    // The dead worker's lease is gone: it can no longer finish the job.
+    let finished = server
+        .store
+        .finish_job(
+            &claimed[0].id,
+            "dead",
+            &omni_store::JobOutcome::Done {
+                now: stamp(chrono::Utc::now()),
+            },
+        )
+        .await
+        .expect("finish");
+    assert!(!finished);
+
+    // The same order's work once more: the order is completed, nothing changes.
+    server
+        .store
+        .enqueue_job(&omni_store::NewJob {
+            id: format!("again-{id}"),
+            tenant: "default".into(),
+            kind: omni_api::order::worker::JOB_KIND.into(),
+            payload: json!({"orderId": id}),
+            run_at: stamp(chrono::Utc::now()),
+            now: stamp(chrono::Utc::now()),
+        })
+        .await
+        .expect("enqueue");
+    omni_api::order::worker::claim_and_process(&server.state, "alive")
+        .await
+        .expect("again");
+    assert_eq!(subscriber(&server, "4690002221").await, after);
+}

@@ -130,10 +130,36 @@ async fn complete(state: &AppState, job: &Job) -> Result<(), StepError> {
             Some("held" | "pending") => {
                 return Err(StepError::Corrupt(format!("order {id} is on hold")));
             }
-            // Cancelled, completed or otherwise final: nothing left to do.
-            _ => return Ok(()),
+            // Ended elsewhere (cancelled or rejected through TMF622): the
+            // partner order follows.
+            Some(other) => return follow(state, tenant, other, order_doc.version, order).await,
+            None => return Ok(()),
         }
     }
+}
+
+async fn follow(
+    state: &AppState,
+    tenant: &str,
+    po_state: &str,
+    order_version: i64,
+    mut order: OrderRecord,
+) -> Result<(), StepError> {
+    let to = match po_state {
+        "cancelled" | "rejected" => OrderState::Cancelled,
+        "completed" => OrderState::Completed,
+        "partial" => OrderState::Partial,
+        "failed" => OrderState::Failed,
+        _ => return Ok(()),
+    };
+    if order.state != OrderState::Submitted {
+        return Ok(());
+    }
+    order.state = to;
+    order.updated_at = stamp();
+    let doc = document(tenant, &order, order_version + 1)?;
+    state.store.update_document(&doc, &Effects::none()).await?;
+    Ok(())
 }
 
 fn state_event(tenant: &str, po: &Value, id: &str) -> omni_store::NewEvent {

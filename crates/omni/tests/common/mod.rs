@@ -27,7 +27,19 @@ impl TestServer {
         Self::start_with(ApiConfig::default()).await
     }
 
-    pub async fn start_with(mut config: ApiConfig) -> Self {
+    pub async fn start_with(config: ApiConfig) -> Self {
+        Self::start_inner(config, true).await
+    }
+
+    /// A demo server whose background workers do not run, so a test can
+    /// play a worker's part (or a crashed worker's) itself.
+    pub async fn start_demo_without_workers() -> Self {
+        let server = Self::start_inner(ApiConfig::default(), false).await;
+        server.load_demo().await;
+        server
+    }
+
+    async fn start_inner(mut config: ApiConfig, workers: bool) -> Self {
         let store = omni_store::testing::fresh_store().await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -40,7 +52,9 @@ impl TestServer {
         let (_stop, stopped) = tokio::sync::watch::channel(false);
         // The sender lives as long as the runtime: the refresher stops with the test.
         std::mem::forget(_stop);
-        omni_api::workers::spawn(&state, store.clone(), stopped);
+        if workers {
+            omni_api::workers::spawn(&state, store.clone(), stopped);
+        }
         let app = omni_api::app(state.clone());
         tokio::spawn(async move {
             axum::serve(listener, app).await.expect("serve");
@@ -59,6 +73,12 @@ impl TestServer {
     /// with its discovery index already built.
     pub async fn start_with_demo() -> Self {
         let server = Self::start().await;
+        server.load_demo().await;
+        server
+    }
+
+    async fn load_demo(&self) {
+        let server = self;
         let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data");
         omni::load::load_dir(server.store.as_ref(), &data, "default")
             .await
@@ -66,7 +86,6 @@ impl TestServer {
         omni_api::workers::warm_up(&server.state, server.store.as_ref())
             .await
             .expect("build the index and caches");
-        server
     }
 
     pub fn url(&self, path: &str) -> String {
