@@ -50,6 +50,7 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "TMF620 Product Catalog", description = "Offerings, prices, specifications, categories and catalogs"),
         (name = "Product Discovery", description = "Offers a customer may buy in a channel, from the in-memory catalog index"),
         (name = "TMF663 Shopping Cart", description = "Validated, priced carts with automatic promotions"),
+        (name = "Order capture", description = "Partner orders: items checked against catalog and inventory, terms, fulfillment, payment, submit"),
         (name = "Cart validation rules", description = "Tenant validation rule sets that every shopping cart of the tenant must satisfy (tenant.admin only)"),
     )
 )]
@@ -88,6 +89,9 @@ fn with_tmf_fragments(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::Ope
     paths.extend(p);
     schemas.extend(s);
     let (p, s) = qualification::openapi::fragment();
+    paths.extend(p);
+    schemas.extend(s);
+    let (p, s) = order::openapi::fragment();
     paths.extend(p);
     schemas.extend(s);
     let (p, s) = rules::openapi_fragment();

@@ -6,6 +6,7 @@
 mod checkout;
 mod facts;
 mod handlers;
+pub mod openapi;
 pub mod record;
 mod submission;
 pub mod worker;
