@@ -4,13 +4,13 @@
 //!
 //! The flow, all pure (callers pass `now` and the facts in):
 //!
-//! 1. [`validate`] checks the whole body against the inventory
+//! 1. [`validate()`] checks the whole body against the inventory
 //!    ([`InventoryLookup`]) and the catalog ([`CareCatalog`]) and returns a
 //!    [`CareOrder`], or every broken rule by path (answer 400, store nothing).
 //! 2. For each change request, [`ChangeRequest::due_at`] says when it is
 //!    due (resolve it once, at acceptance, and store it); its result starts
 //!    [`ChangeResult::pending`].
-//! 3. When due, [`apply`] turns the line (and billing account) into the
+//! 3. When due, [`apply()`] turns the line (and billing account) into the
 //!    changed copies, or fails with a [`ChangeFailure`] and changes nothing.
 //! 4. [`order_outcome`] gives the order's [`OrderStatus`] from the results.
 //!

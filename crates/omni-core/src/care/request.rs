@@ -1,4 +1,4 @@
-//! A validated care order, as [`super::validate`] returns it. The fields
+//! A validated care order, as [`super::validate()`] returns it. The fields
 //! keep the API page's names (camelCase), so the order can be stored as a
 //! document and read back by the worker that applies scheduled changes.
 //! Nothing here holds a voicemail PIN: it is checked, then dropped.

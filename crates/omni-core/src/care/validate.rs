@@ -60,7 +60,7 @@ const CHANGE_FIELDS: [&str; 19] = [
 /// Rules about the line's state when the change is applied (duplicate or
 /// conflicting features, status transitions, sellability) are not checked
 /// here: a scheduled change meets the line as it is then. See
-/// [`super::apply`].
+/// [`super::apply()`].
 pub fn validate(
     body: &Value,
     lookup: &dyn InventoryLookup,
