@@ -1,6 +1,7 @@
 //! Omni's pure domain. Nothing here performs I/O or reads the clock: callers
 //! pass `now` in, so every rule is tested directly.
 
+pub mod care;
 pub mod cart;
 pub mod catalog;
 pub mod discovery;

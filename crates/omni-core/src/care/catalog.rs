@@ -1,0 +1,177 @@
+//! The catalog facts care orders need, as plain input: which offering is an
+//! add-on or a rate plan, its conflict group, payment types, whether it is
+//! on sale, which plans an add-on fits and which plans a plan may be
+//! swapped for. Taking them through [`CareCatalog`] keeps validation and
+//! `apply` pure; [`CatalogFacts`] builds them from TMF620 offering documents.
+
+use crate::inventory::RatingType;
+use crate::time::parse_rfc3339;
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use std::collections::HashMap;
+
+/// `productOfferingType` of a rate plan.
+pub const RATE_PLAN_TYPE: &str = "Mobile_Offer";
+/// `productOfferingType` of an add-on feature.
+pub const ADDON_TYPE: &str = "Mobile_Addon";
+
+/// What care orders know of one offering.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OfferingFacts {
+    pub id: String,
+    pub name: String,
+    /// `productOfferingType`, e.g. `Mobile_Addon`, `Mobile_Offer`.
+    pub offering_type: String,
+    /// Extension `conflictGroup`: a line has at most one live add-on per group.
+    pub conflict_group: Option<String>,
+    /// `paymentType`, e.g. `["Postpaid"]`; empty means any.
+    pub payment_types: Vec<String>,
+    /// Lifecycle `Active` or `Launched`, and `isSellable` not false.
+    pub sellable: bool,
+    pub valid_from: Option<DateTime<Utc>>,
+    pub valid_to: Option<DateTime<Utc>>,
+    /// Targets of `addOnOf` relationships: the plans an add-on fits; empty
+    /// means any plan.
+    pub add_on_of: Vec<String>,
+    /// Targets of `swap` relationships.
+    pub swaps_to: Vec<String>,
+}
+
+impl OfferingFacts {
+    /// The facts of a TMF620 offering document; `None` without an `id`.
+    pub fn from_json(doc: &Value) -> Option<Self> {
+        let text = |key: &str| doc.get(key).and_then(Value::as_str);
+        let id = text("id")?.to_string();
+        let lifecycle = text("lifecycleStatus").unwrap_or("In design");
+        let related = |kind: &str| -> Vec<String> {
+            doc.get("productOfferingRelationship")
+                .and_then(Value::as_array)
+                .map(|rels| {
+                    rels.iter()
+                        .filter(|r| {
+                            r.get("relationshipType")
+                                .and_then(Value::as_str)
+                                .is_some_and(|t| t.eq_ignore_ascii_case(kind))
+                        })
+                        .filter_map(|r| r.get("id").and_then(Value::as_str))
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let instant = |p: &str| {
+            doc.pointer(p)
+                .and_then(Value::as_str)
+                .and_then(parse_rfc3339)
+        };
+        Some(Self {
+            name: text("name").unwrap_or_default().to_string(),
+            offering_type: text("productOfferingType").unwrap_or_default().to_string(),
+            conflict_group: text("conflictGroup")
+                .filter(|g| !g.is_empty())
+                .map(str::to_string),
+            payment_types: doc
+                .get("paymentType")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            sellable: matches!(lifecycle, "Active" | "Launched")
+                && doc.get("isSellable") != Some(&Value::Bool(false)),
+            valid_from: instant("/validFor/startDateTime"),
+            valid_to: instant("/validFor/endDateTime"),
+            add_on_of: related("addOnOf"),
+            swaps_to: related("swap"),
+            id,
+        })
+    }
+
+    /// Sellable and inside its `validFor` window at `now`.
+    pub fn on_sale(&self, now: DateTime<Utc>) -> bool {
+        self.sellable
+            && self.valid_from.is_none_or(|t| t <= now)
+            && self.valid_to.is_none_or(|t| now <= t)
+    }
+
+    /// Whether a billing account of `rating` may have it.
+    pub fn allows_payment(&self, rating: RatingType) -> bool {
+        self.payment_types.is_empty()
+            || self
+                .payment_types
+                .iter()
+                .any(|p| p.eq_ignore_ascii_case(rating.payment_type()))
+    }
+
+    /// Whether this add-on fits a line on rate plan `plan_offering_id`.
+    pub fn fits_plan(&self, plan_offering_id: &str) -> bool {
+        self.add_on_of.is_empty() || self.add_on_of.iter().any(|p| p == plan_offering_id)
+    }
+
+    pub fn is_addon(&self) -> bool {
+        self.offering_type == ADDON_TYPE
+    }
+
+    pub fn is_rate_plan(&self) -> bool {
+        self.offering_type == RATE_PLAN_TYPE
+    }
+}
+
+/// Catalog facts by offering id. The lead implements it over the tenant's
+/// catalog; [`CatalogFacts`] is the in-memory implementation.
+pub trait CareCatalog {
+    fn offering(&self, id: &str) -> Option<OfferingFacts>;
+}
+
+/// Whether a product of offering `from` may be exchanged for `to`: either
+/// offering lists a `swap` relationship to the other (the rule TMF679
+/// qualification uses). An offering missing from the catalog swaps only
+/// where the target lists it.
+pub fn swap_allowed(catalog: &dyn CareCatalog, from: &str, to: &str) -> bool {
+    let lists = |a: &str, b: &str| {
+        catalog
+            .offering(a)
+            .is_some_and(|o| o.swaps_to.iter().any(|t| t == b))
+    };
+    lists(from, to) || lists(to, from)
+}
+
+/// An in-memory [`CareCatalog`].
+#[derive(Debug, Clone, Default)]
+pub struct CatalogFacts {
+    offerings: HashMap<String, OfferingFacts>,
+}
+
+impl CatalogFacts {
+    /// The facts of every offering document that has an id.
+    pub fn from_offerings(docs: &[Value]) -> Self {
+        let mut facts = Self::default();
+        for doc in docs {
+            if let Some(o) = OfferingFacts::from_json(doc) {
+                facts.insert(o);
+            }
+        }
+        facts
+    }
+
+    pub fn insert(&mut self, facts: OfferingFacts) {
+        self.offerings.insert(facts.id.clone(), facts);
+    }
+
+    pub fn len(&self) -> usize {
+        self.offerings.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.offerings.is_empty()
+    }
+}
+
+impl CareCatalog for CatalogFacts {
+    fn offering(&self, id: &str) -> Option<OfferingFacts> {
+        self.offerings.get(id).cloned()
+    }
+}

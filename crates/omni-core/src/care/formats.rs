@@ -1,0 +1,135 @@
+//! Field formats of a care order. Each check is about shape only (digits,
+//! lengths, allowed characters): whether a number or device exists is the
+//! validator's business, and check digits are deliberately not verified
+//! (the API page's own example IMEI fails the Luhn check and must work).
+
+/// A string of exactly `len` ASCII digits.
+fn digits(s: &str, len: std::ops::RangeInclusive<usize>) -> bool {
+    len.contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A line number (CTN) or contact phone number: 10 digits, no punctuation.
+/// No NANP rules (the page's example number `1234567890` breaks them).
+pub fn is_phone_number(s: &str) -> bool {
+    digits(s, 10..=10)
+}
+
+/// A phone extension: 1 to 6 digits.
+pub fn is_extension(s: &str) -> bool {
+    digits(s, 1..=6)
+}
+
+/// An IMEI: 15 digits (check digit not verified).
+pub fn is_imei(s: &str) -> bool {
+    digits(s, 15..=15)
+}
+
+/// An ICCID: 19 or 20 digits starting with `89`, the telecom industry
+/// identifier every SIM carries (check digit not verified).
+pub fn is_iccid(s: &str) -> bool {
+    digits(s, 19..=20) && s.starts_with("89")
+}
+
+/// A voicemail PIN: 4 to 8 digits.
+pub fn is_voicemail_pin(s: &str) -> bool {
+    digits(s, 4..=8)
+}
+
+/// A US ZIP code: `75201` or ZIP+4 `75201-1234`.
+pub fn is_zip(s: &str) -> bool {
+    match s.split_once('-') {
+        None => digits(s, 5..=5),
+        Some((zip, plus4)) => digits(zip, 5..=5) && digits(plus4, 4..=4),
+    }
+}
+
+/// USPS two-letter codes: the states, DC, the territories and the
+/// military "states" (AA, AE, AP), all in capitals.
+const STATES: [&str; 59] = [
+    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS",
+    "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY",
+    "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV",
+    "WI", "WY", "DC", "PR", "GU", "VI", "AS", "MP", "AA", "AE", "AP",
+];
+
+pub fn is_us_state(s: &str) -> bool {
+    STATES.contains(&s)
+}
+
+/// A deliberately plain e-mail check: one `@`, a non-empty local part, a
+/// domain of dot-separated labels with at least one dot, no spaces, at most
+/// 254 characters. Deliverability is not this layer's to judge.
+pub fn is_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    s.len() <= 254
+        && !local.is_empty()
+        && local.len() <= 64
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !s.chars().any(|c| c.is_whitespace() || c.is_control())
+        && domain.split('.').all(|label| {
+            !label.is_empty()
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_alphanumeric() || c == '-')
+        })
+}
+
+/// A person's first or last name: letters (any script), spaces,
+/// apostrophes, hyphens and periods, starting with a letter and not ending
+/// with a space.
+pub fn is_person_name(s: &str) -> bool {
+    s.chars().next().is_some_and(char::is_alphabetic)
+        && !s.ends_with(' ')
+        && s.chars()
+            .all(|c| c.is_alphabetic() || matches!(c, ' ' | '\'' | '-' | '.' | '’'))
+}
+
+/// A client-chosen identifier (`changeRequestId`, `poNumber`): letters,
+/// digits, `-`, `_`, `.`, `:` and `/`.
+pub fn is_identifier(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':' | '/'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shapes() {
+        assert!(is_phone_number("1234567890") && !is_phone_number("123-456-7890"));
+        assert!(is_extension("1885") && !is_extension("1234567"));
+        // The page's example IMEI fails Luhn, and must pass.
+        assert!(is_imei("359194077165207") && !is_imei("35919407716520"));
+        assert!(is_iccid("89014704272630325832") && is_iccid("8901470427263032583"));
+        assert!(!is_iccid("99014704272630325832") && !is_iccid("890147042726303258"));
+        assert!(is_voicemail_pin("1234") && is_voicemail_pin("12345678"));
+        assert!(!is_voicemail_pin("123") && !is_voicemail_pin("12a4"));
+        assert!(is_zip("75201") && is_zip("77002-2700"));
+        assert!(!is_zip("7520") && !is_zip("75201-27") && !is_zip("75201 2700"));
+        assert!(is_us_state("TX") && !is_us_state("tx") && !is_us_state("XX"));
+    }
+
+    #[test]
+    fn emails_and_names() {
+        assert!(is_email("alexbell@att.com") && is_email("a.b+c@mail.example.co"));
+        for bad in [
+            "alexbell",
+            "@att.com",
+            "a@att",
+            "a b@att.com",
+            "a@@att.com",
+            "a@.com",
+        ] {
+            assert!(!is_email(bad), "{bad}");
+        }
+        assert!(is_person_name("Alex") && is_person_name("O'Neil-Smith Jr."));
+        assert!(is_person_name("Zoë"));
+        assert!(!is_person_name(" Alex") && !is_person_name("R2D2") && !is_person_name(""));
+        assert!(is_identifier("ChangeID1") && !is_identifier("a b"));
+    }
+}
