@@ -504,3 +504,27 @@ async fn a_crashed_worker_is_resumed_and_nothing_applies_twice() {
         .expect("again");
     assert_eq!(subscriber(&server, "4690002221").await, after);
 }
+
+#[tokio::test]
+async fn the_openapi_document_describes_order_capture() {
+    let server = TestServer::start().await;
+    let api: Value = server
+        .client
+        .get(server.url("/openapi.json"))
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    for path in [
+        "/omni-svcs/v1/order/create",
+        "/omni-svcs/v1/order/{id}/items",
+        "/omni-svcs/v1/order/{id}/terms",
+        "/omni-svcs/v1/order/{id}/submit",
+        "/omni-svcs/v1/payment-methods",
+    ] {
+        assert!(api["paths"][path]["post"].is_object(), "{path}");
+    }
+    assert!(api["components"]["schemas"]["OrderValidation"].is_object());
+}
