@@ -9,6 +9,7 @@ pub mod eligibility;
 pub mod inventory;
 pub mod merge_patch;
 pub mod principal;
+pub mod product_order;
 pub mod promotion;
 pub mod rules;
 pub mod service_qualification;
