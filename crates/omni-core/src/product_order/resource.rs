@@ -133,7 +133,7 @@ pub const CANCEL_PRODUCT_ORDER: ResourceSpec = ResourceSpec {
     type_name: "CancelProductOrder",
     attrs: CANCEL,
     default_lifecycle: None,
-    server_owned: &["href", "state", "effectiveCancellationDate"],
+    server_owned: &["id", "href", "state", "effectiveCancellationDate"],
     check: Some(check_cancel),
 };
 
