@@ -655,3 +655,36 @@ async fn concurrent_writers_never_lose_an_update() {
         }
     }
 }
+
+#[tokio::test]
+async fn the_openapi_document_describes_product_ordering() {
+    let s = TestServer::start().await;
+    let r = send(&s, "GET", "/openapi.json", None, None, None).await;
+    assert_eq!(r.status, 200);
+    let paths = &r.body["paths"];
+    let item = &paths[format!("{ORDERS}/{{id}}")];
+    for method in ["get", "patch", "delete"] {
+        assert_eq!(
+            item[method]["tags"],
+            json!(["TMF622 Product Ordering"]),
+            "{method}"
+        );
+    }
+    assert!(item["patch"]["responses"]["409"].is_object());
+    assert!(paths[ORDERS]["post"].is_object());
+    let cancel = &paths[format!("{CANCELS}/{{id}}")];
+    assert!(cancel["get"].is_object() && cancel["patch"].is_null() && cancel["delete"].is_null());
+    let schemas = &r.body["components"]["schemas"];
+    assert_eq!(
+        schemas["ProductOrder"]["properties"]["state"]["enum"]
+            .as_array()
+            .map(Vec::len),
+        Some(11)
+    );
+    assert!(schemas["ProductOrder_Create"]["properties"]["state"].is_null());
+    assert!(
+        r.body["tags"]
+            .as_array()
+            .is_some_and(|t| t.iter().any(|t| t["name"] == "TMF622 Product Ordering"))
+    );
+}
