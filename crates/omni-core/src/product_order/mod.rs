@@ -152,6 +152,16 @@ pub fn revise(
         conflicts.push(FieldError::new("state", e.to_string()));
     }
     conflicts.extend(reconcile_items(from, before, &mut after));
+    if conflicts.is_empty()
+        && to != from
+        && to == State::Cancelled
+        && let Err(why) = cancel_unfinished_items(&mut after)
+    {
+        conflicts.push(FieldError::new(
+            "state",
+            format!("cannot move to cancelled: {why}"),
+        ));
+    }
     if !conflicts.is_empty() {
         return Err(RevisionError::Conflict(conflicts));
     }
@@ -223,16 +233,7 @@ pub fn cancel(
         return Err(refused(why.into()));
     }
     transition(from, State::Cancelled).map_err(|e| refused(e.to_string()))?;
-    let mut items = Vec::new();
-    collect_item_states(order.get("productOrderItem"), &mut items);
-    for (id, item_state) in &items {
-        if !item_state.is_final() && item_transition(*item_state, State::Cancelled).is_err() {
-            return Err(refused(format!(
-                "its item '{id}' is {item_state} and cannot be cancelled"
-            )));
-        }
-    }
-    cancel_items(order.get_mut("productOrderItem"));
+    cancel_unfinished_items(order).map_err(refused)?;
     if let Value::Object(map) = order {
         map.insert(
             "state".into(),
@@ -244,6 +245,22 @@ pub fn cancel(
         }
     }
     Ok(from)
+}
+
+/// Cancels every item that is not final, with the order: all of them or,
+/// when one cannot be cancelled (its fulfilment started), none, saying which.
+fn cancel_unfinished_items(order: &mut Value) -> Result<(), String> {
+    let mut items = Vec::new();
+    collect_item_states(order.get("productOrderItem"), &mut items);
+    for (id, item_state) in &items {
+        if !item_state.is_final() && item_transition(*item_state, State::Cancelled).is_err() {
+            return Err(format!(
+                "its item '{id}' is {item_state} and cannot be cancelled"
+            ));
+        }
+    }
+    cancel_items(order.get_mut("productOrderItem"));
+    Ok(())
 }
 
 fn collect_item_states(items: Option<&Value>, out: &mut Vec<(String, State)>) {

@@ -127,7 +127,12 @@ proptest! {
             (false, Ok(_)) => {
                 let r = result.expect("legal move");
                 prop_assert_eq!(r.body["state"].clone(), json!(to));
-                prop_assert!(r.state_changed() && !r.attributes_changed);
+                prop_assert!(r.state_changed());
+                // Only a cancellation touches more than the state: its items.
+                prop_assert_eq!(r.attributes_changed, to == Cancelled);
+                if to == Cancelled {
+                    prop_assert_eq!(r.body["productOrderItem"][0]["state"].clone(), json!("cancelled"));
+                }
                 if let Some(stamp) = to.stamps() {
                     prop_assert_eq!(r.body[stamp].clone(), json!("2025-03-01T10:00:00.000Z"));
                 }
@@ -422,4 +427,17 @@ fn an_order_with_an_item_in_fulfilment_is_not_cancelled() {
     assert_eq!(cancel(&mut order, None, now()), Ok(Held));
     assert_eq!(order["productOrderItem"][0]["state"], "completed");
     assert_eq!(order["cancellationDate"], "2025-03-01T10:00:00.000Z");
+}
+
+#[test]
+fn a_patch_to_cancelled_cancels_the_unfinished_items_too() {
+    let r = revise(&order_in(Held), &json!({"state": "cancelled"}), now()).expect("legal");
+    assert_eq!(r.body["productOrderItem"][0]["state"], "cancelled");
+    assert_eq!(r.body["cancellationDate"], "2025-03-01T10:00:00.000Z");
+    let mut order = order_in(PendingCancellation);
+    order["productOrderItem"][0]["state"] = json!("inProgress");
+    match revise(&order, &json!({"state": "cancelled"}), now()) {
+        Err(RevisionError::Conflict(e)) => assert_eq!(fields(&e), ["state"]),
+        other => panic!("{other:?}"),
+    }
 }
