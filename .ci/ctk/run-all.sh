@@ -22,8 +22,7 @@ OUT="${OMNI_CTK_OUT:-$REPO/target/ctk}"
 # kit | base-URL variable of its collection | base path | roles of the token it runs with (space-separated)
 KITS=(
   "TMF620|Product_Catalog|/tmf-api/productCatalogManagement/v4/|catalog.admin"
-  # Set the roles these APIs need when their overrides files are added.
-  "TMF622|Product_Ordering|/tmf-api/productOrderingManagement/v4/|"
+  "TMF622|Product_Ordering|/tmf-api/productOrderingManagement/v4/|order.ops"
   "TMF663|Shopping_Cart|/tmf-api/shoppingCart/v4/|sc.ops"
 )
 

@@ -11,6 +11,7 @@ pub mod inventory;
 pub mod merge_patch;
 pub mod order;
 pub mod principal;
+pub mod product_order;
 pub mod promotion;
 pub mod rules;
 pub mod service_qualification;

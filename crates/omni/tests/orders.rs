@@ -528,3 +528,59 @@ async fn the_openapi_document_describes_order_capture() {
     }
     assert!(api["components"]["schemas"]["OrderValidation"].is_object());
 }
+
+/// A submitted order is a TMF622 product order: readable there, and
+/// cancellable there until the worker starts it; the partner order follows.
+#[tokio::test]
+async fn a_submitted_order_is_a_product_order_that_tmf622_can_cancel() {
+    let server = TestServer::start_demo_without_workers().await;
+    let c = client(&server).await;
+    let id = c.create().await;
+    let items = json!({"items": [
+        {"action": "terminate", "productOfferingType": "Mobile_Offer", "subscriberNumber": "4690002222",
+         "billingAccount": {"id": "556165899573", "ratingType": "postpaid"},
+         "actionReason": {"name": "CR"}, "product": {"id": "47777581441708030"}}
+    ]});
+    let (status, body) = c.post(&format!("/order/{id}/items"), items).await;
+    assert_eq!(status, 200, "{body}");
+    c.consent_all(&id).await;
+    let (status, body) = c.post(&format!("/order/{id}/submit"), json!({})).await;
+    assert_eq!(status, 202, "{body}");
+
+    let url = server.url(&format!(
+        "/tmf-api/productOrderingManagement/v4/productOrder/{id}"
+    ));
+    let po: Value = server
+        .client
+        .get(&url)
+        .bearer_auth(&c.token)
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(po["state"], "acknowledged", "{po}");
+    assert_eq!(po["productOrderItem"][0]["action"], "delete");
+    let resp = server
+        .client
+        .post(server.url("/tmf-api/productOrderingManagement/v4/cancelProductOrder"))
+        .bearer_auth(&c.token)
+        .json(&json!({"productOrder": {"id": id}, "cancellationReason": "customer changed their mind"}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(
+        resp.status(),
+        201,
+        "{}",
+        resp.text().await.unwrap_or_default()
+    );
+
+    omni_api::order::worker::claim_and_process(&server.state, "w")
+        .await
+        .expect("process");
+    let (_, order) = c.get(&format!("/order/{id}")).await;
+    assert_eq!(order["state"], "cancelled", "{order}");
+    assert_eq!(subscriber(&server, "4690002222").await["status"], "active");
+}

@@ -1,0 +1,110 @@
+//! The TMF622 OpenAPI fragment: the generic TMF resource description of the
+//! two resources, corrected where TMF622 differs (server-set ids, dates and
+//! states, the state machine's 409, a cancellation task without PATCH or
+//! DELETE), with the roles.
+
+use super::{BASE, DOMAIN, READ_ROLE, TAG, WRITE_ROLE};
+use crate::tmf::TmfResource;
+use omni_core::product_order::{CANCEL_PRODUCT_ORDER, PRODUCT_ORDER, State};
+use serde_json::{Map, Value, json};
+
+const ORDER_RULES: &str = "Callers need order.ops to write and order.ops or order.view to read; only the caller's tenant is visible. \
+    A new order is acknowledged, with orderDate and every item's state set by the server; item ids are unique within the order; \
+    add items name a productOffering (or describe the product), modify/delete/noChange items name product.id. \
+    PATCH may change state only along the TMF622 state machine (409 naming state, from and to, otherwise): \
+    acknowledged → rejected, inProgress, pending, held, cancelled; inProgress → completed, failed, partial, held, pending, \
+    assessingCancellation; pending and held → inProgress, each other, assessingCancellation, cancelled; \
+    assessingCancellation → pendingCancellation, inProgress, held, pending; pendingCancellation → cancelled. \
+    rejected, cancelled, completed, failed and partial are final. Items may be added, removed or changed only while the \
+    order is acknowledged; afterwards only their states change, along the same machine (without partial).";
+
+const CANCEL_RULES: &str = "Callers need order.ops to create and order.ops or order.view to read. An order that is \
+    acknowledged, pending or held is cancelled at once (its unfinished items too) and the request is stored done. \
+    Any other order is refused with 409 naming its state, and nothing is stored: cancellation of an order in \
+    fulfilment is not supported. requestedCancellationDate may not be in the future.";
+
+fn resource(spec: &'static omni_core::document::ResourceSpec) -> TmfResource {
+    TmfResource {
+        api_base: BASE,
+        domain: DOMAIN,
+        spec,
+        write_role: WRITE_ROLE,
+        read_role: Some(READ_ROLE),
+        tag: TAG,
+        version_counter: None,
+    }
+}
+
+fn date(description: &str) -> Value {
+    json!({"type": "string", "format": "date-time", "readOnly": true, "description": description})
+}
+
+pub fn fragment() -> (Map<String, Value>, Map<String, Value>) {
+    let (mut paths, mut schemas) = crate::tmf::openapi::fragment(&resource(&PRODUCT_ORDER));
+    let (cancel_paths, cancel_schemas) =
+        crate::tmf::openapi::fragment(&resource(&CANCEL_PRODUCT_ORDER));
+    paths.extend(cancel_paths);
+    schemas.extend(cancel_schemas);
+
+    let states: Vec<&str> = State::ALL.iter().map(|s| s.as_str()).collect();
+    let state = json!({"type": "string", "enum": states,
+        "description": "Lifecycle state; changes only along the TMF622 state machine"});
+    if let Some(order) = schemas.get_mut("ProductOrder") {
+        let props = &mut order["properties"];
+        remove(props, "lastUpdate");
+        props["state"] = state.clone();
+        props["orderDate"] = date("When the order was created; set by the server");
+        props["completionDate"] = date("When the order reached completed, failed or partial");
+        props["cancellationDate"] = date("When the order was cancelled");
+        order["required"] = json!(["id", "href", "productOrderItem", "state", "orderDate"]);
+    }
+    if let Some(create) = schemas.get_mut("ProductOrder_Create") {
+        for server_set in ["id", "state", "expectedCompletionDate"] {
+            remove(&mut create["properties"], server_set);
+        }
+    }
+    if let Some(update) = schemas.get_mut("ProductOrder_Update") {
+        update["properties"]["state"] = state;
+    }
+    if let Some(task) = schemas.get_mut("CancelProductOrder") {
+        let props = &mut task["properties"];
+        remove(props, "lastUpdate");
+        props["state"] = json!({"type": "string", "enum": ["acknowledged", "terminatedWithError", "inProgress", "done"],
+            "readOnly": true, "description": "Always done: Omni stores only cancellations it carried out"});
+        props["effectiveCancellationDate"] = date("When the order was cancelled");
+        task["required"] = json!(["id", "href", "productOrder", "state"]);
+    }
+    if let Some(create) = schemas.get_mut("CancelProductOrder_Create") {
+        remove(&mut create["properties"], "id");
+    }
+    schemas.remove("CancelProductOrder_Update");
+
+    let conflict = json!({"description": "The order's state forbids this (details name the field, the state and the rule), or it is under heavy concurrent change (retry)",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+    for (path, item) in paths.iter_mut() {
+        let cancel = path.contains("cancelProductOrder");
+        if cancel && let Value::Object(ops) = item {
+            ops.remove("patch");
+            ops.remove("delete");
+        }
+        for (method, op) in item.as_object_mut().into_iter().flatten() {
+            op["description"] = json!(if cancel { CANCEL_RULES } else { ORDER_RULES });
+            let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
+                continue;
+            };
+            // Ids are the server's, so no create collides with an existing id;
+            // 409 means the order's state refused the request.
+            responses.remove("409");
+            if (cancel && method == "post") || (!cancel && method == "patch") {
+                responses.insert("409".into(), conflict.clone());
+            }
+        }
+    }
+    (paths, schemas)
+}
+
+fn remove(props: &mut Value, name: &str) {
+    if let Value::Object(map) = props {
+        map.remove(name);
+    }
+}
