@@ -6,6 +6,8 @@
 //! group-commit writer of [`sqlite_writer`].
 
 mod exec;
+#[cfg(test)]
+mod group_tests;
 mod ops;
 mod sqlite_writer;
 mod store;
