@@ -46,15 +46,42 @@ pub(crate) struct GroupWriter {
 
 impl GroupWriter {
     /// Opens the writing connection (so that a bad path fails here, not on
-    /// the first write) and starts the task. `claim_jobs` is the dialect's
+    /// the first write) and starts the writer. `claim_jobs` is the dialect's
     /// statement for [`WriteOp::ClaimJobs`].
+    ///
+    /// The writer runs on a thread of its own, with a runtime of its own: as
+    /// one task among the server's request tasks, it waited in the runtime's
+    /// queue behind them at every statement, and the whole batch, and so every
+    /// writer, waited with it.
     pub(crate) async fn start(
         options: SqliteConnectOptions,
         claim_jobs: &'static str,
     ) -> Result<Self> {
-        let conn = options.connect().await?;
         let (queue, receiver) = mpsc::channel(QUEUE);
-        tokio::spawn(run(conn, options, receiver, claim_jobs));
+        let (opened, open_result) = oneshot::channel();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
+        std::thread::Builder::new()
+            .name("omni-sqlite-writer".into())
+            .spawn(move || {
+                runtime.block_on(async move {
+                    match options.connect().await {
+                        Ok(conn) => {
+                            let _ = opened.send(Ok(()));
+                            run(conn, options, receiver, claim_jobs).await;
+                        }
+                        Err(e) => {
+                            let _ = opened.send(Err(e));
+                        }
+                    }
+                });
+            })
+            .map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
+        open_result
+            .await
+            .map_err(|_| StoreError::Database(sqlx::Error::WorkerCrashed))??;
         Ok(Self { queue })
     }
 
@@ -98,9 +125,7 @@ async fn run(
                 Ok(c) => c,
                 Err(e) => {
                     tracing::error!(error = %e, "cannot reopen the SQLite writer");
-                    for p in batch.drain(..) {
-                        let _ = p.reply.send(Err(copy(&e).into()));
-                    }
+                    fail_batch(&mut batch, &e);
                     continue;
                 }
             },
@@ -124,28 +149,80 @@ async fn commit_batch(
     batch: &mut Vec<Pending>,
     claim_jobs: &'static str,
 ) -> bool {
-    // IMMEDIATE takes the write lock now, waiting for another process (a
-    // migration, `omni load`) instead of failing halfway through the batch.
-    let mut tx = match conn.begin_with("BEGIN IMMEDIATE").await {
-        Ok(tx) => tx,
-        Err(e) => {
-            for p in batch.drain(..) {
-                let _ = p.reply.send(Err(copy(&e).into()));
+    // Writes rarely fail, and every statement is a round trip to sqlx's SQLite
+    // thread, so the batch first runs without savepoints. When a write fails,
+    // the batch is rolled back and run again with a savepoint around each
+    // write; from the same state and in the same order every write meets the
+    // same outcome.
+    match without_savepoints(conn, batch, claim_jobs).await {
+        Some(healthy) => healthy,
+        None => with_savepoints(conn, batch, claim_jobs).await,
+    }
+}
+
+/// `Some(healthy)` when the batch was answered, `None` when a write failed
+/// and the batch was rolled back, to be run again with savepoints.
+async fn without_savepoints(
+    conn: &mut SqliteConnection,
+    batch: &mut Vec<Pending>,
+    claim_jobs: &'static str,
+) -> Option<bool> {
+    let Some(mut tx) = begin(conn, batch).await else {
+        return Some(false);
+    };
+    let mut outputs = Vec::with_capacity(batch.len());
+    for p in batch.iter() {
+        match Sql::<Sqlite>::execute(&mut tx, &p.op, claim_jobs).await {
+            Ok(output) => outputs.push(output),
+            Err(failed) if batch.len() == 1 => {
+                // A lone write: rolling back the transaction undoes it alone.
+                let rolled_back = tx.rollback().await.is_ok();
+                if let Some(p) = batch.pop() {
+                    let _ = p.reply.send(Err(failed));
+                }
+                return Some(rolled_back);
             }
-            return false;
+            Err(_) => {
+                return match tx.rollback().await {
+                    Ok(()) => None,
+                    Err(e) => {
+                        fail_batch(batch, &e);
+                        Some(false)
+                    }
+                };
+            }
         }
+    }
+    match tx.commit().await {
+        Ok(()) => {
+            let mut outputs = outputs.into_iter();
+            for p in batch.drain(..) {
+                if let Some(output) = outputs.next() {
+                    let _ = p.reply.send(Ok(output));
+                }
+            }
+            Some(true)
+        }
+        Err(e) => {
+            tracing::error!(error = %e, writes = batch.len(), "group commit failed");
+            fail_batch(batch, &e);
+            Some(false)
+        }
+    }
+}
+
+async fn with_savepoints(
+    conn: &mut SqliteConnection,
+    batch: &mut Vec<Pending>,
+    claim_jobs: &'static str,
+) -> bool {
+    let Some(mut tx) = begin(conn, batch).await else {
+        return false;
     };
     let mut answers: Vec<(Reply, Result<Output>)> = Vec::with_capacity(batch.len());
-    // A lone write needs no savepoint: its failure rolls back the transaction.
-    let alone = batch.len() == 1;
     let mut pending = batch.drain(..);
     while let Some(Pending { op, reply }) = pending.next() {
-        let outcome = if alone {
-            Ok(Sql::<Sqlite>::execute(&mut tx, &op, claim_jobs).await)
-        } else {
-            in_savepoint(&mut tx, &op, claim_jobs).await
-        };
-        match outcome {
+        match in_savepoint(&mut tx, &op, claim_jobs).await {
             Ok(result) => answers.push((reply, result)),
             Err((cause, own)) => {
                 // The transaction is unusable: nothing of it will commit.
@@ -158,12 +235,7 @@ async fn commit_batch(
             }
         }
     }
-    let committed = if alone && answers.iter().all(|(_, r)| r.is_err()) {
-        tx.rollback().await
-    } else {
-        tx.commit().await
-    };
-    match committed {
+    match tx.commit().await {
         Ok(()) => {
             for (reply, result) in answers {
                 let _ = reply.send(result);
@@ -175,6 +247,28 @@ async fn commit_batch(
             fail_all(answers, &e);
             false
         }
+    }
+}
+
+/// Starts the batch's transaction, or answers the whole batch with the error.
+async fn begin<'c>(
+    conn: &'c mut SqliteConnection,
+    batch: &mut Vec<Pending>,
+) -> Option<Transaction<'c, Sqlite>> {
+    // IMMEDIATE takes the write lock now, waiting for another process (a
+    // migration, `omni load`) instead of failing halfway through the batch.
+    match conn.begin_with("BEGIN IMMEDIATE").await {
+        Ok(tx) => Some(tx),
+        Err(e) => {
+            fail_batch(batch, &e);
+            None
+        }
+    }
+}
+
+fn fail_batch(batch: &mut Vec<Pending>, e: &sqlx::Error) {
+    for p in batch.drain(..) {
+        let _ = p.reply.send(Err(copy(e).into()));
     }
 }
 
