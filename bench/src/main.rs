@@ -5,6 +5,7 @@
 mod load;
 mod scenarios;
 mod server;
+mod store;
 
 use anyhow::Context;
 use clap::Parser;
@@ -37,6 +38,37 @@ struct Args {
     omni_bin: PathBuf,
 }
 
+/// The scenario that drives omni-store in this process instead of a server.
+const STORE_INSERT: &str = "store-insert";
+
+async fn store_insert(args: &Args) -> anyhow::Result<String> {
+    let scratch = server::Scratch::new("store")?;
+    let database_url = match args.backend.as_str() {
+        "postgres" => {
+            // SAFETY of intent: the test helper reads this to pick PostgreSQL.
+            unsafe { std::env::set_var("OMNI_TEST_BACKEND", "postgres") };
+            omni_store::testing::fresh_database_url().await
+        }
+        _ => format!("sqlite:{}", scratch.0.join("store.db").display()),
+    };
+    let result = store::run(
+        &database_url,
+        args.sqlite_sync == "full",
+        args.connections,
+        Duration::from_secs(args.duration),
+    )
+    .await?;
+    Ok(format!(
+        "| {STORE_INSERT} | {} | {} | {:.0} | {:.2} | {:.2} | {} | - | - |",
+        args.backend,
+        args.connections,
+        result.per_second(),
+        result.percentile_ms(0.5),
+        result.percentile_ms(0.99),
+        result.errors,
+    ))
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
@@ -45,6 +77,9 @@ async fn main() -> anyhow::Result<()> {
         for s in &all {
             println!("{:<20} {}", s.name, s.description);
         }
+        println!(
+            "{STORE_INSERT:<20} insert cart-sized documents with an event through omni-store directly, no HTTP"
+        );
         return Ok(());
     }
     let wanted: Vec<&str> = args.scenarios.split(',').map(str::trim).collect();
@@ -53,12 +88,15 @@ async fn main() -> anyhow::Result<()> {
         .filter(|s| wanted.contains(&s.name))
         .collect();
     anyhow::ensure!(
-        !chosen.is_empty(),
+        !chosen.is_empty() || wanted.contains(&STORE_INSERT),
         "no scenario matches {:?}; see --list",
         args.scenarios
     );
 
     let mut rows = Vec::new();
+    if wanted.contains(&STORE_INSERT) {
+        rows.push(store_insert(&args).await?);
+    }
     // Scenarios that need the same data set share one server start.
     let mut groups: Vec<(scenarios::DataSet, Vec<&scenarios::Scenario>)> = Vec::new();
     for s in &chosen {

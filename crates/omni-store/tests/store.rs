@@ -580,3 +580,207 @@ async fn multi_document_writes_are_all_or_nothing() {
     );
     assert_eq!(store.outbox_after(0, 10).await.expect("outbox").len(), 1);
 }
+
+/// What one concurrent writer tries, and the outcome it must get.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Expect {
+    Ok,
+    AlreadyExists,
+    VersionConflict,
+    NotFound,
+}
+
+fn outcome(result: &Result<(), StoreError>) -> Expect {
+    match result {
+        Ok(()) => Expect::Ok,
+        Err(StoreError::AlreadyExists { .. }) => Expect::AlreadyExists,
+        Err(StoreError::VersionConflict { .. }) => Expect::VersionConflict,
+        Err(StoreError::NotFound { .. }) => Expect::NotFound,
+        Err(other) => panic!("unexpected error {other:?}"),
+    }
+}
+
+/// Many writers at once (on SQLite they share group commits), a third of
+/// them failing: each gets exactly its own outcome, and only the writes that
+/// succeeded leave documents, events, jobs and counter bumps behind.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_writers_get_exactly_their_own_outcome() {
+    let store = fresh_store().await;
+    let t = "2024-01-01T00:00:00.000Z";
+    for i in 0..20 {
+        store
+            .insert_document(&doc("t1", &format!("old{i}"), t), &Effects::none())
+            .await
+            .expect("seed");
+    }
+    let mut tasks = Vec::new();
+    for i in 0..240usize {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let tag = format!("w{i}");
+            let effects = Effects {
+                events: vec![event(&tag)],
+                jobs: vec![NewJob {
+                    id: format!("job-{tag}"),
+                    ..job("x", t)
+                }],
+                bump: vec![format!("bumps:{tag}")],
+                ..Effects::none()
+            };
+            let old = format!("old{}", i % 20);
+            let (expected, result) = match i % 6 {
+                // A new document, and a second insert of a seeded one.
+                0 => (
+                    Expect::Ok,
+                    store.insert_document(&doc("t1", &tag, t), &effects).await,
+                ),
+                1 => (
+                    Expect::AlreadyExists,
+                    store.insert_document(&doc("t1", &old, t), &effects).await,
+                ),
+                // A stale update (the seeded documents stay at version 1).
+                2 => {
+                    let mut stale = doc("t1", &old, t);
+                    stale.version = 3;
+                    (
+                        Expect::VersionConflict,
+                        store.update_document(&stale, &effects).await,
+                    )
+                }
+                // Deleting what does not exist, at any version.
+                3 => {
+                    let missing = doc("t1", &format!("missing-{tag}"), t).key();
+                    (
+                        Expect::NotFound,
+                        store.delete_document(&missing, None, &effects).await,
+                    )
+                }
+                4 => {
+                    let missing = doc("t1", &format!("missing-{tag}"), t).key();
+                    (
+                        Expect::VersionConflict,
+                        store.delete_document(&missing, Some(1), &effects).await,
+                    )
+                }
+                // Two new documents in one write, the second a duplicate of the
+                // first: all or nothing.
+                _ => {
+                    use omni_store::DocumentWrite;
+                    let both = [
+                        DocumentWrite::Insert(doc("t1", &tag, t)),
+                        DocumentWrite::Insert(doc("t1", &tag, t)),
+                    ];
+                    (
+                        Expect::AlreadyExists,
+                        store.write_documents(&both, &effects).await,
+                    )
+                }
+            };
+            (i, tag, expected, outcome(&result))
+        }));
+    }
+    let mut succeeded = HashSet::new();
+    for task in tasks {
+        let (i, tag, expected, got) = task.await.expect("task");
+        assert_eq!(got, expected, "writer {i} got another's outcome");
+        if got == Expect::Ok {
+            succeeded.insert(tag);
+        }
+    }
+    assert_eq!(succeeded.len(), 40);
+
+    let events = store.outbox_after(0, 1000).await.expect("outbox");
+    let with_events: HashSet<String> = events.iter().map(|e| e.event.resource_id.clone()).collect();
+    assert_eq!(
+        with_events, succeeded,
+        "events only of the writes that committed"
+    );
+    for i in 0..240 {
+        let tag = format!("w{i}");
+        let kept = succeeded.contains(&tag);
+        assert_eq!(
+            store
+                .get_job(&format!("job-{tag}"))
+                .await
+                .expect("job")
+                .is_some(),
+            kept,
+            "job of {tag}"
+        );
+        assert_eq!(
+            store
+                .read_counter(&format!("bumps:{tag}"))
+                .await
+                .expect("counter"),
+            i64::from(kept),
+            "counter of {tag}"
+        );
+        assert_eq!(
+            store
+                .get_document("t1", "thing", &tag)
+                .await
+                .expect("get")
+                .is_some(),
+            kept,
+            "document {tag}"
+        );
+    }
+    for i in 0..20 {
+        let old = store
+            .get_document("t1", "thing", &format!("old{i}"))
+            .await
+            .expect("get")
+            .expect("seeded document stays");
+        assert_eq!(old.version, 1);
+    }
+}
+
+/// Writes that commit together are all visible once their callers hear so,
+/// to readers on other connections too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_acknowledged_concurrent_write_is_visible() {
+    let store = fresh_store().await;
+    let t = "2024-01-01T00:00:00.000Z";
+    let mut tasks = Vec::new();
+    for i in 0..100 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let id = format!("c{i:03}");
+            let effects = Effects {
+                events: vec![event(&id)],
+                bump: vec!["shared".into()],
+                ..Effects::none()
+            };
+            store
+                .insert_document(&doc("t1", &id, t), &effects)
+                .await
+                .expect("insert");
+            // Acknowledged means committed: readable at once.
+            assert!(
+                store
+                    .get_document("t1", "thing", &id)
+                    .await
+                    .expect("get")
+                    .is_some(),
+                "{id} not visible after its insert answered"
+            );
+            let counted = store.bump_counter("acks").await.expect("bump");
+            assert!(counted >= 1);
+        }));
+    }
+    for task in tasks {
+        task.await.expect("task");
+    }
+    let all = DocumentQuery {
+        tenant: "t1".into(),
+        kind: "thing".into(),
+        ..DocumentQuery::default()
+    };
+    assert_eq!(store.count_documents(&all).await.expect("count"), 100);
+    assert_eq!(store.read_counter("shared").await.expect("read"), 100);
+    assert_eq!(store.read_counter("acks").await.expect("read"), 100);
+    let events = store.outbox_after(0, 1000).await.expect("outbox");
+    assert_eq!(events.len(), 100);
+    // Sequence numbers are unique and increasing in outbox order.
+    assert!(events.windows(2).all(|w| w[0].seq < w[1].seq));
+}

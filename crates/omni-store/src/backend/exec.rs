@@ -1,0 +1,304 @@
+//! The SQL of every write, shared by both backends (SQLite accepts `$N`).
+//! [`Sql::execute`] runs one [`WriteOp`] on a connection that is already
+//! inside a transaction or savepoint; committing is the caller's business
+//! (see `SqlStore::write` and the SQLite group-commit writer).
+
+use super::ops::{DocRow, EffectRows, FinishRow, JobRow, Output, WriteOp};
+use super::{is_unique_violation, job_error, parse_body};
+use crate::{Document, Job, JobClaim, JobStatus, Result, StoreError};
+use sqlx::{Postgres, Row, Sqlite};
+use std::marker::PhantomData;
+
+/// Statements of one database, as associated functions.
+pub(crate) struct Sql<DB>(PhantomData<DB>);
+
+macro_rules! impl_sql {
+    ($db:ty) => {
+        impl Sql<$db> {
+            pub(crate) fn document_from_row(row: &<$db as sqlx::Database>::Row) -> Result<Document> {
+                let body: String = row.try_get("body")?;
+                let id: String = row.try_get("id")?;
+                Ok(Document {
+                    tenant: row.try_get("tenant")?,
+                    kind: row.try_get("kind")?,
+                    body: parse_body(&body, &id)?,
+                    id,
+                    version: row.try_get("version")?,
+                    owner: row.try_get("owner")?,
+                    state: row.try_get("state")?,
+                    created_at: row.try_get("created_at")?,
+                    updated_at: row.try_get("updated_at")?,
+                })
+            }
+
+            pub(crate) fn job_from_row(row: &<$db as sqlx::Database>::Row) -> Result<Job> {
+                let payload: String = row.try_get("payload")?;
+                let status: String = row.try_get("status")?;
+                let id: String = row.try_get("id")?;
+                Ok(Job {
+                    payload: parse_body(&payload, &id)?,
+                    status: JobStatus::parse(&status)
+                        .ok_or_else(|| StoreError::Corrupt(format!("job {id} status {status}")))?,
+                    id,
+                    tenant: row.try_get("tenant")?,
+                    kind: row.try_get("kind")?,
+                    run_at: row.try_get("run_at")?,
+                    attempts: row.try_get("attempts")?,
+                    lease_owner: row.try_get("lease_owner")?,
+                    lease_until: row.try_get("lease_until")?,
+                    last_error: row.try_get("last_error")?,
+                })
+            }
+
+            /// Runs one operation; on `Err` the caller rolls back whatever
+            /// it wrote, so partial effects never survive.
+            pub(crate) async fn execute(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                op: &WriteOp,
+                claim_jobs: &'static str,
+            ) -> Result<Output> {
+                match op {
+                    WriteOp::Insert { doc, expires_at, effects } => {
+                        Self::insert(conn, doc, expires_at.as_deref()).await?;
+                        Self::apply_effects(conn, effects).await?;
+                    }
+                    WriteOp::Update { doc, expires_at, effects } => {
+                        let expires_at = expires_at.as_ref().map(|e| e.as_deref());
+                        Self::update(conn, doc, expires_at).await?;
+                        Self::apply_effects(conn, effects).await?;
+                    }
+                    WriteOp::Write { writes, effects } => {
+                        for (insert, doc) in writes {
+                            if *insert {
+                                Self::insert(conn, doc, None).await?;
+                            } else {
+                                Self::update(conn, doc, None).await?;
+                            }
+                        }
+                        Self::apply_effects(conn, effects).await?;
+                    }
+                    WriteOp::Delete { key, expected_version, effects } => {
+                        let deleted = sqlx::query(
+                            "DELETE FROM documents WHERE tenant = $1 AND kind = $2 AND id = $3 AND ($4 IS NULL OR version = $4)",
+                        )
+                        .bind(&key.tenant)
+                        .bind(&key.kind)
+                        .bind(&key.id)
+                        .bind(expected_version)
+                        .execute(&mut *conn)
+                        .await?;
+                        if deleted.rows_affected() == 0 {
+                            return Err(match expected_version {
+                                Some(expected) => StoreError::VersionConflict { kind: key.kind.clone(), id: key.id.clone(), expected: *expected },
+                                None => StoreError::NotFound { kind: key.kind.clone(), id: key.id.clone() },
+                            });
+                        }
+                        Self::apply_effects(conn, effects).await?;
+                    }
+                    WriteOp::Put { docs } => {
+                        for doc in docs {
+                            sqlx::query(
+                                "INSERT INTO documents (tenant, kind, id, version, owner, state, created_at, updated_at, body) \
+                                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                                 ON CONFLICT (tenant, kind, id) DO UPDATE SET version = documents.version + 1, \
+                                 owner = excluded.owner, state = excluded.state, updated_at = excluded.updated_at, body = excluded.body",
+                            )
+                            .bind(&doc.tenant)
+                            .bind(&doc.kind)
+                            .bind(&doc.id)
+                            .bind(doc.version)
+                            .bind(&doc.owner)
+                            .bind(&doc.state)
+                            .bind(&doc.created_at)
+                            .bind(&doc.updated_at)
+                            .bind(&doc.body)
+                            .execute(&mut *conn)
+                            .await?;
+                        }
+                    }
+                    WriteOp::DeleteExpired { key, version, now, event } => {
+                        // Only if still expired at the version read: a cart touched
+                        // meanwhile (new expiry) or removed by another node stays.
+                        let deleted = sqlx::query(
+                            "DELETE FROM documents WHERE tenant = $1 AND kind = $2 AND id = $3 AND version = $4 AND expires_at < $5",
+                        )
+                        .bind(&key.tenant)
+                        .bind(&key.kind)
+                        .bind(&key.id)
+                        .bind(version)
+                        .bind(now)
+                        .execute(&mut *conn)
+                        .await?;
+                        if deleted.rows_affected() != 1 {
+                            return Ok(Output::Finished(false));
+                        }
+                        let effects = EffectRows { events: vec![event.clone()], ..EffectRows::default() };
+                        Self::apply_effects(conn, &effects).await?;
+                        return Ok(Output::Finished(true));
+                    }
+                    WriteOp::BumpCounter { name } => {
+                        let value: i64 = sqlx::query_scalar(
+                            "INSERT INTO counters (name, value) VALUES ($1, 1) \
+                             ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value",
+                        )
+                        .bind(name)
+                        .fetch_one(&mut *conn)
+                        .await?;
+                        return Ok(Output::Counter(value));
+                    }
+                    WriteOp::EnqueueJob(job) => Self::insert_job(conn, job).await?,
+                    WriteOp::ClaimJobs(claim) => return Self::claim_jobs(conn, claim, claim_jobs).await,
+                    WriteOp::FinishJob(finish) => return Self::finish_job(conn, finish).await,
+                }
+                Ok(Output::Done)
+            }
+
+            async fn insert(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                doc: &DocRow,
+                expires_at: Option<&str>,
+            ) -> Result<()> {
+                let inserted = sqlx::query(
+                    "INSERT INTO documents (tenant, kind, id, version, owner, state, created_at, updated_at, body, expires_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                )
+                .bind(&doc.tenant)
+                .bind(&doc.kind)
+                .bind(&doc.id)
+                .bind(doc.version)
+                .bind(&doc.owner)
+                .bind(&doc.state)
+                .bind(&doc.created_at)
+                .bind(&doc.updated_at)
+                .bind(&doc.body)
+                .bind(expires_at)
+                .execute(&mut *conn)
+                .await;
+                match inserted {
+                    Err(e) if is_unique_violation(&e) => {
+                        Err(StoreError::AlreadyExists { kind: doc.kind.clone(), id: doc.id.clone() })
+                    }
+                    other => other.map(|_| ()).map_err(StoreError::from),
+                }
+            }
+
+            async fn update(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                doc: &DocRow,
+                expires_at: Option<Option<&str>>,
+            ) -> Result<()> {
+                let expected = doc.version - 1;
+                let updated = sqlx::query(
+                    "UPDATE documents SET version = $1, owner = $2, state = $3, updated_at = $4, body = $5, \
+                     expires_at = CASE WHEN $10 THEN $11 ELSE expires_at END \
+                     WHERE tenant = $6 AND kind = $7 AND id = $8 AND version = $9",
+                )
+                .bind(doc.version)
+                .bind(&doc.owner)
+                .bind(&doc.state)
+                .bind(&doc.updated_at)
+                .bind(&doc.body)
+                .bind(&doc.tenant)
+                .bind(&doc.kind)
+                .bind(&doc.id)
+                .bind(expected)
+                .bind(expires_at.is_some())
+                .bind(expires_at.flatten())
+                .execute(&mut *conn)
+                .await?;
+                if updated.rows_affected() == 0 {
+                    return Err(StoreError::VersionConflict { kind: doc.kind.clone(), id: doc.id.clone(), expected });
+                }
+                Ok(())
+            }
+
+            async fn apply_effects(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                effects: &EffectRows,
+            ) -> Result<()> {
+                for name in &effects.bump {
+                    sqlx::query(
+                        "INSERT INTO counters (name, value) VALUES ($1, 1) \
+                         ON CONFLICT (name) DO UPDATE SET value = counters.value + 1",
+                    )
+                    .bind(name)
+                    .execute(&mut *conn)
+                    .await?;
+                }
+                for e in &effects.events {
+                    sqlx::query(
+                        "INSERT INTO outbox (event_id, tenant, event_type, resource_kind, resource_id, occurred_at, payload) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    )
+                    .bind(&e.event_id)
+                    .bind(&e.tenant)
+                    .bind(&e.event_type)
+                    .bind(&e.resource_kind)
+                    .bind(&e.resource_id)
+                    .bind(&e.occurred_at)
+                    .bind(&e.payload)
+                    .execute(&mut *conn)
+                    .await?;
+                }
+                for job in &effects.jobs {
+                    Self::insert_job(conn, job).await?;
+                }
+                Ok(())
+            }
+
+            async fn insert_job(conn: &mut <$db as sqlx::Database>::Connection, job: &JobRow) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO jobs (id, tenant, kind, payload, status, run_at, attempts, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, 'pending', $5, 0, $6, $6)",
+                )
+                .bind(&job.id)
+                .bind(&job.tenant)
+                .bind(&job.kind)
+                .bind(&job.payload)
+                .bind(&job.run_at)
+                .bind(&job.now)
+                .execute(&mut *conn)
+                .await
+                .map_err(|e| job_error(e, &job.id))?;
+                Ok(())
+            }
+
+            async fn claim_jobs(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                claim: &JobClaim,
+                sql: &'static str,
+            ) -> Result<Output> {
+                let rows = sqlx::query(sql)
+                    .bind(&claim.worker)
+                    .bind(&claim.lease_until)
+                    .bind(&claim.now)
+                    .bind(&claim.kind)
+                    .bind(claim.max)
+                    .fetch_all(&mut *conn)
+                    .await?;
+                let jobs = rows.iter().map(Self::job_from_row).collect::<Result<Vec<_>>>()?;
+                Ok(Output::Jobs(jobs))
+            }
+
+            async fn finish_job(conn: &mut <$db as sqlx::Database>::Connection, f: &FinishRow) -> Result<Output> {
+                let updated = sqlx::query(
+                    "UPDATE jobs SET status = $1, updated_at = $2, run_at = COALESCE($3, run_at), \
+                     last_error = COALESCE($4, last_error), lease_owner = NULL, lease_until = NULL \
+                     WHERE id = $5 AND lease_owner = $6",
+                )
+                .bind(f.status)
+                .bind(&f.now)
+                .bind(&f.run_at)
+                .bind(&f.error)
+                .bind(&f.id)
+                .bind(&f.worker)
+                .execute(&mut *conn)
+                .await?;
+                Ok(Output::Finished(updated.rows_affected() == 1))
+            }
+        }
+    };
+}
+
+impl_sql!(Sqlite);
+impl_sql!(Postgres);

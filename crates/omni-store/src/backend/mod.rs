@@ -1,0 +1,156 @@
+//! The two backends share one implementation: the SQL is portable (SQLite
+//! accepts `$N` placeholders), and the few differences (schema DDL, row locking
+//! when claiming jobs, pool shape, how writes commit) are data in [`Dialect`]
+//! and [`SqlStore`]. Writes are [`ops::WriteOp`] values run by [`exec`]; on
+//! PostgreSQL each commits in its own transaction, on SQLite they go to the
+//! group-commit writer of [`sqlite_writer`].
+
+mod exec;
+#[cfg(test)]
+mod group_tests;
+mod ops;
+mod sqlite_writer;
+mod store;
+
+use crate::{Result, Store, StoreError};
+use sqlite_writer::GroupWriter;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Pool, Postgres, Sqlite};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+struct Dialect {
+    name: &'static str,
+    migrations: &'static [(i64, &'static str)],
+    claim_jobs: &'static str,
+}
+
+const SQLITE: Dialect = Dialect {
+    name: "sqlite",
+    migrations: &[
+        (1, include_str!("../migrations/0001_sqlite.sql")),
+        (2, include_str!("../migrations/0002_sqlite.sql")),
+    ],
+    // One writer connection serialises claims, so no row locks are needed.
+    claim_jobs: "UPDATE jobs SET lease_owner = $1, lease_until = $2, attempts = attempts + 1, updated_at = $3 \
+         WHERE id IN (SELECT id FROM jobs WHERE kind = $4 AND status = 'pending' AND run_at <= $3 \
+         AND (lease_until IS NULL OR lease_until < $3) ORDER BY run_at, id LIMIT $5) \
+         RETURNING id, tenant, kind, payload, status, run_at, attempts, lease_owner, lease_until, last_error",
+};
+
+const POSTGRES: Dialect = Dialect {
+    name: "postgres",
+    migrations: &[
+        (1, include_str!("../migrations/0001_postgres.sql")),
+        (2, include_str!("../migrations/0002_postgres.sql")),
+    ],
+    claim_jobs: "UPDATE jobs SET lease_owner = $1, lease_until = $2, attempts = attempts + 1, updated_at = $3 \
+         WHERE id IN (SELECT id FROM jobs WHERE kind = $4 AND status = 'pending' AND run_at <= $3 \
+         AND (lease_until IS NULL OR lease_until < $3) ORDER BY run_at, id LIMIT $5 FOR UPDATE SKIP LOCKED) \
+         RETURNING id, tenant, kind, payload, status, run_at, attempts, lease_owner, lease_until, last_error",
+};
+
+/// Options for [`connect`].
+#[derive(Debug, Clone)]
+pub struct ConnectOptions {
+    pub max_connections: u32,
+    /// SQLite only: fsync the WAL on every commit. Off trades durability across
+    /// a power loss (not a process crash) for write speed.
+    pub sqlite_sync_full: bool,
+}
+
+impl Default for ConnectOptions {
+    fn default() -> Self {
+        Self {
+            max_connections: 16,
+            sqlite_sync_full: true,
+        }
+    }
+}
+
+pub struct SqlStore<DB: sqlx::Database> {
+    /// Reads go here; for SQLite a pool of readers beside the single writer.
+    reader: Pool<DB>,
+    /// Writes on PostgreSQL; on SQLite only migrations and the expiry sweep's
+    /// read use it (one connection), every other write goes to `group`.
+    writer: Pool<DB>,
+    /// SQLite's group-commit writer; `None` on PostgreSQL, whose concurrent
+    /// connections commit in parallel already.
+    group: Option<GroupWriter>,
+    dialect: &'static Dialect,
+}
+
+/// Opens the database a URL names: `sqlite:PATH` (or `sqlite::memory:`) or
+/// `postgres://…`. The schema is not touched; call [`Store::migrate`].
+pub async fn connect(url: &str, options: &ConnectOptions) -> Result<Arc<dyn Store>> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let connect = PgConnectOptions::from_str(url)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(options.max_connections)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(connect)
+            .await?;
+        return Ok(Arc::new(SqlStore::<Postgres> {
+            reader: pool.clone(),
+            writer: pool,
+            group: None,
+            dialect: &POSTGRES,
+        }));
+    }
+    if !url.starts_with("sqlite:") {
+        return Err(StoreError::UnsupportedUrl(url.to_string()));
+    }
+    let sync = if options.sqlite_sync_full {
+        SqliteSynchronous::Full
+    } else {
+        SqliteSynchronous::Normal
+    };
+    let connect = SqliteConnectOptions::from_str(url)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(sync)
+        .busy_timeout(Duration::from_secs(10));
+    // SQLite has one writer at a time; the group writer's single connection
+    // queues writes in-process instead of failing them with SQLITE_BUSY. The
+    // pool of one beside it serves migrations, which run before any write.
+    let group = GroupWriter::start(connect.clone(), SQLITE.claim_jobs).await?;
+    let writer = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(connect.clone())
+        .await?;
+    let reader = if url.contains(":memory:") {
+        writer.clone()
+    } else {
+        SqlitePoolOptions::new()
+            .max_connections(options.max_connections.clamp(1, 8))
+            .connect_with(connect.read_only(true))
+            .await?
+    };
+    Ok(Arc::new(SqlStore::<Sqlite> {
+        reader,
+        writer,
+        group: Some(group),
+        dialect: &SQLITE,
+    }))
+}
+
+fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
+fn job_error(e: sqlx::Error, id: &str) -> StoreError {
+    if is_unique_violation(&e) {
+        StoreError::AlreadyExists {
+            kind: "job".into(),
+            id: id.to_string(),
+        }
+    } else {
+        e.into()
+    }
+}
+
+fn parse_body(text: &str, what: &str) -> Result<serde_json::Value> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
+}

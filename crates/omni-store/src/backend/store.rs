@@ -1,0 +1,310 @@
+//! The [`Store`] trait for both databases: reads go straight to the reader
+//! pool; every write becomes a [`WriteOp`] for [`SqlStore::write`].
+
+use super::exec::Sql;
+use super::ops::{FinishRow, Output, WriteOp};
+use super::sqlite_writer::receive;
+use super::{SqlStore, is_unique_violation, parse_body};
+use crate::{
+    BodyRow, Document, DocumentKey, DocumentQuery, DocumentWrite, Effects, Job, JobClaim,
+    JobOutcome, NewEvent, NewJob, Result, Store, StoredEvent,
+};
+use async_trait::async_trait;
+use sqlx::{Postgres, Row, Sqlite};
+
+macro_rules! impl_store {
+    ($db:ty) => {
+        impl SqlStore<$db> {
+            /// Commits one write: through SQLite's group writer, or in a
+            /// transaction of its own. A single statement needs no explicit
+            /// transaction, which saves PostgreSQL two round trips.
+            async fn write(&self, op: WriteOp) -> Result<Output> {
+                if let Some(group) = &self.group {
+                    return group.submit(op).await;
+                }
+                let claim = self.dialect.claim_jobs;
+                if op.is_single_statement() {
+                    let mut conn = self.writer.acquire().await?;
+                    return Sql::<$db>::execute(&mut conn, &op, claim).await;
+                }
+                let mut tx = self.writer.begin().await?;
+                let output = Sql::<$db>::execute(&mut tx, &op, claim).await?;
+                tx.commit().await?;
+                Ok(output)
+            }
+
+            async fn apply_migration(&self, version: i64, sql: &'static str) -> Result<()> {
+                let mut tx = self.writer.begin().await?;
+                // The marker row goes first: a second process applying the same
+                // migration waits on it and then finds the work done.
+                let marked = sqlx::query("INSERT INTO omni_migrations (version, applied_at) VALUES ($1, $2)")
+                    .bind(version)
+                    .bind(omni_core::time::rfc3339(chrono::Utc::now()))
+                    .execute(&mut *tx)
+                    .await;
+                match marked {
+                    Err(e) if is_unique_violation(&e) => return Ok(()),
+                    other => other?,
+                };
+                sqlx::raw_sql(sql).execute(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+        }
+
+        #[async_trait]
+        impl Store for SqlStore<$db> {
+            fn backend(&self) -> &'static str {
+                self.dialect.name
+            }
+
+            async fn ping(&self) -> Result<()> {
+                sqlx::query("SELECT 1").execute(&self.reader).await?;
+                Ok(())
+            }
+
+            async fn migrate(&self) -> Result<()> {
+                let create = "CREATE TABLE IF NOT EXISTS omni_migrations (version BIGINT PRIMARY KEY, applied_at TEXT NOT NULL)";
+                if let Err(e) = sqlx::query(create).execute(&self.writer).await {
+                    // Two processes racing on CREATE TABLE IF NOT EXISTS can
+                    // collide in PostgreSQL's catalog; the loser just retries.
+                    tracing::debug!(error = %e, "retrying migrations table creation");
+                    sqlx::query(create).execute(&self.writer).await?;
+                }
+                for (version, sql) in self.dialect.migrations {
+                    let done: Option<i64> = sqlx::query_scalar("SELECT version FROM omni_migrations WHERE version = $1")
+                        .bind(*version)
+                        .fetch_optional(&self.writer)
+                        .await?;
+                    if done.is_none() {
+                        self.apply_migration(*version, sql).await?;
+                    }
+                }
+                Ok(())
+            }
+
+            async fn insert_document(&self, doc: &Document, effects: &Effects) -> Result<()> {
+                self.write(WriteOp::insert(doc, effects)).await?.done()
+            }
+
+            async fn write_documents(&self, writes: &[DocumentWrite], effects: &Effects) -> Result<()> {
+                self.write(WriteOp::write(writes, effects)).await?.done()
+            }
+
+            async fn put_documents(&self, docs: &[Document]) -> Result<()> {
+                let docs = docs.iter().map(Into::into).collect();
+                self.write(WriteOp::Put { docs }).await?.done()
+            }
+
+            async fn get_document(&self, tenant: &str, kind: &str, id: &str) -> Result<Option<Document>> {
+                let row = sqlx::query(
+                    "SELECT tenant, kind, id, version, owner, state, created_at, updated_at, body \
+                     FROM documents WHERE tenant = $1 AND kind = $2 AND id = $3",
+                )
+                .bind(tenant)
+                .bind(kind)
+                .bind(id)
+                .fetch_optional(&self.reader)
+                .await?;
+                row.as_ref().map(Sql::<$db>::document_from_row).transpose()
+            }
+
+            async fn update_document(&self, doc: &Document, effects: &Effects) -> Result<()> {
+                self.write(WriteOp::update(doc, effects)).await?.done()
+            }
+
+            async fn delete_document(
+                &self,
+                key: &DocumentKey,
+                expected_version: Option<i64>,
+                effects: &Effects,
+            ) -> Result<()> {
+                self.write(WriteOp::delete(key, expected_version, effects)).await?.done()
+            }
+
+            async fn list_documents(&self, query: &DocumentQuery) -> Result<Vec<Document>> {
+                let (offset, limit) = query.page.unwrap_or((0, i64::MAX as u64));
+                let rows = sqlx::query(
+                    "SELECT tenant, kind, id, version, owner, state, created_at, updated_at, body \
+                     FROM documents WHERE tenant = $1 AND kind = $2 AND ($3 IS NULL OR owner = $3) \
+                     ORDER BY created_at, id LIMIT $4 OFFSET $5",
+                )
+                .bind(&query.tenant)
+                .bind(&query.kind)
+                .bind(&query.owner)
+                .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+                .bind(i64::try_from(offset).unwrap_or(i64::MAX))
+                .fetch_all(&self.reader)
+                .await?;
+                rows.iter().map(Sql::<$db>::document_from_row).collect()
+            }
+
+            async fn count_documents(&self, query: &DocumentQuery) -> Result<u64> {
+                let n: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM documents WHERE tenant = $1 AND kind = $2 AND ($3 IS NULL OR owner = $3)",
+                )
+                .bind(&query.tenant)
+                .bind(&query.kind)
+                .bind(&query.owner)
+                .fetch_one(&self.reader)
+                .await?;
+                Ok(u64::try_from(n).unwrap_or(0))
+            }
+
+            async fn delete_expired(
+                &self,
+                kind: &str,
+                now: &str,
+                limit: i64,
+                event_for: for<'d> fn(&'d Document) -> NewEvent,
+            ) -> Result<Vec<DocumentKey>> {
+                let rows = sqlx::query(
+                    "SELECT tenant, kind, id, version, owner, state, created_at, updated_at, body \
+                     FROM documents WHERE kind = $1 AND expires_at IS NOT NULL AND expires_at < $2 \
+                     ORDER BY expires_at LIMIT $3",
+                )
+                .bind(kind)
+                .bind(now)
+                .bind(limit)
+                .fetch_all(&self.writer)
+                .await?;
+                let docs = rows.iter().map(Sql::<$db>::document_from_row).collect::<Result<Vec<_>>>()?;
+                // Each document is deleted on its own (a transaction, or a
+                // savepoint in SQLite's batch); SQLite's are queued together so
+                // that the sweep costs one commit, not one per document.
+                let ops = docs.iter().map(|d| WriteOp::delete_expired(d, now, &event_for(d)));
+                let mut removed = Vec::new();
+                if let Some(group) = &self.group {
+                    let mut answers = Vec::with_capacity(docs.len());
+                    for op in ops {
+                        answers.push(group.enqueue(op).await?);
+                    }
+                    for (doc, answer) in docs.iter().zip(answers) {
+                        if receive(answer).await?.finished()? {
+                            removed.push(doc.key());
+                        }
+                    }
+                } else {
+                    for (doc, op) in docs.iter().zip(ops) {
+                        if self.write(op).await?.finished()? {
+                            removed.push(doc.key());
+                        }
+                    }
+                }
+                Ok(removed)
+            }
+
+            async fn document_bodies(
+                &self,
+                tenant: &str,
+                kind: &str,
+                after: Option<&(String, String)>,
+                limit: i64,
+            ) -> Result<Vec<BodyRow>> {
+                let (created, id) = match after {
+                    Some((c, i)) => (Some(c.as_str()), Some(i.as_str())),
+                    None => (None, None),
+                };
+                let rows = sqlx::query(
+                    "SELECT created_at, id, body FROM documents WHERE tenant = $1 AND kind = $2 \
+                     AND ($3 IS NULL OR created_at > $3 OR (created_at = $3 AND id > $4)) \
+                     ORDER BY created_at, id LIMIT $5",
+                )
+                .bind(tenant)
+                .bind(kind)
+                .bind(created)
+                .bind(id)
+                .bind(limit)
+                .fetch_all(&self.reader)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(BodyRow {
+                            created_at: r.try_get("created_at")?,
+                            id: r.try_get("id")?,
+                            body: r.try_get("body")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn outbox_after(&self, after_seq: i64, limit: i64) -> Result<Vec<StoredEvent>> {
+                let rows = sqlx::query(
+                    "SELECT seq, event_id, tenant, event_type, resource_kind, resource_id, occurred_at, payload \
+                     FROM outbox WHERE seq > $1 ORDER BY seq LIMIT $2",
+                )
+                .bind(after_seq)
+                .bind(limit)
+                .fetch_all(&self.reader)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        let payload: String = row.try_get("payload")?;
+                        let event_id: String = row.try_get("event_id")?;
+                        Ok(StoredEvent {
+                            seq: row.try_get("seq")?,
+                            event: NewEvent {
+                                payload: parse_body(&payload, &event_id)?,
+                                event_id,
+                                tenant: row.try_get("tenant")?,
+                                event_type: row.try_get("event_type")?,
+                                resource_kind: row.try_get("resource_kind")?,
+                                resource_id: row.try_get("resource_id")?,
+                                occurred_at: row.try_get("occurred_at")?,
+                            },
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn bump_counter(&self, name: &str) -> Result<i64> {
+                self.write(WriteOp::BumpCounter { name: name.to_string() }).await?.counter()
+            }
+
+            async fn read_counter(&self, name: &str) -> Result<i64> {
+                let value: Option<i64> = sqlx::query_scalar("SELECT value FROM counters WHERE name = $1")
+                    .bind(name)
+                    .fetch_optional(&self.reader)
+                    .await?;
+                Ok(value.unwrap_or(0))
+            }
+
+            async fn counters_with_prefix(&self, prefix: &str) -> Result<Vec<(String, i64)>> {
+                // SUBSTR rather than LIKE, so '%' or '_' in a prefix mean nothing special.
+                let length = i64::try_from(prefix.chars().count()).unwrap_or(i64::MAX);
+                let rows = sqlx::query("SELECT name, value FROM counters WHERE SUBSTR(name, 1, CAST($2 AS INTEGER)) = $1 ORDER BY name")
+                    .bind(prefix)
+                    .bind(length)
+                    .fetch_all(&self.reader)
+                    .await?;
+                rows.iter().map(|r| Ok((r.try_get("name")?, r.try_get("value")?))).collect()
+            }
+
+            async fn enqueue_job(&self, job: &NewJob) -> Result<()> {
+                self.write(WriteOp::EnqueueJob(job.into())).await?.done()
+            }
+
+            async fn claim_jobs(&self, claim: &JobClaim) -> Result<Vec<Job>> {
+                self.write(WriteOp::ClaimJobs(claim.clone())).await?.jobs()
+            }
+
+            async fn finish_job(&self, id: &str, worker: &str, outcome: &JobOutcome) -> Result<bool> {
+                self.write(WriteOp::FinishJob(FinishRow::new(id, worker, outcome))).await?.finished()
+            }
+
+            async fn get_job(&self, id: &str) -> Result<Option<Job>> {
+                let row = sqlx::query(
+                    "SELECT id, tenant, kind, payload, status, run_at, attempts, lease_owner, lease_until, last_error \
+                     FROM jobs WHERE id = $1",
+                )
+                .bind(id)
+                .fetch_optional(&self.reader)
+                .await?;
+                row.as_ref().map(Sql::<$db>::job_from_row).transpose()
+            }
+        }
+    };
+}
+
+impl_store!(Sqlite);
+impl_store!(Postgres);
