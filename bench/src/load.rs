@@ -108,7 +108,7 @@ async fn connection(
     Ok((requests, errors, hist))
 }
 
-async fn connect(
+pub async fn connect(
     addr: &str,
 ) -> anyhow::Result<hyper::client::conn::http1::SendRequest<Full<Bytes>>> {
     let stream = TcpStream::connect(addr)

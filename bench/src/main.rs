@@ -2,6 +2,7 @@
 //! scenario with a closed-loop load generator on this machine, and prints one
 //! markdown table. Scenarios are code in `scenarios.rs`.
 
+mod flow;
 mod load;
 mod scenarios;
 mod server;
@@ -10,6 +11,8 @@ mod store;
 use anyhow::Context;
 use clap::Parser;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 #[derive(Parser, Debug)]
@@ -24,7 +27,7 @@ struct Args {
     /// Seconds of measurement per scenario (after one second of warm-up).
     #[arg(long, default_value_t = 10)]
     duration: u64,
-    /// Concurrent keep-alive connections.
+    /// Concurrent keep-alive connections (order-flow: virtual clients, one connection each).
     #[arg(long, default_value_t = 32)]
     connections: usize,
     /// `sqlite` or `postgres` (a fresh database on OMNI_TEST_POSTGRES_URL's server).
@@ -33,6 +36,9 @@ struct Args {
     /// SQLite synchronous mode for the server: full or normal.
     #[arg(long, default_value = "full")]
     sqlite_sync: String,
+    /// order-flow: milliseconds between polls of a submitted order.
+    #[arg(long, default_value_t = 5)]
+    poll_ms: u64,
     /// The server binary.
     #[arg(long, default_value = "target/release/omni")]
     omni_bin: PathBuf,
@@ -97,6 +103,7 @@ async fn main() -> anyhow::Result<()> {
     if wanted.contains(&STORE_INSERT) {
         rows.push(store_insert(&args).await?);
     }
+    let (mut flow_rows, mut step_tables) = (Vec::new(), Vec::new());
     // Scenarios that need the same data set share one server start.
     let mut groups: Vec<(scenarios::DataSet, Vec<&scenarios::Scenario>)> = Vec::new();
     for s in &chosen {
@@ -134,8 +141,17 @@ async fn main() -> anyhow::Result<()> {
             server.rss_mib().unwrap_or(0.0)
         );
         for s in list {
-            let (make, check) = (s.build)()?;
             let connections = s.connections.unwrap_or(args.connections);
+            let build = match s.drive {
+                scenarios::Drive::Requests(build) => build,
+                scenarios::Drive::OrderFlow => {
+                    let (row, steps) = order_flow(&args, &server, secret, connections).await?;
+                    flow_rows.push(row);
+                    step_tables.push(steps);
+                    continue;
+                }
+            };
+            let (make, check) = build()?;
             load::run(
                 &server.addr,
                 connections,
@@ -166,12 +182,116 @@ async fn main() -> anyhow::Result<()> {
             ));
         }
     }
-    println!(
-        "| scenario | backend | connections | requests/s | p50 ms | p99 ms | errors | server RSS MiB | server start s |"
-    );
-    println!("|---|---|---|---|---|---|---|---|---|");
-    for r in rows {
-        println!("{r}");
+    if !rows.is_empty() {
+        println!(
+            "| scenario | backend | connections | requests/s | p50 ms | p99 ms | errors | server RSS MiB | server start s |"
+        );
+        println!("|---|---|---|---|---|---|---|---|---|");
+        for r in rows {
+            println!("{r}");
+        }
+    }
+    if !flow_rows.is_empty() {
+        println!(
+            "| scenario | backend | sync | clients | orders/s | flow p50 ms | flow p99 ms | submit→completed p50 ms | submit→completed p99 ms | errors | server CPU % | bench CPU % | postgres CPU % | server RSS MiB |"
+        );
+        println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        for r in flow_rows {
+            println!("{r}");
+        }
+        for t in step_tables {
+            println!("\n{t}");
+        }
     }
     Ok(())
+}
+
+/// Runs the `order-flow` scenario: one second of warm-up, then the measured
+/// run; returns its table row and its per-step table. CPU figures are
+/// percent of one core over the measured run (this machine's cores are
+/// shared by the server, the bench and PostgreSQL).
+async fn order_flow(
+    args: &Args,
+    server: &server::Server,
+    secret: &str,
+    clients: usize,
+) -> anyhow::Result<(String, String)> {
+    let mut options = flow::FlowOptions {
+        clients,
+        duration: Duration::from_secs(1),
+        poll: Duration::from_millis(args.poll_ms),
+        token: server::mint_token(&args.omni_bin, secret, "order.ops")?,
+    };
+    let sequence = Arc::new(AtomicU64::new(0));
+    let warm = flow::run(&server.addr, &options, sequence.clone()).await?;
+    print_errors("order-flow warm-up", &warm);
+    options.duration = Duration::from_secs(args.duration);
+    let postgres = args.backend == "postgres";
+    let own_stat = "/proc/self/stat";
+    let before = (
+        server.cpu_seconds(),
+        server::cpu_seconds(own_stat),
+        postgres.then(server::postgres_cpu_seconds).flatten(),
+    );
+    let result = flow::run(&server.addr, &options, sequence).await?;
+    let after = (
+        server.cpu_seconds(),
+        server::cpu_seconds(own_stat),
+        postgres.then(server::postgres_cpu_seconds).flatten(),
+    );
+    print_errors("order-flow", &result);
+    let seconds = result.elapsed.as_secs_f64();
+    let percent = |a: Option<f64>, b: Option<f64>| match (a, b) {
+        (Some(a), Some(b)) => format!("{:.0}", (b - a) / seconds * 100.0),
+        _ => "-".into(),
+    };
+    let row = format!(
+        "| order-flow | {} | {} | {} | {:.0} | {:.1} | {:.1} | {:.1} | {:.1} | {} | {} | {} | {} | {:.0} |",
+        args.backend,
+        if postgres { "-" } else { &args.sqlite_sync },
+        clients,
+        result.per_second(),
+        flow::ms(&result.flow_us, 0.5),
+        flow::ms(&result.flow_us, 0.99),
+        flow::ms(&result.completion_us, 0.5),
+        flow::ms(&result.completion_us, 0.99),
+        result.errors,
+        percent(before.0, after.0),
+        percent(before.1, after.1),
+        percent(before.2, after.2),
+        server.rss_mib().unwrap_or(0.0),
+    );
+    let mut steps = format!(
+        "order-flow steps ({}, {clients} clients; {} orders completed, {:.1} polls each at {} ms):\n\
+         | step | answers | p50 ms | p99 ms |\n|---|---|---|---|",
+        args.backend,
+        result.completed,
+        result.steps_us[flow::Step::Poll as usize].len() as f64 / result.completed.max(1) as f64,
+        args.poll_ms,
+    );
+    for step in flow::Step::ALL {
+        let h = &result.steps_us[step as usize];
+        steps.push_str(&format!(
+            "\n| {} | {} | {:.2} | {:.2} |",
+            step.name(),
+            h.len(),
+            flow::ms(h, 0.5),
+            flow::ms(h, 0.99)
+        ));
+    }
+    Ok((row, steps))
+}
+
+fn print_errors(what: &str, result: &flow::FlowResult) {
+    if result.errors == 0 {
+        return;
+    }
+    eprintln!(
+        "{what}: {} orders failed; the first {}:",
+        result.errors,
+        result.samples.len()
+    );
+    for s in &result.samples {
+        eprintln!("  {s}");
+    }
 }

@@ -31,17 +31,32 @@ pub struct Scenario {
     pub data: DataSet,
     /// Overrides --connections when the scenario defines its own.
     pub connections: Option<usize>,
-    pub build: fn() -> anyhow::Result<Built>,
+    pub drive: Drive,
+}
+
+/// How a scenario loads the server.
+pub enum Drive {
+    /// Each connection sends one request after another (`load.rs`).
+    Requests(fn() -> anyhow::Result<Built>),
+    /// Each connection runs whole partner orders to completion (`flow.rs`).
+    OrderFlow,
 }
 
 pub fn all() -> Vec<Scenario> {
     vec![
         Scenario {
+            name: "order-flow",
+            description: "Whole partner orders as user order.ops: create, a new line (plan, phone, SIM), terms, shipping, card, submit, poll until completed; demo data",
+            data: DataSet::Demo,
+            connections: None,
+            drive: Drive::OrderFlow,
+        },
+        Scenario {
             name: "cart-create",
             description: "POST a 3-item cart (plan, phone, SIM) that a promotion applies to, as a prospect in ECOMM, on the demo catalog",
             data: DataSet::Demo,
             connections: None,
-            build: || {
+            drive: Drive::Requests(|| {
                 Ok((
                     Arc::new(|_| {
                         let body = format!(
@@ -60,26 +75,26 @@ pub fn all() -> Vec<Scenario> {
                         status == 201 && body.windows(11).any(|w| w == b"promotionId")
                     }),
                 ))
-            },
+            }),
         },
         Scenario {
             name: "health",
             description: "GET /health on the 100,000-offer server: the ceiling of the HTTP stack here",
             data: DataSet::Generated(CATALOG_SIZE),
             connections: None,
-            build: || {
+            drive: Drive::Requests(|| {
                 Ok((
                     Arc::new(|_| get("/health")),
                     Arc::new(|status, _| status == 200),
                 ))
-            },
+            }),
         },
         Scenario {
             name: "discovery-search",
             description: "Discovery search on 100,000 offers: channel + category, paymentType, customerType; limit 20, varied pages",
             data: DataSet::Generated(CATALOG_SIZE),
             connections: None,
-            build: || {
+            drive: Drive::Requests(|| {
                 Ok((
                     Arc::new(|i| {
                         let category =
@@ -93,14 +108,14 @@ pub fn all() -> Vec<Scenario> {
                     }),
                     Arc::new(|status, body| status == 200 && body.starts_with(b"[{")),
                 ))
-            },
+            }),
         },
         Scenario {
             name: "discovery-lookup",
             description: "Discovery lookup of 5 ids (with cmsInfo) on 100,000 offers",
             data: DataSet::Generated(CATALOG_SIZE),
             connections: None,
-            build: || {
+            drive: Drive::Requests(|| {
                 Ok((
                     Arc::new(|i| {
                         let ids: Vec<String> = (0..5u64)
@@ -116,7 +131,7 @@ pub fn all() -> Vec<Scenario> {
                     // `[]` is right when none of the five is sold in the channel.
                     Arc::new(|status, body| status == 200 && body.starts_with(b"[")),
                 ))
-            },
+            }),
         },
     ]
 }

@@ -72,6 +72,76 @@ impl Server {
             .ok()?;
         Some(kb / 1024.0)
     }
+
+    /// CPU time (user and system, all threads) the server has used so far.
+    pub fn cpu_seconds(&self) -> Option<f64> {
+        cpu_seconds(&format!("/proc/{}/stat", self.child.id()))
+    }
+}
+
+/// A bearer token for a `user` principal with `role`, minted by the server
+/// binary with the server's secret, valid for two hours.
+pub fn mint_token(binary: &Path, secret: &str, role: &str) -> anyhow::Result<String> {
+    let output = Command::new(binary)
+        .args(["token", "--type", "user", "--role", role, "--ttl", "7200"])
+        .env("OMNI_JWT_SECRET", secret)
+        .env("OMNI_LOG", "warn")
+        .stderr(Stdio::inherit())
+        .output()
+        .with_context(|| format!("running {} token", binary.display()))?;
+    anyhow::ensure!(output.status.success(), "omni token failed");
+    let token = String::from_utf8(output.stdout)?.trim().to_string();
+    anyhow::ensure!(!token.is_empty(), "omni token printed nothing");
+    Ok(token)
+}
+
+/// utime + stime of the process whose `/proc/<pid>/stat` is `stat_path`.
+pub fn cpu_seconds(stat_path: &str) -> Option<f64> {
+    let stat = std::fs::read_to_string(stat_path).ok()?;
+    // The command name may hold spaces; the fields after it do not.
+    let fields: Vec<&str> = stat
+        .get(stat.rfind(')')? + 1..)?
+        .split_whitespace()
+        .collect();
+    // utime and stime are fields 14 and 15 of stat(5); 12 and 13 after `comm`.
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    let per_second = clock_ticks()?;
+    (per_second > 0).then(|| ticks as f64 / per_second as f64)
+}
+
+/// Clock ticks per second (`sysconf(_SC_CLK_TCK)`), read from the kernel's
+/// auxiliary vector: pairs of native words, key `AT_CLKTCK` = 17.
+fn clock_ticks() -> Option<u64> {
+    const AT_CLKTCK: usize = 17;
+    let auxv = std::fs::read("/proc/self/auxv").ok()?;
+    let word = std::mem::size_of::<usize>();
+    for pair in auxv.chunks_exact(2 * word) {
+        let key = usize::from_ne_bytes(pair[..word].try_into().ok()?);
+        if key == AT_CLKTCK {
+            return Some(usize::from_ne_bytes(pair[word..].try_into().ok()?) as u64);
+        }
+    }
+    None
+}
+
+/// CPU time used so far by every process named `postgres` on this machine
+/// (the local server's backends, including other users' sessions).
+pub fn postgres_cpu_seconds() -> Option<f64> {
+    let mut total = 0.0;
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .filter(|n| n.bytes().all(|b| b.is_ascii_digit()))
+        else {
+            continue;
+        };
+        let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+        if comm.trim() == "postgres" {
+            total += cpu_seconds(&format!("/proc/{pid}/stat")).unwrap_or(0.0);
+        }
+    }
+    Some(total)
 }
 
 impl Drop for Server {
