@@ -273,9 +273,16 @@ async fn headers_and_roles_are_required() {
     let server = TestServer::start_with_demo().await;
     let c = client(&server);
     for name in ["X-ATT-ClientId", "X-ATT-ConversationId", "X-ATT-MessageId"] {
-        let (status, body, _) = c.call("/careOrder", &page_example(), Some(name)).await;
+        let (status, body, headers) = c.call("/careOrder", &page_example(), Some(name)).await;
         assert_eq!(status, 400, "{body}");
         assert_eq!(body["details"][0]["field"], name, "{body}");
+        if name != "X-ATT-ClientId" {
+            assert_eq!(
+                headers.get("x-att-clientid").and_then(|v| v.to_str().ok()),
+                Some("client-7"),
+                "echoed on a refusal too"
+            );
+        }
     }
     let anonymous = Client {
         server: &server,
@@ -558,4 +565,71 @@ async fn a_crashed_worker_is_resumed_and_nothing_applies_twice() {
         1
     );
     assert_eq!(c.line("1234567893").await, line, "applied exactly once");
+}
+
+/// Two workers (two servers on one database) claiming at once: the lease
+/// gives the change to one of them, and it is applied once.
+#[tokio::test]
+async fn two_workers_at_once_apply_a_change_once() {
+    let server = TestServer::start_demo_without_workers().await;
+    let c = client(&server);
+    let id = c.accept(dallas(vec![json!({"type": "suspend", "changeRequestId": "s", "ctn": "1234567893", "suspendServiceReason": "Lost"})])).await;
+    let (a, b) = tokio::join!(
+        worker::claim_and_process(&server.state, "node-a"),
+        worker::claim_and_process(&server.state, "node-b"),
+    );
+    assert_eq!(a.expect("a") + b.expect("b"), 1);
+    assert_eq!(c.status(&id).await["status"], "Completed");
+    assert_eq!(history(&c.line("1234567893").await, "suspended"), 1);
+}
+
+/// A feature added to start and end later becomes active, then ends, when
+/// its dates come (a settle job scheduled by the change, then by itself).
+#[tokio::test]
+async fn a_dated_feature_starts_and_ends_on_its_dates() {
+    let server = TestServer::start_demo_without_workers().await;
+    let c = client(&server);
+    let now = chrono::Utc::now();
+    let (start, end) = (
+        now + chrono::Duration::days(3),
+        now + chrono::Duration::days(10),
+    );
+    let stamp = omni_core::time::rfc3339;
+    let id = c
+        .accept(dallas(vec![json!({"type": "updateFeatures", "changeRequestId": "f", "ctn": "1234567893",
+            "replaceConflictingFeatures": true,
+            "items": [{"id": "sku12037300017", "action": "add", "effectiveDate": stamp(start), "expirationDate": stamp(end)}]})]))
+        .await;
+    assert_eq!(
+        worker::claim_and_process(&server.state, "w")
+            .await
+            .expect("claim"),
+        1
+    );
+    assert_eq!(c.status(&id).await["status"], "Completed");
+    let feature = |line: Value| {
+        line["features"]
+            .as_array()
+            .expect("features")
+            .iter()
+            .find(|f| f["offeringId"] == "sku12037300017")
+            .expect("feature")["status"]
+            .clone()
+    };
+    assert_eq!(feature(c.line("1234567893").await), "scheduled");
+    let at = |t: chrono::DateTime<chrono::Utc>| t + chrono::Duration::seconds(1);
+    assert_eq!(
+        worker::claim_and_process_at(&server.state, "w", at(start))
+            .await
+            .expect("claim"),
+        1
+    );
+    assert_eq!(feature(c.line("1234567893").await), "active");
+    assert_eq!(
+        worker::claim_and_process_at(&server.state, "w", at(end))
+            .await
+            .expect("claim"),
+        1
+    );
+    assert_eq!(feature(c.line("1234567893").await), "ended");
 }

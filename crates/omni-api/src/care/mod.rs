@@ -9,6 +9,7 @@ mod facts;
 mod handlers;
 pub mod openapi;
 pub mod record;
+mod settle;
 pub mod worker;
 
 use crate::error::ApiError;

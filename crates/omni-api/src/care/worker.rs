@@ -8,6 +8,7 @@
 use super::KIND;
 use super::facts::catalog_facts;
 use super::record::{CareOrderRecord, RecordStatus};
+use super::settle;
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
 use omni_core::care::{ChangeFailure, ChangeResult, ChangeStatus, FailureCode, apply};
@@ -28,7 +29,7 @@ const IDLE_POLL: Duration = Duration::from_millis(100);
 const ORDER_WAIT_MS: i64 = 100;
 
 #[derive(Debug, thiserror::Error)]
-enum StepError {
+pub(super) enum StepError {
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("stored record does not decode: {0}")]
@@ -79,23 +80,29 @@ pub async fn claim_and_process_at(
     now: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
     let lease_until = now + chrono::Duration::from_std(LEASE).unwrap_or_default();
-    let jobs = state
-        .store
-        .claim_jobs(&JobClaim {
-            kind: JOB_KIND.into(),
+    let mut jobs = Vec::new();
+    for kind in [JOB_KIND, settle::JOB_KIND] {
+        let claim = JobClaim {
+            kind: kind.into(),
             worker: worker.into(),
             now: rfc3339(now),
             lease_until: rfc3339(lease_until),
             max: BATCH,
-        })
-        .await?;
+        };
+        jobs.extend(state.store.claim_jobs(&claim).await?);
+    }
     let count = jobs.len();
     let mut set = tokio::task::JoinSet::new();
     for job in jobs {
         let (state, worker) = (state.clone(), worker.to_string());
         set.spawn(async move {
             let later = |ms: i64| rfc3339(Utc::now() + chrono::Duration::milliseconds(ms));
-            let outcome = match process(&state, &job, now).await {
+            let result = if job.kind == settle::JOB_KIND {
+                settle::process(&state, &job, now).await.map(|()| Step::Done)
+            } else {
+                process(&state, &job, now).await
+            };
+            let outcome = match result {
                 Ok(Step::Done) => JobOutcome::Done { now: stamp() },
                 Ok(Step::Wait) => JobOutcome::Retry {
                     now: stamp(),
@@ -178,6 +185,7 @@ async fn process(state: &AppState, job: &Job, now: DateTime<Utc>) -> Result<Step
         .await?;
     let mut writes = Vec::new();
     let mut moved_from = None;
+    let mut settle_job = None;
     let result = match line_doc {
         None => ChangeResult::failed(
             &change.change_request_id,
@@ -203,6 +211,8 @@ async fn process(state: &AppState, job: &Job, now: DateTime<Utc>) -> Result<Step
             match apply(&line, &billing, &change, catalog.as_ref(), order_id, now) {
                 Err(failure) => ChangeResult::failed(&change.change_request_id, failure),
                 Ok(applied) => {
+                    let id = format!("{}:settle", job.id);
+                    settle_job = settle::job_for(tenant, id, &applied.subscriber, now);
                     let mut updated = line_doc.clone();
                     updated.state = Some(applied.subscriber.status.as_str().into());
                     updated.updated_at = rfc3339(now);
@@ -239,7 +249,11 @@ async fn process(state: &AppState, job: &Job, now: DateTime<Utc>) -> Result<Step
     writes.push(DocumentWrite::Update(
         record.document(tenant, order_doc.version + 1)?,
     ));
-    let effects = Effects::events(vec![record.status_event(tenant)]);
+    let effects = Effects {
+        events: vec![record.status_event(tenant)],
+        jobs: settle_job.into_iter().collect(),
+        ..Effects::default()
+    };
     state.store.write_documents(&writes, &effects).await?;
     if let Some((key, version)) = moved_from {
         remove_old_number(state, &key, version).await;
