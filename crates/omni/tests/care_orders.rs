@@ -633,3 +633,32 @@ async fn a_dated_feature_starts_and_ends_on_its_dates() {
     );
     assert_eq!(feature(c.line("1234567893").await), "ended");
 }
+
+/// Many changes of one order on different lines, all due at once, processed
+/// concurrently: they race on the order record and all complete.
+#[tokio::test]
+async fn concurrent_changes_of_one_order_all_complete() {
+    let server = TestServer::start_with_demo().await;
+    let c = client(&server);
+    let changes: Vec<Value> = (0..6)
+        .map(|n| {
+            let ctn = ["1234567890", "1234567893", "1234567894"][n % 3];
+            json!({"type": "updateSubscriber", "changeRequestId": format!("u{n}"), "ctn": ctn,
+                "udl": [{"type": format!("Label {n}"), "value": format!("v{n}")}]})
+        })
+        .collect();
+    let id = c.accept(dallas(changes)).await;
+    let order = c.settled(&id).await;
+    assert_eq!(order["status"], "Completed", "{order}");
+    let line = c.line("1234567890").await;
+    for n in [0, 3] {
+        assert!(
+            line["subscriber"]["udl"]
+                .as_array()
+                .expect("udl")
+                .iter()
+                .any(|u| u["value"] == format!("v{n}")),
+            "{line}"
+        );
+    }
+}

@@ -27,6 +27,8 @@ const BATCH: i64 = 32;
 const IDLE_POLL: Duration = Duration::from_millis(100);
 /// How long a change waits for an earlier change of its order due no later.
 const ORDER_WAIT_MS: i64 = 100;
+/// Immediate retries of a step that lost a version race.
+const CONFLICT_RETRIES: u32 = 8;
 
 #[derive(Debug, thiserror::Error)]
 pub(super) enum StepError {
@@ -100,7 +102,7 @@ pub async fn claim_and_process_at(
             let result = if job.kind == settle::JOB_KIND {
                 settle::process(&state, &job, now).await.map(|()| Step::Done)
             } else {
-                process(&state, &job, now).await
+                process_retrying(&state, &job, now).await
             };
             let outcome = match result {
                 Ok(Step::Done) => JobOutcome::Done { now: stamp() },
@@ -141,6 +143,27 @@ fn decode<T: serde::de::DeserializeOwned>(doc: &Document) -> Result<T, StepError
 
 fn body<T: serde::Serialize>(value: &T) -> Result<Value, StepError> {
     serde_json::to_value(value).map_err(|e| StepError::Corrupt(e.to_string()))
+}
+
+/// Changes of one order share its record, so changes of different lines
+/// processed at once conflict on it: a conflict is retried at once from
+/// fresh reads a few times before the job backs off.
+async fn process_retrying(
+    state: &AppState,
+    job: &Job,
+    now: DateTime<Utc>,
+) -> Result<Step, StepError> {
+    let mut tries = 0;
+    loop {
+        match process(state, job, now).await {
+            Err(StepError::Store(StoreError::VersionConflict { .. }))
+                if tries < CONFLICT_RETRIES =>
+            {
+                tries += 1;
+            }
+            other => return other,
+        }
+    }
 }
 
 /// Applies the job's change request, unless it was already processed or
