@@ -8,6 +8,7 @@
 
 pub mod auth;
 pub mod cache;
+pub mod care;
 pub mod cart;
 pub mod catalog;
 pub mod discovery;
@@ -53,6 +54,7 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "TMF663 Shopping Cart", description = "Validated, priced carts with automatic promotions"),
         (name = "Order capture", description = "Partner orders: items checked against catalog and inventory, terms, fulfillment, payment, submit"),
         (name = "TMF622 Product Ordering", description = "Product orders along the TMF622 v4 state machine, and their cancellation"),
+        (name = "Care orders", description = "Business care orders (orderingMobility): changes to existing lines, applied when due, with status, account view and cancellation"),
         (name = "Cart validation rules", description = "Tenant validation rule sets that every shopping cart of the tenant must satisfy (tenant.admin only)"),
     )
 )]
@@ -99,6 +101,9 @@ fn with_tmf_fragments(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::Ope
     let (p, s) = product_order::openapi::fragment();
     paths.extend(p);
     schemas.extend(s);
+    let (p, s) = care::openapi::fragment();
+    paths.extend(p);
+    schemas.extend(s);
     let (p, s) = rules::openapi_fragment();
     paths.extend(p);
     schemas.extend(s);
@@ -136,6 +141,7 @@ pub fn app(state: AppState) -> Router {
         .merge(cart::router())
         .merge(qualification::router())
         .merge(product_order::router())
+        .merge(care::router())
         .nest(PARTNER_BASE, omni_svcs)
         .merge(SwaggerUi::new("/docs").url("/openapi.json", api))
         .fallback(no_route)

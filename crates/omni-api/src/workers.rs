@@ -39,6 +39,7 @@ pub fn spawn(
         tokio::spawn(state.catalog.clone().run(store.clone(), shutdown.clone())),
         caches,
         tokio::spawn(crate::order::worker::run(state.clone(), shutdown.clone())),
+        tokio::spawn(crate::care::worker::run(state.clone(), shutdown.clone())),
         tokio::spawn(crate::cart::run_expiry(store, shutdown)),
     ]
 }

@@ -1,0 +1,86 @@
+//! Business care orders (`/api/orderingMobility/v1/...`): accept a care
+//! order after validating it whole, apply each change request when it falls
+//! due (a worker, see [`worker`]), report status, show a line as it is now,
+//! and cancel an order before any of it was processed. The family wraps
+//! every body as `xxxRequest` / `xxxResponse`; errors keep the TMF body,
+//! which names each failing field.
+
+mod facts;
+mod handlers;
+pub mod openapi;
+pub mod record;
+mod settle;
+pub mod worker;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::Request;
+use axum::http::{HeaderMap, HeaderName};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::post;
+use omni_core::{Principal, PrincipalKind};
+
+/// Mount point of the family.
+pub const BASE: &str = "/api/orderingMobility/v1";
+/// Stored care orders.
+pub const KIND: &str = "careOrder";
+/// Role of the systems and agents that place care orders.
+pub const ROLE: &str = "care.ops";
+pub const CLIENT_ID: HeaderName = HeaderName::from_static("x-att-clientid");
+/// The headers every call of the family must carry, as the page spells them.
+const REQUIRED_HEADERS: [&str; 3] = ["X-ATT-ClientId", "X-ATT-ConversationId", "X-ATT-MessageId"];
+/// Longest header value kept (it is stored with the order).
+const MAX_HEADER_LEN: usize = 200;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(&format!("{BASE}/careOrder"), post(handlers::accept))
+        .route(
+            &format!("{BASE}/orderStatus/CareOrder"),
+            post(handlers::order_status),
+        )
+        .route(&format!("{BASE}/careAccount"), post(handlers::care_account))
+        .route(&format!("{BASE}/orderCancellation"), post(handlers::cancel))
+        .layer(middleware::from_fn(echo_client_id))
+}
+
+/// The conversation and message ids are echoed for every family by
+/// `ops::observe`; this family also echoes the client id, whatever the answer.
+async fn echo_client_id(request: Request, next: Next) -> Response {
+    let client = request.headers().get(&CLIENT_ID).cloned();
+    let mut response = next.run(request).await;
+    if let Some(v) = client {
+        response.headers_mut().insert(CLIENT_ID, v);
+    }
+    response
+}
+
+fn authorize(principal: &Principal) -> Result<(), ApiError> {
+    principal.require_kind(&[PrincipalKind::User, PrincipalKind::M2m])?;
+    principal.require_role(ROLE)?;
+    Ok(())
+}
+
+/// Checks the three required headers; returns the client id.
+fn client_id(headers: &HeaderMap) -> Result<String, ApiError> {
+    let mut client = String::new();
+    for name in REQUIRED_HEADERS {
+        let value = headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .unwrap_or_default();
+        if value.is_empty() || value.len() > MAX_HEADER_LEN {
+            return Err(ApiError::field(
+                name,
+                format!("header is required, 1 to {MAX_HEADER_LEN} characters"),
+            ));
+        }
+        if name == REQUIRED_HEADERS[0] {
+            client = value.to_string();
+        }
+    }
+    Ok(client)
+}
