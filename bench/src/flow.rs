@@ -3,8 +3,9 @@
 //! new line (plan, device, SIM), read and consent to the required terms,
 //! choose shipping, pay, submit, then poll the order until the background
 //! worker has completed it. Any answer other than the one the step expects
-//! fails that order: it is counted as an error, the first few are kept to be
-//! printed, and the client starts its next order.
+//! fails that order: it is counted as an error by kind (step and status),
+//! the first answer of each kind is kept to be printed, and the client starts
+//! its next order.
 
 use crate::load::connect;
 use anyhow::Context;
@@ -14,6 +15,7 @@ use hyper::body::Bytes;
 use hyper::client::conn::http1::SendRequest;
 use hyper::{Method, Request};
 use serde_json::{Value, json};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -25,8 +27,6 @@ const DEVICE: &str = "Mobile_Device_pkey73001_sku2680262";
 const SIM: &str = "790650ec-b512-4bee-ae7f-535668eadf1b";
 /// An order still `submitted` after this long is an error.
 const COMPLETION_TIMEOUT: Duration = Duration::from_secs(60);
-/// Error descriptions kept per client, and printed in all.
-pub const SAMPLES: usize = 5;
 const BODY_CHARS: usize = 400;
 
 /// The requests of one order, in order; `Poll` is each `GET` of the order
@@ -91,8 +91,9 @@ pub struct FlowResult {
     pub completion_us: Histogram<u64>,
     /// Answers that were what the step expects, by `Step::ALL` position.
     pub steps_us: Vec<Histogram<u64>>,
-    /// The first few errors: step, status and body.
-    pub samples: Vec<String>,
+    /// Failed orders by kind (step and status): how many, and the first
+    /// one's answer.
+    pub failures: BTreeMap<String, (u64, String)>,
 }
 
 impl FlowResult {
@@ -107,7 +108,7 @@ impl FlowResult {
                 .iter()
                 .map(|_| Histogram::new(3))
                 .collect::<Result<_, _>>()?,
-            samples: Vec::new(),
+            failures: BTreeMap::new(),
         })
     }
 
@@ -123,10 +124,8 @@ impl FlowResult {
         for (mine, theirs) in self.steps_us.iter_mut().zip(other.steps_us) {
             mine.add(theirs)?;
         }
-        for s in other.samples {
-            if self.samples.len() < SAMPLES {
-                self.samples.push(s);
-            }
+        for (kind, (count, first)) in other.failures {
+            self.failures.entry(kind).or_insert((0, first)).0 += count;
         }
         Ok(())
     }
@@ -186,11 +185,9 @@ async fn client_loop(
                 result.flow_us.record(micros(started.elapsed()))?;
                 result.completion_us.record(micros(completion))?;
             }
-            Err(Failure::Answer(description)) => {
+            Err(Failure::Answer { kind, detail }) => {
                 result.errors += 1;
-                if result.samples.len() < SAMPLES {
-                    result.samples.push(description);
-                }
+                result.failures.entry(kind).or_insert((0, detail)).0 += 1;
             }
             Err(Failure::Fatal(e)) => return Err(e),
         }
@@ -199,10 +196,20 @@ async fn client_loop(
 }
 
 enum Failure {
-    /// An answer (or a lost connection) that fails this order only.
-    Answer(String),
+    /// An answer (or a lost connection) that fails this order only: what
+    /// kind of failure, and the answer.
+    Answer { kind: String, detail: String },
     /// The bench cannot go on (the server no longer accepts connections).
     Fatal(anyhow::Error),
+}
+
+impl Failure {
+    fn answer(step: Step, what: &str, detail: &str) -> Self {
+        Failure::Answer {
+            kind: format!("{}: {what}", step.name()),
+            detail: clip(detail),
+        }
+    }
 }
 
 impl From<hdrhistogram::RecordError> for Failure {
@@ -230,7 +237,7 @@ async fn one_order(
         .await?;
     let id = created["id"]
         .as_str()
-        .ok_or_else(|| Failure::Answer(format!("create: 201 without an id: {created}")))?
+        .ok_or_else(|| Failure::answer(Step::Create, "201 without an id", &created.to_string()))?
         .to_string();
 
     // A new line: three items that each order adds to the same account,
@@ -268,7 +275,7 @@ async fn one_order(
         .await?;
     let required: Vec<Value> = terms["agreements"]
         .as_array()
-        .ok_or_else(|| Failure::Answer(format!("terms: 200 without agreements: {terms}")))?
+        .ok_or_else(|| Failure::answer(Step::Terms, "200 without agreements", &terms.to_string()))?
         .iter()
         .filter(|a| a["required"] == true)
         .map(|a| json!({"name": a["name"]}))
@@ -331,17 +338,18 @@ async fn one_order(
             Some("completed") => return Ok(submitted.elapsed()),
             Some("submitted") if submitted.elapsed() < COMPLETION_TIMEOUT => {}
             Some("submitted") => {
-                return Err(Failure::Answer(format!(
-                    "order {id} still submitted after {} s",
-                    COMPLETION_TIMEOUT.as_secs()
-                )));
+                return Err(Failure::answer(
+                    Step::Poll,
+                    &format!("still submitted after {} s", COMPLETION_TIMEOUT.as_secs()),
+                    &id,
+                ));
             }
             _ => {
-                return Err(Failure::Answer(format!(
-                    "order {id} ended {}: {}",
-                    order["state"],
-                    clip(&order.to_string())
-                )));
+                return Err(Failure::answer(
+                    Step::Poll,
+                    &format!("order ended {}", order["state"]),
+                    &order.to_string(),
+                ));
             }
         }
     }
@@ -391,23 +399,23 @@ impl Client {
             Ok(a) => a,
             Err(e) => {
                 self.sender = connect(&self.addr).await.map_err(Failure::Fatal)?;
-                return Err(Failure::Answer(format!("{}: {e:#}", step.name())));
+                return Err(Failure::answer(step, "no answer", &format!("{e:#}")));
             }
         };
         if status != expect {
-            return Err(Failure::Answer(format!(
-                "{} {path}: {status} (expected {expect}): {}",
-                step.name(),
-                clip(&String::from_utf8_lossy(&bytes))
-            )));
+            return Err(Failure::answer(
+                step,
+                &format!("{status} (expected {expect})"),
+                &format!("{path}: {}", String::from_utf8_lossy(&bytes)),
+            ));
         }
         result.steps_us[step as usize].record(micros(elapsed))?;
         serde_json::from_slice(&bytes).map_err(|e| {
-            Failure::Answer(format!(
-                "{} {path}: {status} but not JSON ({e}): {}",
-                step.name(),
-                clip(&String::from_utf8_lossy(&bytes))
-            ))
+            Failure::answer(
+                step,
+                &format!("{status} but not JSON"),
+                &format!("{path}: {e}: {}", String::from_utf8_lossy(&bytes)),
+            )
         })
     }
 }

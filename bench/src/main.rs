@@ -286,12 +286,8 @@ fn print_errors(what: &str, result: &flow::FlowResult) {
     if result.errors == 0 {
         return;
     }
-    eprintln!(
-        "{what}: {} orders failed; the first {}:",
-        result.errors,
-        result.samples.len()
-    );
-    for s in &result.samples {
-        eprintln!("  {s}");
+    eprintln!("{what}: {} orders failed:", result.errors);
+    for (kind, (count, first)) in &result.failures {
+        eprintln!("  {count} × {kind}; the first: {first}");
     }
 }
