@@ -182,11 +182,17 @@ async fn without_savepoints(
                 }
                 return Some(rolled_back);
             }
-            Err(_) => {
+            Err(failed) => {
                 return match tx.rollback().await {
                     Ok(()) => None,
+                    // SQLite already ended the transaction (disk full, I/O
+                    // error): report the cause rather than the failed rollback.
                     Err(e) => {
-                        fail_batch(batch, &e);
+                        let cause = match &failed {
+                            StoreError::Database(db) => copy(db),
+                            _ => e,
+                        };
+                        fail_batch(batch, &cause);
                         Some(false)
                     }
                 };
