@@ -1,6 +1,6 @@
-//! The group writer's batches, made deterministic: on a current-thread
-//! runtime the writer task cannot run while the test queues, so everything
-//! queued before the first await lands in one batch.
+//! The group writer's batches, made deterministic: while another connection
+//! holds SQLite's write lock, the writer is stuck in a first batch, and every
+//! write queued meanwhile lands in the next one.
 
 use super::ops::{Output, WriteOp};
 use super::sqlite_writer::{GroupWriter, receive};
@@ -60,11 +60,32 @@ async fn setup() -> (Arc<dyn Store>, GroupWriter, String) {
     (store, writer, url)
 }
 
-async fn queue_all(writer: &GroupWriter, ops: Vec<WriteOp>) -> Vec<crate::Result<Output>> {
+/// Runs `ops` in one batch and answers their outcomes in order.
+async fn queue_all(
+    writer: &GroupWriter,
+    url: &str,
+    ops: Vec<WriteOp>,
+) -> Vec<crate::Result<Output>> {
+    let mut lock = SqliteConnection::connect(url).await.expect("connect");
+    sqlx::raw_sql("BEGIN IMMEDIATE")
+        .execute(&mut lock)
+        .await
+        .expect("lock");
+    let blocked = writer
+        .enqueue(WriteOp::Put { docs: Vec::new() })
+        .await
+        .expect("queued");
+    // Time for the writer to take the blocked write and wait for the lock.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     let mut answers = Vec::new();
     for op in ops {
         answers.push(writer.enqueue(op).await.expect("queued"));
     }
+    sqlx::raw_sql("COMMIT")
+        .execute(&mut lock)
+        .await
+        .expect("unlock");
+    receive(blocked).await.expect("blocked write");
     let mut results = Vec::new();
     for answer in answers {
         results.push(receive(answer).await);
@@ -74,9 +95,10 @@ async fn queue_all(writer: &GroupWriter, ops: Vec<WriteOp>) -> Vec<crate::Result
 
 #[tokio::test(flavor = "current_thread")]
 async fn a_failed_write_in_a_batch_is_undone_alone() {
-    let (store, writer, _) = setup().await;
+    let (store, writer, url) = setup().await;
     let results = queue_all(
         &writer,
+        &url,
         vec![
             WriteOp::insert(&doc("a", 1), &with_event("a")),
             WriteOp::insert(&doc("a", 1), &with_event("a-again")),
@@ -128,6 +150,7 @@ async fn a_failed_commit_fails_every_write_of_the_batch() {
     drop(conn);
     let results = queue_all(
         &writer,
+        &url,
         vec![
             WriteOp::insert(&doc("a", 1), &with_event("a")),
             WriteOp::insert(&doc("poison", 1), &with_event("poison")),
@@ -170,4 +193,30 @@ async fn a_failed_commit_fails_every_write_of_the_batch() {
             .expect("get")
             .is_some()
     );
+}
+
+/// `sqlite::memory:` (one connection, no group writer) takes concurrent
+/// writes and reads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_in_memory_database_takes_concurrent_writes_and_reads() {
+    let store = connect("sqlite::memory:", &ConnectOptions::default())
+        .await
+        .expect("connect");
+    store.migrate().await.expect("migrate");
+    let mut tasks = Vec::new();
+    for i in 0..20 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let id = format!("m{i}");
+            store
+                .insert_document(&doc(&id, 1), &with_event(&id))
+                .await
+                .expect("insert");
+            store.get_document("t1", "thing", &id).await.expect("get")
+        }));
+    }
+    for task in tasks {
+        assert!(task.await.expect("task").is_some());
+    }
+    assert_eq!(store.outbox_after(0, 100).await.expect("outbox").len(), 20);
 }

@@ -5,6 +5,7 @@
 //! PostgreSQL each commits in its own transaction, on SQLite they go to the
 //! group-commit writer of [`sqlite_writer`].
 
+mod copied_error;
 mod exec;
 #[cfg(test)]
 mod group_tests;
@@ -73,11 +74,11 @@ impl Default for ConnectOptions {
 pub struct SqlStore<DB: sqlx::Database> {
     /// Reads go here; for SQLite a pool of readers beside the single writer.
     reader: Pool<DB>,
-    /// Writes on PostgreSQL; on SQLite only migrations and the expiry sweep's
-    /// read use it (one connection), every other write goes to `group`.
+    /// Writes on PostgreSQL; on an SQLite file only migrations and the expiry
+    /// sweep's read use it (one connection), every other write goes to `group`.
     writer: Pool<DB>,
     /// SQLite's group-commit writer; `None` on PostgreSQL, whose concurrent
-    /// connections commit in parallel already.
+    /// connections commit in parallel already, and on an in-memory SQLite.
     group: Option<GroupWriter>,
     dialect: &'static Dialect,
 }
@@ -112,26 +113,34 @@ pub async fn connect(url: &str, options: &ConnectOptions) -> Result<Arc<dyn Stor
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(sync)
         .busy_timeout(Duration::from_secs(10));
-    // SQLite has one writer at a time; the group writer's single connection
-    // queues writes in-process instead of failing them with SQLITE_BUSY. The
-    // pool of one beside it serves migrations, which run before any write.
-    let group = GroupWriter::start(connect.clone(), SQLITE.claim_jobs).await?;
+    // SQLite has one writer at a time; a single writing connection queues
+    // writes in-process instead of failing them with SQLITE_BUSY. On a file
+    // that is the group writer's, and the pool of one beside it serves
+    // migrations (which run before any write) and the expiry sweep's read.
     let writer = SqlitePoolOptions::new()
         .max_connections(1)
         .connect_with(connect.clone())
         .await?;
-    let reader = if url.contains(":memory:") {
-        writer.clone()
-    } else {
-        SqlitePoolOptions::new()
-            .max_connections(options.max_connections.clamp(1, 8))
-            .connect_with(connect.read_only(true))
-            .await?
-    };
+    if url.contains(":memory:") {
+        // Connections to one in-memory database share its cache and lock its
+        // tables against each other, so one connection does everything; with
+        // no fsync to share, group commit would gain nothing.
+        return Ok(Arc::new(SqlStore::<Sqlite> {
+            reader: writer.clone(),
+            writer,
+            group: None,
+            dialect: &SQLITE,
+        }));
+    }
+    let group = Some(GroupWriter::start(connect.clone(), SQLITE.claim_jobs).await?);
+    let reader = SqlitePoolOptions::new()
+        .max_connections(options.max_connections.clamp(1, 8))
+        .connect_with(connect.read_only(true))
+        .await?;
     Ok(Arc::new(SqlStore::<Sqlite> {
         reader,
         writer,
-        group: Some(group),
+        group,
         dialect: &SQLITE,
     }))
 }

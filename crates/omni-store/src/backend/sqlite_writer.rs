@@ -1,28 +1,28 @@
 //! SQLite group commit. SQLite allows one writer at a time, and with
 //! `synchronous=FULL` every commit waits for an fsync of the WAL; committing
 //! each write on its own caps throughput at one write per fsync. Instead every
-//! write of the store is sent to one task that owns the only writing
-//! connection. The task takes everything queued (up to [`MAX_BATCH`]), runs it
-//! in one transaction with a savepoint around each operation, and commits
-//! once: one fsync for the whole batch. While that fsync runs, new writes
-//! queue up and form the next batch, so batches grow with the load and no
-//! timer is needed.
+//! write of the store is sent to one writer (a thread with the only writing
+//! connection). It takes everything queued (up to [`MAX_BATCH`]), runs it in
+//! one transaction, and commits once: one fsync for the whole batch. While
+//! that fsync runs, new writes queue up and form the next batch, so batches
+//! grow with the load and no timer is needed.
 //!
 //! Each caller learns its own outcome: an operation that fails (a duplicate
-//! id, a stale version) is rolled back to its savepoint, and only its caller
-//! sees the error; its events and jobs are gone with it. Callers whose
+//! id, a stale version) is rolled back to a savepoint taken just before it,
+//! and only its caller sees the error; its events and jobs are gone with it.
+//! (Savepoints cost two statements per write, so a batch first runs without
+//! them and is run again with them only when one of its writes fails.) Callers whose
 //! operation succeeded are answered only after the COMMIT returned, so `Ok`
 //! still means durable. If the transaction cannot be finished (the COMMIT
 //! fails, or SQLite rolled the whole transaction back on its own), every
 //! caller whose write was in it gets that error.
 
+use super::copied_error::copy;
 use super::exec::Sql;
 use super::ops::{Output, WriteOp};
 use crate::{Result, StoreError};
-use sqlx::error::{DatabaseError, ErrorKind};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use sqlx::{ConnectOptions, Connection, Sqlite, Transaction};
-use std::borrow::Cow;
 use tokio::sync::{mpsc, oneshot};
 
 /// Most operations in one transaction: bounds how long the first caller of a
@@ -39,7 +39,7 @@ struct Pending {
     reply: Reply,
 }
 
-/// The handle callers hold; the writer task stops when it is dropped.
+/// The handle callers hold; the writer thread ends when it is dropped.
 pub(crate) struct GroupWriter {
     queue: mpsc::Sender<Pending>,
 }
@@ -182,11 +182,17 @@ async fn without_savepoints(
                 }
                 return Some(rolled_back);
             }
-            Err(_) => {
+            Err(failed) => {
                 return match tx.rollback().await {
                     Ok(()) => None,
+                    // SQLite already ended the transaction (disk full, I/O
+                    // error): report the cause rather than the failed rollback.
                     Err(e) => {
-                        fail_batch(batch, &e);
+                        let cause = match &failed {
+                            StoreError::Database(db) => copy(db),
+                            _ => e,
+                        };
+                        fail_batch(batch, &cause);
                         Some(false)
                     }
                 };
@@ -318,66 +324,5 @@ fn fail_all(answers: Vec<(Reply, Result<Output>)>, cause: &sqlx::Error) {
             Ok(_) => Err(copy(cause).into()),
             own => own,
         });
-    }
-}
-
-/// `sqlx::Error` is not `Clone`; every caller of a failed batch gets an
-/// equivalent error (same message, code and kind for database errors).
-fn copy(e: &sqlx::Error) -> sqlx::Error {
-    match e {
-        sqlx::Error::Database(db) => sqlx::Error::Database(Box::new(CopiedError {
-            message: db.message().to_string(),
-            code: db.code().map(Cow::into_owned),
-            kind: match db.kind() {
-                ErrorKind::UniqueViolation => ErrorKind::UniqueViolation,
-                ErrorKind::ForeignKeyViolation => ErrorKind::ForeignKeyViolation,
-                ErrorKind::NotNullViolation => ErrorKind::NotNullViolation,
-                ErrorKind::CheckViolation => ErrorKind::CheckViolation,
-                _ => ErrorKind::Other,
-            },
-        })),
-        sqlx::Error::Io(io) => sqlx::Error::Io(std::io::Error::new(io.kind(), io.to_string())),
-        sqlx::Error::WorkerCrashed => sqlx::Error::WorkerCrashed,
-        other => sqlx::Error::Protocol(other.to_string()),
-    }
-}
-
-#[derive(Debug, thiserror::Error)]
-#[error("{message}")]
-struct CopiedError {
-    message: String,
-    code: Option<String>,
-    kind: ErrorKind,
-}
-
-impl DatabaseError for CopiedError {
-    fn message(&self) -> &str {
-        &self.message
-    }
-
-    fn code(&self) -> Option<Cow<'_, str>> {
-        self.code.as_deref().map(Cow::Borrowed)
-    }
-
-    fn as_error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
-        self
-    }
-
-    fn as_error_mut(&mut self) -> &mut (dyn std::error::Error + Send + Sync + 'static) {
-        self
-    }
-
-    fn into_error(self: Box<Self>) -> Box<dyn std::error::Error + Send + Sync + 'static> {
-        self
-    }
-
-    fn kind(&self) -> ErrorKind {
-        match self.kind {
-            ErrorKind::UniqueViolation => ErrorKind::UniqueViolation,
-            ErrorKind::ForeignKeyViolation => ErrorKind::ForeignKeyViolation,
-            ErrorKind::NotNullViolation => ErrorKind::NotNullViolation,
-            ErrorKind::CheckViolation => ErrorKind::CheckViolation,
-            _ => ErrorKind::Other,
-        }
     }
 }
