@@ -165,6 +165,37 @@ fn draft(record: &OrderRecord, action: &str) -> Result<(), ApiError> {
     }
 }
 
+/// Reads the draft order, lets `change` edit it (or answer in its place),
+/// and writes it over the version read; a concurrent writer makes it start
+/// over from a fresh read.
+async fn change_draft<F>(
+    state: &AppState,
+    tenant: &str,
+    id: &str,
+    action: &str,
+    mut change: F,
+) -> Result<Result<OrderRecord, Response>, ApiError>
+where
+    F: FnMut(&mut OrderRecord) -> Result<Option<Response>, ApiError>,
+{
+    for _ in 0..8 {
+        let (mut record, version) = load(state, tenant, id).await?;
+        draft(&record, action)?;
+        if let Some(answer) = change(&mut record)? {
+            return Ok(Err(answer));
+        }
+        record.updated_at = omni_core::time::rfc3339(chrono::Utc::now());
+        match save(state, tenant, &record, version, Effects::none()).await {
+            Ok(()) => return Ok(Ok(record)),
+            Err(StoreError::VersionConflict { .. }) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ApiError::conflict(format!(
+        "order '{id}' is changing too often; retry"
+    )))
+}
+
 pub async fn required_terms(
     State(state): State<AppState>,
     Caller(principal): Caller,
@@ -205,41 +236,34 @@ pub async fn consent(
             );
         }
     };
-    for _ in 0..8 {
-        let (mut record, version) = load(&state, &principal.tenant, &id).await?;
-        draft(&record, "terms")?;
+    let changed = change_draft(&state, &principal.tenant, &id, "terms", |record| {
         let offered = terms::required_agreements(&facts(&state, &principal.tenant, &record.items));
         let new = match terms::consent(&offered, &given, chrono::Utc::now()) {
             Ok(new) => new,
             Err(errors) => {
                 let entries = errors.iter().map(|e| e.to_entry()).collect();
-                return Ok(refusal(
+                return Ok(Some(refusal(
                     StatusCode::BAD_REQUEST,
-                    validation_json(&state, &principal.tenant, &record),
+                    validation_json(&state, &principal.tenant, record),
                     entries,
-                ));
+                )));
             }
         };
-        let kept = terms::record(&consents(&record), new, &offered);
+        let kept = terms::record(&consents(record), new, &offered);
         record.consents = kept
             .iter()
             .filter_map(|c| serde_json::to_value(c).ok())
             .collect();
-        record.updated_at = omni_core::time::rfc3339(chrono::Utc::now());
-        match save(&state, &principal.tenant, &record, version, Effects::none()).await {
-            Ok(()) => {
-                return Ok(Json(
-                    json!({"validation": validation_json(&state, &principal.tenant, &record)}),
-                )
-                .into_response());
-            }
-            Err(StoreError::VersionConflict { .. }) => continue,
-            Err(e) => return Err(e.into()),
+        Ok(None)
+    })
+    .await?;
+    Ok(match changed {
+        Err(answer) => answer,
+        Ok(record) => {
+            Json(json!({"validation": validation_json(&state, &principal.tenant, &record)}))
+                .into_response()
         }
-    }
-    Err(ApiError::conflict(format!(
-        "order '{id}' is changing too often; retry"
-    )))
+    })
 }
 
 pub async fn fulfillment_options(
@@ -269,31 +293,24 @@ pub async fn choose_fulfillment(
         .with_action("fulfillment")
     })?;
     let stores = stores(&state, &principal.tenant).await?;
-    for _ in 0..8 {
-        let (mut record, version) = load(&state, &principal.tenant, &id).await?;
-        draft(&record, "fulfillment")?;
-        let offered = options(&state, &principal.tenant, &record, &stores);
+    let changed = change_draft(&state, &principal.tenant, &id, "fulfillment", |record| {
+        let offered = options(&state, &principal.tenant, record, &stores);
         let chosen = fulfillment::choose(&offered, &choice).map_err(|errors| {
             ApiError::fields(errors.into_iter().map(Into::into).collect())
                 .with_action("fulfillment")
         })?;
         record.fulfillment = serde_json::to_value(&chosen).ok();
-        record.updated_at = omni_core::time::rfc3339(chrono::Utc::now());
-        match save(&state, &principal.tenant, &record, version, Effects::none()).await {
-            Ok(()) => {
-                return Ok(Json(json!({
-                    "fulfillment": record.fulfillment,
-                    "validation": validation_json(&state, &principal.tenant, &record),
-                }))
-                .into_response());
-            }
-            Err(StoreError::VersionConflict { .. }) => continue,
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Err(ApiError::conflict(format!(
-        "order '{id}' is changing too often; retry"
-    )))
+        Ok(None)
+    })
+    .await?;
+    Ok(match changed {
+        Err(answer) => answer,
+        Ok(record) => Json(json!({
+            "fulfillment": record.fulfillment,
+            "validation": validation_json(&state, &principal.tenant, &record),
+        }))
+        .into_response(),
+    })
 }
 
 pub async fn add_payment_method(
@@ -309,10 +326,8 @@ pub async fn add_payment_method(
         None => return Err(ApiError::field("card", "is required").with_action("payment")),
     };
     let nonce = *uuid::Uuid::new_v4().as_bytes();
-    for _ in 0..8 {
-        let (mut record, version) = load(&state, &principal.tenant, &id).await?;
-        draft(&record, "payment")?;
-        let (due, currency) = due_today(&state, &principal.tenant, &record);
+    let changed = change_draft(&state, &principal.tenant, &id, "payment", |record| {
+        let (due, currency) = due_today(&state, &principal.tenant, record);
         if due <= Decimal::ZERO {
             return Err(ApiError::field(
                 "orderId",
@@ -332,33 +347,28 @@ pub async fn add_payment_method(
                 return Err(ApiError::fields(details).with_action("payment"));
             }
             Err(PaymentError::Declined(decline)) => {
-                return Ok(refusal(
+                return Ok(Some(refusal(
                     StatusCode::PAYMENT_REQUIRED,
-                    validation_json(&state, &principal.tenant, &record),
+                    validation_json(&state, &principal.tenant, record),
                     vec![decline.to_entry()],
-                ));
+                )));
             }
         };
         record.payment = serde_json::to_value(&method).ok();
-        record.updated_at = omni_core::time::rfc3339(chrono::Utc::now());
-        match save(&state, &principal.tenant, &record, version, Effects::none()).await {
-            Ok(()) => {
-                return Ok((
-                    StatusCode::CREATED,
-                    Json(json!({
-                        "paymentMethod": method,
-                        "validation": validation_json(&state, &principal.tenant, &record),
-                    })),
-                )
-                    .into_response());
-            }
-            Err(StoreError::VersionConflict { .. }) => continue,
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Err(ApiError::conflict(format!(
-        "order '{id}' is changing too often; retry"
-    )))
+        Ok(None)
+    })
+    .await?;
+    Ok(match changed {
+        Err(answer) => answer,
+        Ok(record) => (
+            StatusCode::CREATED,
+            Json(json!({
+                "paymentMethod": record.payment,
+                "validation": validation_json(&state, &principal.tenant, &record),
+            })),
+        )
+            .into_response(),
+    })
 }
 
 pub async fn submit(
