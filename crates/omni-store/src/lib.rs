@@ -4,12 +4,14 @@
 //! same transaction (the outbox), and background work is claimed by lease.
 
 mod backend;
+mod idempotency;
 mod types;
 
 /// Test support; compiled always so that every crate's tests can use it.
 pub mod testing;
 
 pub use backend::{ConnectOptions, connect};
+pub use idempotency::*;
 pub use types::*;
 
 use async_trait::async_trait;
@@ -122,4 +124,33 @@ pub trait Store: Send + Sync + 'static {
     async fn finish_job(&self, id: &str, worker: &str, outcome: &JobOutcome) -> Result<bool>;
 
     async fn get_job(&self, id: &str) -> Result<Option<Job>>;
+
+    /// Claims an idempotency key for one attempt, atomically: the key is
+    /// reserved when it is new, expired, or running under a lease that has
+    /// passed with the same fingerprint; otherwise the record that holds it
+    /// is returned. Two concurrent reservations of one key never both win.
+    async fn reserve_idempotency(
+        &self,
+        reservation: &IdempotencyReservation,
+    ) -> Result<Reservation>;
+
+    /// Stores the response of the attempt `owner`; `false` (nothing changed)
+    /// when the key is no longer that attempt's.
+    async fn finish_idempotency(
+        &self,
+        scope: &IdempotencyScope,
+        owner: &str,
+        response: &StoredResponse,
+    ) -> Result<bool>;
+
+    /// Forgets a running reservation of `owner` so that a retry runs afresh;
+    /// `false` when the key is no longer that attempt's.
+    async fn release_idempotency(&self, scope: &IdempotencyScope, owner: &str) -> Result<bool>;
+
+    /// A key's record, expired or not (the caller compares `expires_at`).
+    async fn get_idempotency(&self, scope: &IdempotencyScope) -> Result<Option<IdempotencyRecord>>;
+
+    /// Deletes up to `limit` records that expired at or before `now`;
+    /// returns how many.
+    async fn delete_expired_idempotency(&self, now: &str, limit: i64) -> Result<u64>;
 }

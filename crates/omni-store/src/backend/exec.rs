@@ -149,6 +149,7 @@ macro_rules! impl_sql {
                     WriteOp::EnqueueJob(job) => Self::insert_job(conn, job).await?,
                     WriteOp::ClaimJobs(claim) => return Self::claim_jobs(conn, claim, claim_jobs).await,
                     WriteOp::FinishJob(finish) => return Self::finish_job(conn, finish).await,
+                    WriteOp::Idempotency(op) => return Self::idempotency(conn, op).await,
                 }
                 Ok(Output::Done)
             }

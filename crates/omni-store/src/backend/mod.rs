@@ -9,6 +9,7 @@ mod copied_error;
 mod exec;
 #[cfg(test)]
 mod group_tests;
+mod idempotency;
 mod ops;
 mod sqlite_writer;
 mod store;
@@ -33,6 +34,7 @@ const SQLITE: Dialect = Dialect {
     migrations: &[
         (1, include_str!("../migrations/0001_sqlite.sql")),
         (2, include_str!("../migrations/0002_sqlite.sql")),
+        (3, include_str!("../migrations/0003_sqlite.sql")),
     ],
     // One writer connection serialises claims, so no row locks are needed.
     claim_jobs: "UPDATE jobs SET lease_owner = $1, lease_until = $2, attempts = attempts + 1, updated_at = $3 \
@@ -46,6 +48,7 @@ const POSTGRES: Dialect = Dialect {
     migrations: &[
         (1, include_str!("../migrations/0001_postgres.sql")),
         (2, include_str!("../migrations/0002_postgres.sql")),
+        (3, include_str!("../migrations/0003_postgres.sql")),
     ],
     claim_jobs: "UPDATE jobs SET lease_owner = $1, lease_until = $2, attempts = attempts + 1, updated_at = $3 \
          WHERE id IN (SELECT id FROM jobs WHERE kind = $4 AND status = 'pending' AND run_at <= $3 \

@@ -5,6 +5,7 @@
 //! so that this work is spread over the callers' threads instead of being done
 //! one operation after the other by the single writer.
 
+use super::idempotency::IdemOp;
 use crate::{
     Document, DocumentKey, DocumentWrite, Effects, Job, JobClaim, JobOutcome, NewEvent, NewJob,
     StoreError,
@@ -176,6 +177,7 @@ pub(crate) enum WriteOp {
     EnqueueJob(JobRow),
     ClaimJobs(JobClaim),
     FinishJob(FinishRow),
+    Idempotency(IdemOp),
 }
 
 impl WriteOp {
@@ -225,6 +227,7 @@ impl WriteOp {
                 | Self::EnqueueJob(_)
                 | Self::ClaimJobs(_)
                 | Self::FinishJob(_)
+                | Self::Idempotency(_)
         )
     }
 
@@ -247,6 +250,9 @@ pub(crate) enum Output {
     /// Whether the row was changed (a lease still held, an expired document
     /// still there).
     Finished(bool),
+    Reserved(crate::Reservation),
+    /// Rows a bulk statement changed.
+    Count(u64),
 }
 
 impl Output {
@@ -267,6 +273,20 @@ impl Output {
     pub fn jobs(self) -> crate::Result<Vec<Job>> {
         match self {
             Self::Jobs(jobs) => Ok(jobs),
+            other => Err(mismatch(&other)),
+        }
+    }
+
+    pub fn reserved(self) -> crate::Result<crate::Reservation> {
+        match self {
+            Self::Reserved(r) => Ok(r),
+            other => Err(mismatch(&other)),
+        }
+    }
+
+    pub fn count(self) -> crate::Result<u64> {
+        match self {
+            Self::Count(n) => Ok(n),
             other => Err(mismatch(&other)),
         }
     }

@@ -2,12 +2,14 @@
 //! pool; every write becomes a [`WriteOp`] for [`SqlStore::write`].
 
 use super::exec::Sql;
+use super::idempotency::IdemOp;
 use super::ops::{FinishRow, Output, WriteOp};
 use super::sqlite_writer::receive;
 use super::{SqlStore, is_unique_violation, parse_body};
 use crate::{
-    BodyRow, Document, DocumentKey, DocumentQuery, DocumentWrite, Effects, Job, JobClaim,
-    JobOutcome, NewEvent, NewJob, Result, Store, StoredEvent,
+    BodyRow, Document, DocumentKey, DocumentQuery, DocumentWrite, Effects, IdempotencyRecord,
+    IdempotencyReservation, IdempotencyScope, Job, JobClaim, JobOutcome, NewEvent, NewJob,
+    Reservation, Result, Store, StoredEvent, StoredResponse,
 };
 use async_trait::async_trait;
 use sqlx::{Postgres, Row, Sqlite};
@@ -301,6 +303,33 @@ macro_rules! impl_store {
                 .fetch_optional(&self.reader)
                 .await?;
                 row.as_ref().map(Sql::<$db>::job_from_row).transpose()
+            }
+
+            async fn reserve_idempotency(&self, reservation: &IdempotencyReservation) -> Result<Reservation> {
+                self.write(WriteOp::Idempotency(IdemOp::Reserve(reservation.clone()))).await?.reserved()
+            }
+
+            async fn finish_idempotency(
+                &self,
+                scope: &IdempotencyScope,
+                owner: &str,
+                response: &StoredResponse,
+            ) -> Result<bool> {
+                self.write(WriteOp::Idempotency(IdemOp::finish(scope, owner, response))).await?.finished()
+            }
+
+            async fn release_idempotency(&self, scope: &IdempotencyScope, owner: &str) -> Result<bool> {
+                let op = IdemOp::Release { scope: scope.clone(), owner: owner.to_string() };
+                self.write(WriteOp::Idempotency(op)).await?.finished()
+            }
+
+            async fn get_idempotency(&self, scope: &IdempotencyScope) -> Result<Option<IdempotencyRecord>> {
+                Sql::<$db>::get_idempotency(&self.reader, scope).await
+            }
+
+            async fn delete_expired_idempotency(&self, now: &str, limit: i64) -> Result<u64> {
+                let op = IdemOp::DeleteExpired { now: now.to_string(), limit };
+                self.write(WriteOp::Idempotency(op)).await?.count()
             }
         }
     };
