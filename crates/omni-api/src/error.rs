@@ -283,6 +283,10 @@ fn partner_code(status: StatusCode) -> &'static str {
         412 => "PRECONDITION-FAILED",
         413 => "PAYLOAD-TOO-LARGE",
         415 => "UNSUPPORTED-MEDIA-TYPE",
+        422 => "UNPROCESSABLE-ENTITY",
+        429 => "TOO-MANY-REQUESTS",
+        431 => "HEADERS-TOO-LARGE",
+        503 => "SERVICE-UNAVAILABLE",
         _ => "ERROR",
     }
 }

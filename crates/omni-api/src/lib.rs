@@ -15,6 +15,9 @@ pub mod discovery;
 pub mod error;
 pub mod events;
 pub mod extract;
+pub mod family;
+pub mod idempotency;
+pub mod limits;
 pub mod metrics;
 pub mod ops;
 pub mod order;
@@ -63,7 +66,7 @@ struct ApiDoc;
 /// The whole OpenAPI document, generated from the handlers and resource tables.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let (_, api) = ops_router().split_for_parts();
-    with_tmf_fragments(api)
+    idempotency::openapi::document(with_tmf_fragments(api))
 }
 
 fn ops_router() -> OpenApiRouter<AppState> {
@@ -128,11 +131,11 @@ fn with_tmf_fragments(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::Ope
 /// The complete application: every API family, docs, and the shared layers.
 pub fn app(state: AppState) -> Router {
     let (ops, api) = ops_router().split_for_parts();
-    let api = with_tmf_fragments(api);
+    let api = idempotency::openapi::document(with_tmf_fragments(api));
     let omni_svcs = order::router()
         .fallback(no_route)
         .layer(middleware::map_response(error::render_partner));
-    Router::new()
+    let routes = Router::new()
         .merge(ops)
         .nest(catalog::BASE, catalog::router())
         .nest(promotion::BASE, promotion::router())
@@ -147,13 +150,16 @@ pub fn app(state: AppState) -> Router {
         .fallback(no_route)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(extract::MAX_BODY_BYTES))
-        .layer(tower_http::catch_panic::CatchPanicLayer::custom(on_panic))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(on_panic));
+    // Idempotency inside the limits: a request refused by a limit reserves
+    // no key, and a timed-out idempotent request still records its answer.
+    limits::wrap(idempotency::wrap(routes, &state), &state)
         .layer(middleware::from_fn_with_state(state.clone(), ops::observe))
         .with_state(state)
 }
 
 /// Mount point of the partner family, whose errors use the partner shape.
-const PARTNER_BASE: &str = "/omni-svcs";
+pub(crate) const PARTNER_BASE: &str = "/omni-svcs";
 
 /// 404 for a path no route serves, in the shape of the family the path
 /// belongs to. A nested router does not see `/omni-svcs/` itself, so the

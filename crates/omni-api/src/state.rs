@@ -16,6 +16,10 @@ pub struct ApiConfig {
     pub default_limit: usize,
     /// Largest page a list returns, whatever `limit` asks for.
     pub max_limit: usize,
+    /// Rate, size, concurrency and time limits of every request.
+    pub limits: crate::limits::Limits,
+    /// How `Idempotency-Key`s are kept.
+    pub idempotency: crate::idempotency::IdempotencyConfig,
 }
 
 impl Default for ApiConfig {
@@ -24,6 +28,8 @@ impl Default for ApiConfig {
             public_url: "http://127.0.0.1:8080".into(),
             default_limit: 100,
             max_limit: 1000,
+            limits: crate::limits::Limits::default(),
+            idempotency: crate::idempotency::IdempotencyConfig::default(),
         }
     }
 }

@@ -1,10 +1,12 @@
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use omni_api::auth::{Auth, Claims};
+use omni_api::limits::{Limits, RateLimit};
 use omni_core::PrincipalKind;
 use omni_store::{ConnectOptions, Store};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Secret used when OMNI_JWT_SECRET is not set. Printed as a warning: anyone
 /// who reads this file can mint tokens for a server that uses it.
@@ -72,6 +74,46 @@ pub struct Cli {
     #[arg(long, env = "OMNI_SQLITE_SYNC", default_value = "full", value_parser = ["full", "normal"], global = true)]
     pub sqlite_sync: String,
 
+    /// Requests per second each caller may sustain (token bucket, per process); 0 turns rate limiting off.
+    #[arg(
+        long,
+        env = "OMNI_RATE_LIMIT_PER_SECOND",
+        default_value_t = 0.0,
+        global = true
+    )]
+    pub rate_limit_per_second: f64,
+
+    /// Requests a caller may send at once; 0 means one second's worth of the rate.
+    #[arg(long, env = "OMNI_RATE_BURST", default_value_t = 0, global = true)]
+    pub rate_burst: u32,
+
+    /// Requests served at once; more are answered 503 with Retry-After. 0: no cap.
+    #[arg(
+        long,
+        env = "OMNI_MAX_IN_FLIGHT",
+        default_value_t = 1024,
+        global = true
+    )]
+    pub max_in_flight: usize,
+
+    /// Seconds a request may take before it is answered 503. 0: no limit.
+    #[arg(
+        long,
+        env = "OMNI_REQUEST_TIMEOUT_SECS",
+        default_value_t = 30,
+        global = true
+    )]
+    pub request_timeout_secs: u64,
+
+    /// Largest request target plus headers, in bytes; 431 above.
+    #[arg(
+        long,
+        env = "OMNI_MAX_HEADER_BYTES",
+        default_value_t = 32 * 1024,
+        global = true
+    )]
+    pub max_header_bytes: usize,
+
     /// Log filter (tracing syntax), e.g. `info` or `omni_api=debug`.
     #[arg(long, env = "OMNI_LOG", default_value = "info", global = true)]
     pub log: String,
@@ -132,6 +174,28 @@ impl Cli {
 
     pub fn auth(&self) -> Auth {
         Auth::new(self.secret().as_bytes(), self.default_tenant.clone())
+    }
+
+    /// The request limits these settings ask for.
+    pub fn limits(&self) -> anyhow::Result<Limits> {
+        let per_second = self.rate_limit_per_second;
+        if !per_second.is_finite() || per_second < 0.0 {
+            anyhow::bail!("OMNI_RATE_LIMIT_PER_SECOND must be 0 (off) or a positive number");
+        }
+        let rate = (per_second > 0.0).then(|| RateLimit {
+            per_second,
+            burst: match self.rate_burst {
+                0 => per_second.ceil().min(f64::from(u32::MAX)) as u32,
+                n => n,
+            },
+        });
+        Ok(Limits {
+            rate,
+            max_in_flight: (self.max_in_flight > 0).then_some(self.max_in_flight),
+            request_timeout: (self.request_timeout_secs > 0)
+                .then(|| Duration::from_secs(self.request_timeout_secs)),
+            max_header_bytes: self.max_header_bytes,
+        })
     }
 
     pub async fn connect(&self) -> anyhow::Result<Arc<dyn Store>> {

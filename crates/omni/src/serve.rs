@@ -4,6 +4,7 @@ use omni::load;
 use omni_api::state::{ApiConfig, AppState};
 
 pub async fn serve(cli: &Cli) -> anyhow::Result<()> {
+    let limits = cli.limits()?;
     if cli.secret() == DEV_SECRET {
         tracing::warn!(
             "OMNI_JWT_SECRET is not set: using the public development secret; anyone can mint tokens"
@@ -29,6 +30,7 @@ pub async fn serve(cli: &Cli) -> anyhow::Result<()> {
         .unwrap_or_else(|| format!("http://{addr}"));
     let config = ApiConfig {
         public_url: public_url.trim_end_matches('/').to_string(),
+        limits,
         ..ApiConfig::default()
     };
     let state = AppState::new(store.clone(), cli.auth(), config);
@@ -49,6 +51,8 @@ pub async fn serve(cli: &Cli) -> anyhow::Result<()> {
         store.backend()
     );
     println!("API docs: http://{addr}/docs  (OpenAPI: http://{addr}/openapi.json)");
+    // The peer address keys the rate limit of callers without a token.
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await
