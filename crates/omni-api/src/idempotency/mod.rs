@@ -275,3 +275,6 @@ pub async fn run_sweeper(store: Arc<dyn Store>, mut shutdown: watch::Receiver<bo
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
