@@ -136,6 +136,6 @@ async fn a_request_still_running_after_the_wait_is_409_with_retry_after() {
     assert_eq!(response.headers()["retry-after"], "1");
     let _ = release.send(true);
     assert_eq!(first.await.expect("task").0, StatusCode::CREATED);
-    assert_eq!(call(&app, "k").await.2, true, "then the answer is replayed");
+    assert!(call(&app, "k").await.2, "then the answer is replayed");
     assert_eq!(calls.load(Ordering::SeqCst), 1);
 }
