@@ -343,3 +343,50 @@ async fn lists_are_capped_at_max_limit() {
         .expect("send");
     assert_eq!(resp.status(), 400);
 }
+
+#[tokio::test]
+async fn callers_without_a_token_are_throttled_by_address() {
+    // Served as `omni serve` does, with each connection's peer address.
+    let store = omni_store::testing::fresh_store().await;
+    let config = with_limits(Limits {
+        rate: Some(RateLimit {
+            per_second: 0.01,
+            burst: 2,
+        }),
+        ..Limits::default()
+    });
+    let auth = omni_api::auth::Auth::new(common::SECRET, "default");
+    let app = omni_api::app(omni_api::state::AppState::new(store, auth, config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
+        axum::serve(listener, app).await.expect("serve");
+    });
+    let from = |ip: [u8; 4]| {
+        reqwest::Client::builder()
+            .local_address(std::net::IpAddr::from(ip))
+            .build()
+            .expect("client")
+    };
+    let url = format!("http://{addr}{OFFERINGS}");
+    let first = from([127, 0, 0, 1]);
+    let mut statuses = Vec::new();
+    for _ in 0..3 {
+        statuses.push(
+            first
+                .get(&url)
+                .send()
+                .await
+                .expect("send")
+                .status()
+                .as_u16(),
+        );
+    }
+    assert_eq!(statuses, [200, 200, 429]);
+    // Another address (the whole 127/8 is loopback on Linux) has its own bucket.
+    let second = from([127, 0, 0, 2]);
+    assert_eq!(second.get(&url).send().await.expect("send").status(), 200);
+}

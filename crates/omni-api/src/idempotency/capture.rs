@@ -1,45 +1,15 @@
-//! Running the one attempt that holds a key, recording its answer, and
-//! replaying a recorded answer.
+//! Recording the answer of the one attempt that holds a key, and replaying
+//! a recorded answer.
 
 use super::REPLAYED;
 use crate::error::ApiError;
 use axum::body::Body;
-use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use omni_store::{IdempotencyScope, Store, StoredResponse};
-use std::sync::Arc;
-
-/// Runs the handler for the attempt `owner` and settles the key with its
-/// answer. The handler runs in a task of its own: if this request's future is
-/// dropped (the client went away, the request timed out), the work still
-/// finishes and its answer is recorded for the retry, instead of the key
-/// staying reserved with the work in an unknown state.
-pub async fn run_once(
-    store: Arc<dyn Store>,
-    scope: IdempotencyScope,
-    owner: String,
-    request: Request,
-    next: Next,
-) -> Response {
-    let task = tokio::spawn(async move {
-        let response = next.run(request).await;
-        settle(store.as_ref(), &scope, &owner, response).await
-    });
-    match task.await {
-        Ok(response) => response,
-        Err(e) => {
-            // Panics are caught inside (CatchPanicLayer); this is a bug. The
-            // key stays reserved until its lease lapses.
-            tracing::error!(error = %e, "idempotent request task failed");
-            ApiError::internal().into_response()
-        }
-    }
-}
 
 /// Stores an answer below 500 and passes it on; releases the key otherwise.
-async fn settle(
+pub async fn settle(
     store: &dyn Store,
     scope: &IdempotencyScope,
     owner: &str,

@@ -7,7 +7,7 @@
 //!    request's fingerprint (a hash of method, path, query and body). Of
 //!    concurrent requests with one key exactly one wins, on any process
 //!    sharing the database.
-//! 2. The winner runs the handler in a task of its own, so that its outcome
+//! 2. The winner runs the handler, in a task of its own so that its outcome
 //!    is recorded even if the client goes away or the request times out.
 //!    Answers below 500 are stored (a refusal replays as a refusal); a 5xx,
 //!    408 or 429 releases the key, so that a retry runs afresh.
@@ -101,10 +101,23 @@ async fn guard(State(state): State<AppState>, request: Request, next: Next) -> R
         },
         fingerprint: fingerprint(&parts.method, &parts.uri, &bytes),
         headers: parts.headers.clone(),
-        path,
+        path: path.clone(),
     };
+    let headers = parts.headers.clone();
     let request = Request::from_parts(parts, Body::from(bytes));
-    attempt.run(&state, request, next).await
+    // The attempt runs in a task of its own: if this request's future is
+    // dropped (the client went away, the request timed out), a reservation
+    // already made still runs its handler and records the answer for the
+    // retry, instead of holding the key with the work in an unknown state.
+    match tokio::spawn(async move { attempt.run(&state, request, next).await }).await {
+        Ok(response) => response,
+        Err(e) => {
+            // Handler panics are caught inside (CatchPanicLayer); this is a
+            // bug. A reserved key stays so until its lease lapses.
+            tracing::error!(error = %e, "idempotent request task failed");
+            family::error_response(&path, &headers, ApiError::internal()).await
+        }
+    }
 }
 
 /// One request with a key, on its way through the flow.
@@ -136,7 +149,8 @@ impl Attempt {
             let record = match store.reserve_idempotency(&reservation).await {
                 Err(e) => return self.fail(ApiError::from(e)).await,
                 Ok(Reservation::Reserved) => {
-                    return capture::run_once(store, self.scope, owner, request, next).await;
+                    let response = next.run(request).await;
+                    return capture::settle(store.as_ref(), &self.scope, &owner, response).await;
                 }
                 Ok(Reservation::Existing(record)) => record,
             };
