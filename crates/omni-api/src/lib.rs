@@ -25,6 +25,7 @@ pub mod qualification;
 pub mod rules;
 pub mod state;
 pub mod tmf;
+pub mod webhook;
 pub mod workers;
 
 use axum::Router;
@@ -142,6 +143,8 @@ pub fn app(state: AppState) -> Router {
         .merge(qualification::router())
         .merge(product_order::router())
         .merge(care::router())
+        .merge(webhook::hub::router())
+        .merge(webhook::admin::router())
         .nest(PARTNER_BASE, omni_svcs)
         .merge(SwaggerUi::new("/docs").url("/openapi.json", api))
         .fallback(no_route)

@@ -2,6 +2,7 @@ use crate::auth::Auth;
 use crate::cache::DocumentCache;
 use crate::discovery::CatalogIndexes;
 use crate::metrics::Metrics;
+use crate::webhook::WebhookConfig;
 use omni_core::promotion::Promotion;
 use omni_core::rules::RuleSet;
 use omni_store::Store;
@@ -16,6 +17,8 @@ pub struct ApiConfig {
     pub default_limit: usize,
     /// Largest page a list returns, whatever `limit` asks for.
     pub max_limit: usize,
+    /// Delivery of events to subscribers' callbacks.
+    pub webhooks: WebhookConfig,
 }
 
 impl Default for ApiConfig {
@@ -24,6 +27,7 @@ impl Default for ApiConfig {
             public_url: "http://127.0.0.1:8080".into(),
             default_limit: 100,
             max_limit: 1000,
+            webhooks: WebhookConfig::default(),
         }
     }
 }

@@ -40,6 +40,7 @@ pub fn spawn(
         caches,
         tokio::spawn(crate::order::worker::run(state.clone(), shutdown.clone())),
         tokio::spawn(crate::care::worker::run(state.clone(), shutdown.clone())),
+        tokio::spawn(crate::webhook::run(state.clone(), shutdown.clone())),
         tokio::spawn(crate::cart::run_expiry(store, shutdown)),
     ]
 }

@@ -99,8 +99,14 @@ pub trait Store: Send + Sync + 'static {
         limit: i64,
     ) -> Result<Vec<BodyRow>>;
 
-    /// Events in the outbox after `after_seq`, oldest first.
+    /// Events in the outbox after `after_seq`, oldest first, stopping before
+    /// any gap in the sequence that a transaction still running could fill:
+    /// a reader that moves its cursor to the last event returned never skips
+    /// one that commits later.
     async fn outbox_after(&self, after_seq: i64, limit: i64) -> Result<Vec<StoredEvent>>;
+
+    /// The highest seq written so far; 0 for an empty outbox.
+    async fn outbox_head(&self) -> Result<i64>;
 
     /// Adds one to a counter and returns the new value.
     async fn bump_counter(&self, name: &str) -> Result<i64>;

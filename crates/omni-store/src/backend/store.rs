@@ -229,32 +229,54 @@ macro_rules! impl_store {
             }
 
             async fn outbox_after(&self, after_seq: i64, limit: i64) -> Result<Vec<StoredEvent>> {
-                let rows = sqlx::query(
+                let postgres = self.dialect.name == "postgres";
+                let rows = sqlx::query(if postgres {
+                    "SELECT seq, event_id, tenant, event_type, resource_kind, resource_id, occurred_at, payload, \
+                     horizon::text AS horizon, pg_snapshot_xmin(pg_current_snapshot())::text AS xmin \
+                     FROM outbox WHERE seq > $1 ORDER BY seq LIMIT $2"
+                } else {
                     "SELECT seq, event_id, tenant, event_type, resource_kind, resource_id, occurred_at, payload \
-                     FROM outbox WHERE seq > $1 ORDER BY seq LIMIT $2",
-                )
+                     FROM outbox WHERE seq > $1 ORDER BY seq LIMIT $2"
+                })
                 .bind(after_seq)
                 .bind(limit)
                 .fetch_all(&self.reader)
                 .await?;
-                rows.iter()
-                    .map(|row| {
-                        let payload: String = row.try_get("payload")?;
-                        let event_id: String = row.try_get("event_id")?;
-                        Ok(StoredEvent {
-                            seq: row.try_get("seq")?,
-                            event: NewEvent {
-                                payload: parse_body(&payload, &event_id)?,
-                                event_id,
-                                tenant: row.try_get("tenant")?,
-                                event_type: row.try_get("event_type")?,
-                                resource_kind: row.try_get("resource_kind")?,
-                                resource_id: row.try_get("resource_id")?,
-                                occurred_at: row.try_get("occurred_at")?,
-                            },
-                        })
-                    })
-                    .collect()
+                let mut events = Vec::with_capacity(rows.len());
+                let mut expected = after_seq + 1;
+                for row in &rows {
+                    let seq: i64 = row.try_get("seq")?;
+                    if postgres && seq != expected {
+                        let horizon: Option<String> = row.try_get("horizon")?;
+                        let xmin: String = row.try_get("xmin")?;
+                        if !super::gap_settled(horizon.as_deref(), &xmin)? {
+                            break;
+                        }
+                    }
+                    expected = seq + 1;
+                    let payload: String = row.try_get("payload")?;
+                    let event_id: String = row.try_get("event_id")?;
+                    events.push(StoredEvent {
+                        seq,
+                        event: NewEvent {
+                            payload: parse_body(&payload, &event_id)?,
+                            event_id,
+                            tenant: row.try_get("tenant")?,
+                            event_type: row.try_get("event_type")?,
+                            resource_kind: row.try_get("resource_kind")?,
+                            resource_id: row.try_get("resource_id")?,
+                            occurred_at: row.try_get("occurred_at")?,
+                        },
+                    });
+                }
+                Ok(events)
+            }
+
+            async fn outbox_head(&self) -> Result<i64> {
+                let head: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM outbox")
+                    .fetch_one(&self.reader)
+                    .await?;
+                Ok(head.unwrap_or(0))
             }
 
             async fn bump_counter(&self, name: &str) -> Result<i64> {
