@@ -17,10 +17,11 @@ use std::time::{Duration, Instant};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-/// A task hands its subscription back after this long, so leases rotate.
-const HOLD: Duration = Duration::from_secs(20);
-/// Longer than [`HOLD`] plus one delivery's timeout.
-const LEASE: Duration = Duration::from_secs(90);
+/// A task hands its subscription back after this long, so leases rotate
+/// and a crashed node's subscriptions wait at most a lease to move on.
+const HOLD: Duration = Duration::from_secs(5);
+/// Added to [`HOLD`] and a delivery's timeout to make the lease.
+const LEASE_MARGIN: Duration = Duration::from_secs(5);
 /// Subscriptions served at once by one node.
 const MAX_TASKS: usize = 64;
 /// Events read from the outbox per round.
@@ -92,13 +93,14 @@ async fn claim(
     max: usize,
 ) -> Result<Vec<Job>, StoreError> {
     let now = Utc::now();
+    let lease = HOLD + state.config.webhooks.timeout + LEASE_MARGIN;
     state
         .store
         .claim_jobs(&JobClaim {
             kind: kind.into(),
             worker: worker.into(),
             now: rfc3339(now),
-            lease_until: rfc3339(now + LEASE),
+            lease_until: rfc3339(now + lease),
             max: i64::try_from(max).unwrap_or(i64::MAX),
         })
         .await
@@ -188,7 +190,7 @@ async fn round(
     let filter = parse_query(sub.query.as_deref()).map_err(StoreError::Corrupt)?;
     let config = &state.config.webhooks;
     loop {
-        let events = state.store.outbox_after(sub.cursor, PAGE).await?;
+        let events = state.store.outbox_stream(sub.cursor, PAGE).await?;
         let Some(last) = events.last().map(|e| e.seq) else {
             return Ok(Round::CaughtUp);
         };

@@ -213,7 +213,7 @@ pub async fn subscribe(
         secret: chosen.or_else(|| generated.clone()).unwrap_or_default(),
         created_by: request.created_by,
         created_at: now.clone(),
-        cursor: state.store.outbox_head().await?,
+        cursor: state.store.outbox_stream_head().await?,
         attempts: 0,
         next_attempt_at: None,
         last_error: None,

@@ -225,38 +225,20 @@ macro_rules! impl_sql {
                     .execute(&mut *conn)
                     .await?;
                 }
-                let postgres = <$db as sqlx::Database>::NAME == <Postgres as sqlx::Database>::NAME;
                 for e in &effects.events {
-                    let query = sqlx::query(if postgres {
-                        "INSERT INTO outbox (event_id, tenant, event_type, resource_kind, resource_id, occurred_at, payload, seq, horizon) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, pg_snapshot_xmax(pg_current_snapshot()))"
-                    } else {
+                    sqlx::query(
                         "INSERT INTO outbox (event_id, tenant, event_type, resource_kind, resource_id, occurred_at, payload) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7)"
-                    })
+                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    )
                     .bind(&e.event_id)
                     .bind(&e.tenant)
                     .bind(&e.event_type)
                     .bind(&e.resource_kind)
                     .bind(&e.resource_id)
                     .bind(&e.occurred_at)
-                    .bind(&e.payload);
-                    let query = if postgres {
-                        // See migration 0004: the transaction holds an xid
-                        // before it takes its seq (the fenced subquery runs
-                        // first), and the insert's snapshot, which gives the
-                        // horizon, is taken after the seq was.
-                        let seq: i64 = sqlx::query_scalar(
-                            "SELECT nextval(pg_get_serial_sequence('outbox', 'seq')) \
-                             FROM (SELECT pg_current_xact_id() AS xid OFFSET 0) AS own",
-                        )
-                        .fetch_one(&mut *conn)
-                        .await?;
-                        query.bind(seq)
-                    } else {
-                        query
-                    };
-                    query.execute(&mut *conn).await?;
+                    .bind(&e.payload)
+                    .execute(&mut *conn)
+                    .await?;
                 }
                 for job in &effects.jobs {
                     Self::insert_job(conn, job).await?;

@@ -164,18 +164,3 @@ fn job_error(e: sqlx::Error, id: &str) -> StoreError {
 fn parse_body(text: &str, what: &str) -> Result<serde_json::Value> {
     serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
 }
-
-/// Whether a gap in the outbox sequence before a row with `horizon` can no
-/// longer fill: every transaction that could hold a lower seq had an xid
-/// below the horizon, and none of those is running once the oldest running
-/// xid (`xmin` of the reader's snapshot) has reached it.
-fn gap_settled(horizon: Option<&str>, xmin: &str) -> crate::Result<bool> {
-    let Some(horizon) = horizon else {
-        return Ok(true);
-    };
-    let parse = |text: &str| {
-        text.parse::<u64>()
-            .map_err(|_| crate::StoreError::Corrupt(format!("transaction id '{text}'")))
-    };
-    Ok(parse(xmin)? >= parse(horizon)?)
-}
