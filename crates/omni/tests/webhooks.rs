@@ -778,3 +778,61 @@ async fn care_clients_are_notified_of_their_own_orders_status_changes() {
     .await;
     assert_eq!(st, 204);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_slow_listener_holds_up_neither_the_api_nor_other_listeners() {
+    let s = TestServer::start_with(quick(5)).await;
+    let (slow, fast) = (Receiver::start().await, Receiver::start().await);
+    slow.set_delay(Duration::from_secs(2));
+    let ops = user(&s, &["order.ops"]);
+    hub(&s, ORDERING, &ops, json!({"callback": slow.url})).await;
+    hub(&s, ORDERING, &ops, json!({"callback": fast.url})).await;
+    let order = json!({"productOrderItem": [{"id": "1", "action": "add", "productOffering": {"id": "plan"}}]});
+    for _ in 0..5 {
+        let (st, _) = call(
+            &s,
+            "POST",
+            &format!("{ORDERING}/productOrder"),
+            &ops,
+            Some(order.clone()),
+        )
+        .await;
+        assert_eq!(st, 201);
+    }
+    // Every event reached the fast listener while the slow one was still
+    // answering its first or second.
+    fast.wait_accepted(5, 20).await;
+    assert!(
+        slow.accepted().len() < 5,
+        "the slow listener cannot have taken all five yet"
+    );
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_hubs_and_delivery_admin() {
+    let s = TestServer::start().await;
+    let doc: Value = s
+        .client
+        .get(s.url("/openapi.json"))
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    for path in [
+        "/tmf-api/productCatalogManagement/v4/hub",
+        "/tmf-api/shoppingCart/v4/hub/{id}",
+        "/tmf-api/productOrderingManagement/v4/hub",
+        "/tmf-api/promotionManagement/v4/hub",
+        "/api/orderingMobility/v1/notificationSubscription",
+        "/admin/v1/deadLetter/{id}/redrive",
+    ] {
+        assert!(doc["paths"].get(path).is_some(), "{path} documented");
+    }
+    assert!(
+        doc["components"]["schemas"]
+            .get("EventSubscriptionInput")
+            .is_some()
+    );
+}

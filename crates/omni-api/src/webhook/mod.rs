@@ -18,6 +18,7 @@ pub mod admin;
 pub mod backoff;
 mod deliver;
 pub mod hub;
+pub mod openapi;
 pub mod sign;
 mod subscription;
 

@@ -45,6 +45,8 @@ impl Delivery {
 struct Inner {
     deliveries: Vec<Delivery>,
     failing: bool,
+    /// How long each answer takes.
+    delay: Duration,
 }
 
 #[derive(Clone)]
@@ -70,6 +72,11 @@ impl Receiver {
             url: format!("http://{addr}/events"),
             inner,
         }
+    }
+
+    /// Makes every answer take `delay` (a slow subscriber).
+    pub fn set_delay(&self, delay: Duration) {
+        self.inner.lock().expect("lock").delay = delay;
     }
 
     pub fn set_failing(&self, failing: bool) {
@@ -124,6 +131,8 @@ async fn record(
     headers: HeaderMap,
     body: Bytes,
 ) -> StatusCode {
+    let delay = inner.lock().expect("lock").delay;
+    tokio::time::sleep(delay).await;
     let mut inner = inner.lock().expect("lock");
     let accepted = !inner.failing;
     inner.deliveries.push(Delivery {
