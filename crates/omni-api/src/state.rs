@@ -44,6 +44,8 @@ pub struct AppState {
     pub promotions: Arc<DocumentCache<Promotion>>,
     /// Each tenant's cart validation rule sets.
     pub rule_sets: Arc<DocumentCache<RuleSet>>,
+    /// Wake-ups for this node's workers.
+    pub job_signals: Arc<crate::workers::JobSignals>,
 }
 
 impl AppState {
@@ -60,6 +62,7 @@ impl AppState {
             rule_sets: Arc::new(DocumentCache::new("rules", "validationRuleSet", |doc| {
                 RuleSet::from_document(doc).ok()
             })),
+            job_signals: Arc::default(),
         }
     }
 }

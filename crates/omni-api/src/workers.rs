@@ -45,6 +45,14 @@ pub fn spawn(
     ]
 }
 
+/// Wakes a worker as soon as this node enqueues work for it; without it
+/// the worker finds the work at its next poll. Work enqueued by another node
+/// is found by polling.
+#[derive(Debug, Default)]
+pub struct JobSignals {
+    pub orders: tokio::sync::Notify,
+}
+
 /// Loads everything the workers keep in memory once, before serving.
 pub async fn warm_up(state: &AppState, store: &dyn Store) -> Result<(), omni_store::StoreError> {
     state.catalog.refresh(store).await?;
