@@ -28,6 +28,7 @@ pub mod qualification;
 pub mod rules;
 pub mod state;
 pub mod tmf;
+pub mod webhook;
 pub mod workers;
 
 use axum::Router;
@@ -58,6 +59,7 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "Order capture", description = "Partner orders: items checked against catalog and inventory, terms, fulfillment, payment, submit"),
         (name = "TMF622 Product Ordering", description = "Product orders along the TMF622 v4 state machine, and their cancellation"),
         (name = "Care orders", description = "Business care orders (orderingMobility): changes to existing lines, applied when due, with status, account view and cancellation"),
+        (name = "Events", description = "Listeners (TM Forum hubs) that receive each API's events as signed webhooks, and the delivery admin API (dead letters, re-drive)"),
         (name = "Cart validation rules", description = "Tenant validation rule sets that every shopping cart of the tenant must satisfy (tenant.admin only)"),
     )
 )]
@@ -110,6 +112,9 @@ fn with_tmf_fragments(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::Ope
     let (p, s) = rules::openapi_fragment();
     paths.extend(p);
     schemas.extend(s);
+    let (p, s) = webhook::openapi::fragment();
+    paths.extend(p);
+    schemas.extend(s);
 
     let fragment = json!({
         "openapi": "3.1.0",
@@ -145,6 +150,8 @@ pub fn app(state: AppState) -> Router {
         .merge(qualification::router())
         .merge(product_order::router())
         .merge(care::router())
+        .merge(webhook::hub::router())
+        .merge(webhook::admin::router())
         .nest(PARTNER_BASE, omni_svcs)
         .merge(SwaggerUi::new("/docs").url("/openapi.json", api))
         .fallback(no_route)

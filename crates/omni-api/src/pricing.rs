@@ -18,10 +18,7 @@ pub fn offering_charges(index: &CatalogIndex, offering_id: &str, quantity: u32) 
         .filter(|p| p.applies_to_lines(quantity))
         .map(|p| ItemCharge {
             price_id: p.id.clone(),
-            name: serde_json::from_str::<Value>(p.raw.get())
-                .ok()
-                .and_then(|v| v.get("name").and_then(Value::as_str).map(str::to_string))
-                .unwrap_or_default(),
+            name: p.name.clone(),
             price_type: p.price_type.clone(),
             period: p.period.clone(),
             unit_amount: p.amount,

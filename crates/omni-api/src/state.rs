@@ -2,6 +2,7 @@ use crate::auth::Auth;
 use crate::cache::DocumentCache;
 use crate::discovery::CatalogIndexes;
 use crate::metrics::Metrics;
+use crate::webhook::WebhookConfig;
 use omni_core::promotion::Promotion;
 use omni_core::rules::RuleSet;
 use omni_store::Store;
@@ -20,6 +21,8 @@ pub struct ApiConfig {
     pub limits: crate::limits::Limits,
     /// How `Idempotency-Key`s are kept.
     pub idempotency: crate::idempotency::IdempotencyConfig,
+    /// Delivery of events to subscribers' callbacks.
+    pub webhooks: WebhookConfig,
 }
 
 impl Default for ApiConfig {
@@ -30,6 +33,7 @@ impl Default for ApiConfig {
             max_limit: 1000,
             limits: crate::limits::Limits::default(),
             idempotency: crate::idempotency::IdempotencyConfig::default(),
+            webhooks: WebhookConfig::default(),
         }
     }
 }
@@ -46,6 +50,8 @@ pub struct AppState {
     pub promotions: Arc<DocumentCache<Promotion>>,
     /// Each tenant's cart validation rule sets.
     pub rule_sets: Arc<DocumentCache<RuleSet>>,
+    /// Wake-ups for this node's workers.
+    pub job_signals: Arc<crate::workers::JobSignals>,
 }
 
 impl AppState {
@@ -62,6 +68,7 @@ impl AppState {
             rule_sets: Arc::new(DocumentCache::new("rules", "validationRuleSet", |doc| {
                 RuleSet::from_document(doc).ok()
             })),
+            job_signals: Arc::default(),
         }
     }
 }

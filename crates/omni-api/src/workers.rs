@@ -44,8 +44,17 @@ pub fn spawn(
             store.clone(),
             shutdown.clone(),
         )),
+        tokio::spawn(crate::webhook::run(state.clone(), shutdown.clone())),
         tokio::spawn(crate::cart::run_expiry(store, shutdown)),
     ]
+}
+
+/// Wakes a worker as soon as this node enqueues work for it; without it
+/// the worker finds the work at its next poll. Work enqueued by another node
+/// is found by polling.
+#[derive(Debug, Default)]
+pub struct JobSignals {
+    pub orders: tokio::sync::Notify,
 }
 
 /// Loads everything the workers keep in memory once, before serving.

@@ -101,8 +101,20 @@ pub trait Store: Send + Sync + 'static {
         limit: i64,
     ) -> Result<Vec<BodyRow>>;
 
-    /// Events in the outbox after `after_seq`, oldest first.
+    /// Events in the outbox after `after_seq`, in seq order (for inspection:
+    /// on PostgreSQL a lower seq can become visible after a higher one).
     async fn outbox_after(&self, after_seq: i64, limit: i64) -> Result<Vec<StoredEvent>>;
+
+    /// Committed events in stream order after position `after` (each
+    /// `StoredEvent::seq` is its position). Positions only ever become
+    /// visible in increasing order, so a reader that keeps the last position
+    /// it handled never misses an event, whenever its transaction committed.
+    /// SQLite's single writer makes seq that order; PostgreSQL numbers
+    /// committed events here (see migration 0004).
+    async fn outbox_stream(&self, after: i64, limit: i64) -> Result<Vec<StoredEvent>>;
+
+    /// The last position of the stream; 0 when empty.
+    async fn outbox_stream_head(&self) -> Result<i64>;
 
     /// Adds one to a counter and returns the new value.
     async fn bump_counter(&self, name: &str) -> Result<i64>;

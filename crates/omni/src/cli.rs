@@ -114,6 +114,18 @@ pub struct Cli {
     )]
     pub max_header_bytes: usize,
 
+    /// Attempts at delivering one event to a subscriber before it is parked as a dead letter.
+    #[arg(long, env = "OMNI_WEBHOOK_MAX_ATTEMPTS", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=100), global = true)]
+    pub webhook_max_attempts: u32,
+
+    /// Wait after a failed delivery, in ms; doubled after each further failure (with jitter), at most 10 minutes.
+    #[arg(long, env = "OMNI_WEBHOOK_BACKOFF_MS", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=600_000), global = true)]
+    pub webhook_backoff_ms: u64,
+
+    /// Time a subscriber has to answer one delivery, in ms.
+    #[arg(long, env = "OMNI_WEBHOOK_TIMEOUT_MS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(100..=60_000), global = true)]
+    pub webhook_timeout_ms: u64,
+
     /// Log filter (tracing syntax), e.g. `info` or `omni_api=debug`.
     #[arg(long, env = "OMNI_LOG", default_value = "info", global = true)]
     pub log: String,

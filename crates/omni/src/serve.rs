@@ -2,6 +2,8 @@ use crate::cli::{Cli, DEV_SECRET, redact};
 use anyhow::Context;
 use omni::load;
 use omni_api::state::{ApiConfig, AppState};
+use omni_api::webhook::WebhookConfig;
+use std::time::Duration;
 
 pub async fn serve(cli: &Cli) -> anyhow::Result<()> {
     let limits = cli.limits()?;
@@ -31,6 +33,12 @@ pub async fn serve(cli: &Cli) -> anyhow::Result<()> {
     let config = ApiConfig {
         public_url: public_url.trim_end_matches('/').to_string(),
         limits,
+        webhooks: WebhookConfig {
+            max_attempts: cli.webhook_max_attempts,
+            backoff_base: Duration::from_millis(cli.webhook_backoff_ms),
+            timeout: Duration::from_millis(cli.webhook_timeout_ms),
+            ..WebhookConfig::default()
+        },
         ..ApiConfig::default()
     };
     let state = AppState::new(store.clone(), cli.auth(), config);

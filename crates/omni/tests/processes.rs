@@ -22,7 +22,12 @@ impl Drop for Process {
 }
 
 fn spawn(database_url: &str, data_dir: &Path) -> Process {
+    spawn_with(database_url, data_dir, &[])
+}
+
+fn spawn_with(database_url: &str, data_dir: &Path, envs: &[(&str, &str)]) -> Process {
     let mut child = Command::new(env!("CARGO_BIN_EXE_omni"))
+        .envs(envs.iter().copied())
         .env("OMNI_LISTEN", "127.0.0.1:0")
         .env("OMNI_DATABASE_URL", database_url)
         .env("OMNI_JWT_SECRET", "process-test-secret")
@@ -293,4 +298,63 @@ async fn catalog_change_reaches_every_node_within_a_second() {
         );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
+}
+
+/// Events committed while their listener was failing survive a kill -9 of
+/// the server and are delivered, in order, by the next process.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn events_committed_before_a_kill_are_delivered_after_restart() {
+    let url = omni_store::testing::fresh_database_url().await;
+    let data = demo_data();
+    let rx = common::receiver::Receiver::start().await;
+    rx.set_failing(true);
+    let quick = [
+        ("OMNI_WEBHOOK_BACKOFF_MS", "50"),
+        ("OMNI_WEBHOOK_TIMEOUT_MS", "1000"),
+        ("OMNI_WEBHOOK_MAX_ATTEMPTS", "100"),
+    ];
+    let mut a = spawn_with(&url, data.path(), &quick);
+    let client = reqwest::Client::new();
+    let admin = token("catalog.admin");
+    let secret = "kill-test-listener-secret";
+    let hub = client
+        .post(format!("{}/tmf-api/productCatalogManagement/v4/hub", a.base))
+        .bearer_auth(&admin)
+        .json(&json!({"callback": rx.url, "secret": secret, "query": "eventType=ProductOfferingCreateEvent"}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(hub.status(), 201);
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        let id = format!("before-kill-{i}");
+        let created = client
+            .post(format!("{}{OFFERINGS}", a.base))
+            .bearer_auth(&admin)
+            .json(&json!({"id": id, "name": "Committed before the kill"}))
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(created.status(), 201);
+        ids.push(id);
+    }
+    rx.wait_attempts(1, 20).await;
+    a.child.kill().expect("kill -9");
+    a.child.wait().expect("reap");
+    assert!(rx.accepted().is_empty());
+
+    rx.set_failing(false);
+    let _b = spawn_with(&url, data.path(), &quick);
+    let got = rx.wait_accepted(5, 60).await;
+    let delivered: Vec<String> = got
+        .iter()
+        .map(|d| {
+            d.json()["event"]["productOffering"]["id"]
+                .as_str()
+                .expect("id")
+                .to_string()
+        })
+        .collect();
+    assert_eq!(delivered, ids);
+    assert!(got.iter().all(|d| d.signed_with(secret)));
 }

@@ -7,6 +7,7 @@
 
 mod facts;
 mod handlers;
+pub mod notify;
 pub mod openapi;
 pub mod record;
 mod settle;
@@ -19,7 +20,7 @@ use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderName};
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::post;
+use axum::routing::{delete, post};
 use omni_core::{Principal, PrincipalKind};
 
 /// Mount point of the family.
@@ -43,6 +44,14 @@ pub fn router() -> Router<AppState> {
         )
         .route(&format!("{BASE}/careAccount"), post(handlers::care_account))
         .route(&format!("{BASE}/orderCancellation"), post(handlers::cancel))
+        .route(
+            &format!("{BASE}/notificationSubscription"),
+            post(notify::register),
+        )
+        .route(
+            &format!("{BASE}/notificationSubscription/{{id}}"),
+            delete(notify::remove),
+        )
         .layer(middleware::from_fn(echo_client_id))
 }
 

@@ -155,10 +155,13 @@ impl CareOrderRecord {
             id: &self.id,
             correlation_id: None,
         };
+        // Notification subscriptions are scoped by the client that placed the order.
+        let mut order = self.render();
+        order["clientId"] = json!(self.client_id);
         event(
             &source,
             "CareOrderStatusChangeEvent",
-            &self.render(),
+            &order,
             chrono::Utc::now(),
         )
     }

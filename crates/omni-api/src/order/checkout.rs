@@ -415,15 +415,18 @@ pub async fn submit(
         now,
     )?;
     match state.store.write_documents(&writes, &effects).await {
-        Ok(()) => Ok((
-            StatusCode::ACCEPTED,
-            Json(json!({
-                "id": record.id,
-                "productOrder": {"id": record.id, "href": href, "state": "acknowledged"},
-                "validation": validation_json(&state, &principal.tenant, &record),
-            })),
-        )
-            .into_response()),
+        Ok(()) => {
+            state.job_signals.orders.notify_one();
+            Ok((
+                StatusCode::ACCEPTED,
+                Json(json!({
+                    "id": record.id,
+                    "productOrder": {"id": record.id, "href": href, "state": "acknowledged"},
+                    "validation": validation_json(&state, &principal.tenant, &record),
+                })),
+            )
+                .into_response())
+        }
         Err(StoreError::VersionConflict { .. }) => Err(ApiError::conflict(format!(
             "order '{id}' changed while it was being submitted; check it and submit again"
         ))

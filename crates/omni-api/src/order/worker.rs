@@ -47,6 +47,7 @@ pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>) {
         if !busy {
             tokio::select! {
                 _ = tokio::time::sleep(IDLE_POLL) => {}
+                _ = state.job_signals.orders.notified() => {}
                 _ = shutdown.changed() => {}
             }
         }

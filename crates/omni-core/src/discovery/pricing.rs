@@ -11,6 +11,8 @@ use std::str::FromStr;
 #[derive(Debug, Clone)]
 pub struct Price {
     pub id: String,
+    /// The price's `name`, empty when it has none (carts show it per charge).
+    pub name: String,
     pub price_type: String,
     pub period: Option<String>,
     pub amount: Decimal,
@@ -126,6 +128,11 @@ impl Price {
         };
         Some(Self {
             id: raw.get("id")?.as_str()?.to_string(),
+            name: raw
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
             price_type: raw
                 .get("priceType")
                 .and_then(Value::as_str)

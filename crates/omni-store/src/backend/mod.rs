@@ -49,6 +49,7 @@ const POSTGRES: Dialect = Dialect {
         (1, include_str!("../migrations/0001_postgres.sql")),
         (2, include_str!("../migrations/0002_postgres.sql")),
         (3, include_str!("../migrations/0003_postgres.sql")),
+        (4, include_str!("../migrations/0004_postgres.sql")),
     ],
     claim_jobs: "UPDATE jobs SET lease_owner = $1, lease_until = $2, attempts = attempts + 1, updated_at = $3 \
          WHERE id IN (SELECT id FROM jobs WHERE kind = $4 AND status = 'pending' AND run_at <= $3 \

@@ -35,6 +35,45 @@ macro_rules! impl_store {
                 Ok(output)
             }
 
+            fn event_from_row(row: &<$db as sqlx::Database>::Row, position: &str) -> Result<StoredEvent> {
+                let payload: String = row.try_get("payload")?;
+                let event_id: String = row.try_get("event_id")?;
+                Ok(StoredEvent {
+                    seq: row.try_get(position)?,
+                    event: NewEvent {
+                        payload: parse_body(&payload, &event_id)?,
+                        event_id,
+                        tenant: row.try_get("tenant")?,
+                        event_type: row.try_get("event_type")?,
+                        resource_kind: row.try_get("resource_kind")?,
+                        resource_id: row.try_get("resource_id")?,
+                        occurred_at: row.try_get("occurred_at")?,
+                    },
+                })
+            }
+
+            /// PostgreSQL only (see migration 0004): numbers the committed
+            /// events that have no stream position yet, after every number
+            /// given so far, in seq order. Runs are serialised by an advisory
+            /// lock, so positions become visible in increasing order.
+            async fn sequence_outbox(&self) -> Result<()> {
+                let mut tx = self.writer.begin().await?;
+                sqlx::query("SELECT pg_advisory_xact_lock(7264001)")
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(
+                    "WITH pending AS (SELECT seq, row_number() OVER (ORDER BY seq) AS n \
+                         FROM (SELECT seq FROM outbox WHERE position IS NULL ORDER BY seq LIMIT 5000) AS p), \
+                     base AS (SELECT COALESCE(MAX(position), 0) AS b FROM outbox) \
+                     UPDATE outbox SET position = base.b + pending.n FROM pending, base \
+                     WHERE outbox.seq = pending.seq",
+                )
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
             async fn apply_migration(&self, version: i64, sql: &'static str) -> Result<()> {
                 let mut tx = self.writer.begin().await?;
                 // The marker row goes first: a second process applying the same
@@ -239,24 +278,34 @@ macro_rules! impl_store {
                 .bind(limit)
                 .fetch_all(&self.reader)
                 .await?;
-                rows.iter()
-                    .map(|row| {
-                        let payload: String = row.try_get("payload")?;
-                        let event_id: String = row.try_get("event_id")?;
-                        Ok(StoredEvent {
-                            seq: row.try_get("seq")?,
-                            event: NewEvent {
-                                payload: parse_body(&payload, &event_id)?,
-                                event_id,
-                                tenant: row.try_get("tenant")?,
-                                event_type: row.try_get("event_type")?,
-                                resource_kind: row.try_get("resource_kind")?,
-                                resource_id: row.try_get("resource_id")?,
-                                occurred_at: row.try_get("occurred_at")?,
-                            },
-                        })
-                    })
-                    .collect()
+                rows.iter().map(|row| Self::event_from_row(row, "seq")).collect()
+            }
+
+            async fn outbox_stream(&self, after: i64, limit: i64) -> Result<Vec<StoredEvent>> {
+                if self.dialect.name == "sqlite" {
+                    return self.outbox_after(after, limit).await;
+                }
+                self.sequence_outbox().await?;
+                let rows = sqlx::query(
+                    "SELECT position, event_id, tenant, event_type, resource_kind, resource_id, occurred_at, payload \
+                     FROM outbox WHERE position > $1 ORDER BY position LIMIT $2",
+                )
+                .bind(after)
+                .bind(limit)
+                .fetch_all(&self.reader)
+                .await?;
+                rows.iter().map(|row| Self::event_from_row(row, "position")).collect()
+            }
+
+            async fn outbox_stream_head(&self) -> Result<i64> {
+                let sql = if self.dialect.name == "sqlite" {
+                    "SELECT MAX(seq) FROM outbox"
+                } else {
+                    self.sequence_outbox().await?;
+                    "SELECT MAX(position) FROM outbox"
+                };
+                let head: Option<i64> = sqlx::query_scalar(sql).fetch_one(&self.reader).await?;
+                Ok(head.unwrap_or(0))
             }
 
             async fn bump_counter(&self, name: &str) -> Result<i64> {

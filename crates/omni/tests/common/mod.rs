@@ -2,6 +2,8 @@
 //! backend `OMNI_TEST_BACKEND` names, called with a real HTTP client.
 #![allow(dead_code)]
 
+pub mod receiver;
+
 use omni_api::auth::{Auth, Claims};
 use omni_api::state::{ApiConfig, AppState};
 use omni_core::PrincipalKind;
@@ -77,7 +79,7 @@ impl TestServer {
         server
     }
 
-    async fn load_demo(&self) {
+    pub async fn load_demo(&self) {
         let server = self;
         let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data");
         omni::load::load_dir(server.store.as_ref(), &data, "default")
