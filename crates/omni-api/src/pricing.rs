@@ -6,7 +6,6 @@ use omni_core::cart::{ItemCharge, PricedItem, Reduction};
 use omni_core::discovery::CatalogIndex;
 use omni_core::promotion::{self, LinePrice, PricedLine, Promotion, PromotionContext};
 use rust_decimal::Decimal;
-use serde_json::Value;
 
 /// The offering's charges for `quantity` units (prices that apply to that many lines).
 pub fn offering_charges(index: &CatalogIndex, offering_id: &str, quantity: u32) -> Vec<ItemCharge> {
