@@ -107,6 +107,8 @@ fn with_tmf_fragments(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::Ope
     let (p, s) = rules::openapi_fragment();
     paths.extend(p);
     schemas.extend(s);
+    tmf::openapi::projected_reads(&mut paths, &mut schemas);
+    tmf::openapi::created_links(&mut paths);
 
     let fragment = json!({
         "openapi": "3.1.0",
