@@ -115,6 +115,13 @@ for role in "${ROLES[@]}"; do role_args+=(--role "$role"); done
 TOKEN="$("$OMNI_BIN" token --type user "${role_args[@]}" --tenant default --sub fuzz --ttl 3600 2>/dev/null)" \
   || die "could not mint a token"
 
+# --- seed -------------------------------------------------------------------------------------
+# Real ids for path and body parameters (see .ci/fuzz-seed.py), so that half of the examples reach
+# an existing resource instead of its 404.
+CONFIG="$WORK/schemathesis.toml"
+python3 "$HERE/fuzz-seed.py" "$BASE" "$TOKEN" "$REPO/data" "$CONFIG" || die "seeding the server failed"
+cp "$CONFIG" "$OUT/schemathesis.toml"
+
 # --- run --------------------------------------------------------------------------------------
 # Headers: the bearer token, and the headers some families require (carts: channelId; discovery:
 # X-ATT-ClientId and idpctx-appname; care: X-ATT-ClientId, -ConversationId, -MessageId). Passed with
@@ -126,7 +133,7 @@ seed_args=()
 [[ "$SEED" == random ]] || seed_args=(--seed "$SEED")
 started=$(date +%s)
 set +e
-"$ST" run "$BASE/openapi.json" \
+"$ST" --config-file "$CONFIG" run "$BASE/openapi.json" \
   --checks "$checks" \
   --max-examples "$EXAMPLES" \
   "${seed_args[@]}" \
@@ -134,7 +141,7 @@ set +e
   --request-timeout 30 \
   --generation-database none \
   --no-color \
-  --report junit,ndjson --report-dir "$OUT/report" \
+  --report "junit${OMNI_FUZZ_REPORTS:+,$OMNI_FUZZ_REPORTS}" --report-dir "$OUT/report" \
   -H "Authorization: Bearer $TOKEN" \
   -H "channelId: ECOMM" \
   -H "X-ATT-ClientId: omni-fuzz" \
