@@ -295,7 +295,7 @@ async fn store(
     if let Ok(location) = HeaderValue::from_str(&kind.href(public_url, &id)) {
         response.headers_mut().insert(header::LOCATION, location);
     }
-    Ok(response)
+    Ok(crate::tmf::with_etag(response, doc.version))
 }
 
 async fn list(
@@ -332,7 +332,11 @@ async fn retrieve(
         .filter(|d| owner.is_none() || d.owner == owner)
         .ok_or_else(|| ApiError::not_found(kind.kind, &id))?;
     let body = query.project(kind.render(&state.config.public_url, &doc));
-    Ok(axum::Json(body).into_response())
+    // Answers never change (version 1), but carry an ETag like every resource.
+    Ok(crate::tmf::with_etag(
+        axum::Json(body).into_response(),
+        doc.version,
+    ))
 }
 
 #[cfg(test)]
