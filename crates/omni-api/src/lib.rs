@@ -14,6 +14,7 @@ pub mod catalog;
 pub mod discovery;
 pub mod error;
 pub mod events;
+pub mod examples;
 pub mod extract;
 pub mod metrics;
 pub mod ops;
@@ -109,6 +110,7 @@ fn with_tmf_fragments(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::Ope
     schemas.extend(s);
     tmf::openapi::projected_reads(&mut paths, &mut schemas);
     tmf::openapi::created_links(&mut paths);
+    examples::add(&mut paths);
 
     let fragment = json!({
         "openapi": "3.1.0",

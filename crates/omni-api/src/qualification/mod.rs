@@ -171,8 +171,29 @@ async fn read_body<T: DeserializeOwned>(
     let text = serde_json::to_vec(&raw).map_err(|_| ApiError::internal())?;
     let typed = crate::extract::decode::<T>(&text)?;
     match raw {
-        Value::Object(map) => Ok((map, typed)),
+        Value::Object(mut map) => {
+            drop_nulls(&mut map);
+            Ok((map, typed))
+        }
         _ => Err(ApiError::field("body", "must be a JSON object")),
+    }
+}
+
+/// The request is stored as part of the answer: an attribute sent as `null`
+/// was read as absent, so it is stored absent rather than as a `null` that
+/// the attribute's type (a boolean, a string) does not allow.
+fn drop_nulls(map: &mut Map<String, Value>) {
+    map.retain(|_, v| !v.is_null());
+    for value in map.values_mut() {
+        match value {
+            Value::Object(inner) => drop_nulls(inner),
+            Value::Array(items) => items.iter_mut().for_each(|item| {
+                if let Value::Object(inner) = item {
+                    drop_nulls(inner);
+                }
+            }),
+            _ => {}
+        }
     }
 }
 
