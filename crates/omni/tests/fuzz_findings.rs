@@ -141,3 +141,50 @@ async fn projected_reads_are_documented_without_required_attributes() {
         .expect("send");
     assert_eq!(resp.status(), 200);
 }
+
+/// Attributes a qualification request may carry but the engine does not
+/// read (`description`, `externalId`, a reference's `name`) were stored and
+/// answered back whatever their type; they are now checked against the
+/// documented request schema, and a wrong type is a 400 naming them.
+#[tokio::test]
+async fn unread_attributes_of_a_qualification_request_are_type_checked() {
+    let s = TestServer::start_with_demo().await;
+    let token = s.token(PrincipalKind::User, &["sc.ops"], "default");
+    let poq = "/tmf-api/productOfferingQualification/v4/productOfferingQualification";
+    let sq = "/tmf-api/serviceQualificationManagement/v4/checkServiceQualification";
+    let item = json!([{"id": "1", "service": {"serviceSpecification": {"id": "fiber"},
+                       "place": [{"id": "00010LVFT8", "role": "serviceAddress"}]}}]);
+    let cases = [
+        (
+            poq,
+            json!({"channel": {"id": "SelfService", "name": 5}, "description": {},
+                     "productOfferingQualificationItem": [{"id": "1", "productOffering": {"id": "BB_Plan_fiber-5000"}}]}),
+            vec!["channel.name", "description"],
+        ),
+        (
+            sq,
+            json!({"serviceQualificationItem": item, "externalId": {}}),
+            vec!["externalId"],
+        ),
+    ];
+    for (path, body, fields) in cases {
+        let resp = s
+            .client
+            .post(s.url(path))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(resp.status(), 400, "{path}");
+        let answer: Value = resp.json().await.expect("json");
+        let mut named: Vec<&str> = answer["details"]
+            .as_array()
+            .expect("details")
+            .iter()
+            .filter_map(|d| d["field"].as_str())
+            .collect();
+        named.sort();
+        assert_eq!(named, fields, "{answer}");
+    }
+}

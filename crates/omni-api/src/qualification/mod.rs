@@ -20,6 +20,7 @@
 
 pub mod openapi;
 mod poq;
+mod shape;
 mod sq;
 
 use crate::auth::Caller;
@@ -161,6 +162,7 @@ fn owner_of(principal: &Principal) -> Option<String> {
 /// The request body as JSON and as `T`, read only once the caller is known
 /// to be allowed to ask: a caller who may not gets 401/403 whatever it sent.
 async fn read_body<T: DeserializeOwned>(
+    kind: Kind,
     principal: &Principal,
     state: &AppState,
     request: Request,
@@ -170,6 +172,14 @@ async fn read_body<T: DeserializeOwned>(
     // Decoding the text again names the path of a value of the wrong type.
     let text = serde_json::to_vec(&raw).map_err(|_| ApiError::internal())?;
     let typed = crate::extract::decode::<T>(&text)?;
+    let mut problems = Problems::default();
+    shape::check(
+        "",
+        &raw,
+        shape::create_schema(kind.type_name),
+        &mut problems,
+    );
+    problems.finish()?;
     match raw {
         Value::Object(mut map) => {
             drop_nulls(&mut map);

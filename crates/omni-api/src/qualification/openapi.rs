@@ -108,7 +108,7 @@ fn reference(description: &str) -> Value {
            "properties": {"id": {"type": "string"}, "href": {"type": "string"}, "name": {"type": "string"}}})
 }
 
-fn schemas() -> Map<String, Value> {
+pub(super) fn schemas() -> Map<String, Value> {
     let text = |d: &str| json!({"type": "string", "description": d});
     let date = |d: &str| json!({"type": "string", "format": "date-time", "description": d});
     let places = json!({"type": "array", "items": {"type": "object",
