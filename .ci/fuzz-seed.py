@@ -67,6 +67,8 @@ product_order = lambda: post(f"{TMF622}/productOrder", {
     "relatedParty": [{"id": "cust-1001", "role": "customer", "@referredType": "Individual"}],
     "productOrderItem": [{"id": "1", "action": "add", "productOffering": {"id": "plan-5g"}}]})["id"]
 ids["productOrder"] = [product_order(), product_order()]
+# Orders that cancellation requests may name (a cancelled order is final).
+cancellable = [product_order() for _ in range(3)]
 cancelled = product_order()
 ids["cancelProductOrder"] = [post(f"{TMF622}/cancelProductOrder", {
     "productOrder": {"id": cancelled}, "cancellationReason": "fuzz seed"})["id"]]
@@ -87,6 +89,18 @@ items = Path(__file__).resolve().parent.parent / "crates/omni/tests/orders_page_
 post(f"/omni-svcs/v1/order/{partner_order}/items", json.loads(items.read_text()))
 empty_order = post("/omni-svcs/v1/order/create", {"channel": "ECOMM"})["id"]
 orders = [partner_order, empty_order]
+# An order ready to submit (the README's walk-through), for the submit operation alone.
+ready = post("/omni-svcs/v1/order/create", {
+    "channel": "ATTR", "relatedParty": [{"id": "cust-1001", "role": "customer"}]})["id"]
+post(f"/omni-svcs/v1/order/{ready}/items", json.loads(items.read_text()))
+post(f"/omni-svcs/v1/order/{ready}/terms", {"agreements": [{"name": n} for n in [
+    "ServiceAgreement", "BYODTerms", "eSIMTerms", "EarlyTerminationAcknowledgement"]]})
+post(f"/omni-svcs/v1/order/{ready}/fulfillment", {"optionId": "standardShipping", "shippingAddress": {
+    "addressLine1": "123 Main St", "city": "Dallas", "state": "TX", "zipCode": "75201"}})
+# Paid only when something is due today (a 400 says nothing is).
+post("/omni-svcs/v1/payment-methods", {"orderId": ready, "card": {
+    "number": "4242424242424242", "expiryMonth": 12, "expiryYear": 2031, "cvv": "123",
+    "holderName": "Jordan Rivera"}}, expect=(201, 400))
 
 care = post("/api/orderingMobility/v1/careOrder", {"careOrderRequest": {
     "foundationAccountNumber": "81730304", "accountGroupId": "73001012763",
@@ -146,7 +160,12 @@ for base, names in kinds.items():
 dictionary("offering", ids["productOffering"][:20])
 bind("GET", "/msapi/cpopoffer/v1/product-offers/{id}", {"path.id": "offering"})
 dictionary("partnerOrder", orders)
-bind("GET|POST", "/omni-svcs/v1/order/{id}(/.*)?", {"path.id": "partnerOrder"})
+bind("GET", "/omni-svcs/v1/order/{id}", {"path.id": "partnerOrder"})
+bind("POST", "/omni-svcs/v1/order/{id}/(items|terms|fulfillment)", {"path.id": "partnerOrder"})
+dictionary("readyOrder", [ready])
+bind("POST", "/omni-svcs/v1/order/{id}/submit", {"path.id": "readyOrder"})
+dictionary("cancellableOrder", cancellable)
+bind("POST", f"{TMF622}/cancelProductOrder", {"body.productOrder.id": "cancellableOrder"})
 bind("POST", "/omni-svcs/v1/(terms|fulfillment-options|payment-methods)", {"body.orderId": "partnerOrder"})
 dictionary("careOrder", care_orders)
 bind("POST", "/api/orderingMobility/v1/orderStatus/CareOrder", {"body.orderStatusRequest.orderId": "careOrder"})

@@ -7,10 +7,11 @@
 #
 # Environment:
 #   OMNI_BIN             path of the built omni binary (default: target/debug/omni)
-#   OMNI_FUZZ_EXAMPLES   examples per operation and phase (default: 25)
+#   OMNI_FUZZ_EXAMPLES   examples per operation and phase (default: 50)
 #   OMNI_FUZZ_SEED       seed of the run (default: a fixed one, so CI runs are reproducible; `random`
 #                        for a new one each run)
 #   OMNI_FUZZ_OUT        where the server log and the reports go (default: target/fuzz)
+#   OMNI_FUZZ_REPORTS    more schemathesis report formats besides junit, e.g. `har` (default: none)
 #   TOOLS                where the schemathesis venv is created (default: $HOME/.cache/omni-ci-tools)
 #
 # The server runs on a new SQLite database with the demo data (data/), so that the fuzzer meets real
@@ -24,7 +25,7 @@ REPO="$(cd "$HERE/.." && pwd)"
 TOOLS="${TOOLS:-$HOME/.cache/omni-ci-tools}"
 OUT="${OMNI_FUZZ_OUT:-$REPO/target/fuzz}"
 OMNI_BIN="${OMNI_BIN:-$REPO/target/debug/omni}"
-EXAMPLES="${OMNI_FUZZ_EXAMPLES:-25}"
+EXAMPLES="${OMNI_FUZZ_EXAMPLES:-50}"
 SEED="${OMNI_FUZZ_SEED:-20261124}"
 
 log() { printf 'fuzz: %s\n' "$*" >&2; }
@@ -40,7 +41,13 @@ ST="$VENV/bin/st"
 if [[ ! -x "$ST" ]]; then
   log "installing schemathesis $SCHEMATHESIS_VERSION into $VENV"
   rm -rf "$VENV"
-  python3 -m venv "$VENV" || die "python3 -m venv failed (Debian: apt-get install python3-venv)"
+  if ! python3 -m venv "$VENV" >&2; then
+    # Debian's python3 lacks venv until python3-venv is installed.
+    command -v apt-get >/dev/null || die "python3 -m venv failed"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+    rm -rf "$VENV"
+    python3 -m venv "$VENV" >&2 || die "python3 -m venv failed"
+  fi
   "$VENV/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION" >&2
   [[ -x "$ST" ]] || die "pip installed no $ST"
 fi
@@ -156,6 +163,11 @@ log "schemathesis finished in $(( $(date +%s) - started ))s with status $status 
 if grep -q '"level":"ERROR"\|panicked' "$SERVER_LOG"; then
   log "the server logged errors:"
   grep '"level":"ERROR"\|panicked' "$SERVER_LOG" | head -n 20 >&2
+fi
+# A panic is a bug even where no answer showed it (a worker's, or one caught as a 500 above).
+if grep -q 'panicked' "$SERVER_LOG"; then
+  log "the server panicked: failing the run"
+  status=1
 fi
 # A closing line CI reads: operations that passed and failed.
 python3 - "$OUT/report" <<'EOF'

@@ -188,3 +188,39 @@ async fn unread_attributes_of_a_qualification_request_are_type_checked() {
         assert_eq!(named, fields, "{answer}");
     }
 }
+
+/// A cancellation stored the request's reference to the order as sent, so
+/// `@referredType: 5` or any other attribute came back in the answer, which
+/// the reference's schema does not allow. The reference is now the order's
+/// id, link and type (and a name, when a string).
+#[tokio::test]
+async fn a_cancellation_answers_a_clean_reference_to_the_order() {
+    let s = TestServer::start().await;
+    let token = s.token(PrincipalKind::User, &["order.ops"], "default");
+    let orders = "/tmf-api/productOrderingManagement/v4/productOrder";
+    let resp = s
+        .client
+        .post(s.url(orders))
+        .bearer_auth(&token)
+        .json(&json!({"productOrderItem": [{"id": "1", "action": "add", "productOffering": {"id": "plan"}}]}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(resp.status(), 201);
+    let order: Value = resp.json().await.expect("json");
+    let id = order["id"].as_str().expect("id");
+    let resp = s
+        .client
+        .post(s.url("/tmf-api/productOrderingManagement/v4/cancelProductOrder"))
+        .bearer_auth(&token)
+        .json(&json!({"productOrder": {"id": id, "@referredType": 5, "name": "mine", "extra": {}}}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(resp.status(), 201);
+    let answer: Value = resp.json().await.expect("json");
+    assert_eq!(
+        answer["productOrder"],
+        json!({"id": id, "href": s.url(&format!("{orders}/{id}")), "@referredType": "ProductOrder", "name": "mine"})
+    );
+}

@@ -35,6 +35,10 @@ pub fn fragment() -> (Map<String, Value>, Map<String, Value>) {
             }
             op["description"] = json!(who);
             op["security"] = json!([{}, {"bearerAuth": []}]);
+            if method == "delete" {
+                op["responses"]["409"] = json!({"description": "The cart changed while it was being deleted; retry",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+            }
         }
     }
     (paths, schemas)

@@ -234,6 +234,12 @@ pub fn fragment(res: &TmfResource) -> (Map<String, Value>, Map<String, Value>) {
             "responses": responses((204, "Deleted", None), &[401, 403, 404, 412]),
         },
     });
+    let mut item = item;
+    // A PATCH without If-Match retries on conflict, but gives up under
+    // sustained contention rather than loop forever.
+    item["patch"]["responses"]["409"] = json!({
+        "description": "The resource is being changed by many clients at once; retry",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
     let mut paths = Map::new();
     paths.insert(format!("{}/{kind}", res.api_base), collection);
     paths.insert(format!("{}/{kind}/{{id}}", res.api_base), item);
