@@ -7,7 +7,7 @@
 #
 # Environment:
 #   OMNI_BIN             path of the built omni binary (default: target/debug/omni)
-#   OMNI_FUZZ_EXAMPLES   examples per operation and phase (default: 50)
+#   OMNI_FUZZ_EXAMPLES   examples per operation and phase (default: 100)
 #   OMNI_FUZZ_SEED       seed of the run (default: a fixed one, so CI runs are reproducible; `random`
 #                        for a new one each run)
 #   OMNI_FUZZ_OUT        where the server log and the reports go (default: target/fuzz)
@@ -25,7 +25,7 @@ REPO="$(cd "$HERE/.." && pwd)"
 TOOLS="${TOOLS:-$HOME/.cache/omni-ci-tools}"
 OUT="${OMNI_FUZZ_OUT:-$REPO/target/fuzz}"
 OMNI_BIN="${OMNI_BIN:-$REPO/target/debug/omni}"
-EXAMPLES="${OMNI_FUZZ_EXAMPLES:-50}"
+EXAMPLES="${OMNI_FUZZ_EXAMPLES:-100}"
 SEED="${OMNI_FUZZ_SEED:-20261124}"
 
 log() { printf 'fuzz: %s\n' "$*" >&2; }
