@@ -1,7 +1,9 @@
-//! Request examples of the OpenAPI document: a body the server accepts for
-//! each operation that creates or asks something, against the demo data.
-//! Swagger UI fills them in; schemathesis sends them in its `examples` phase,
-//! so the success answers of every family are checked against their schemas.
+//! Request examples of the OpenAPI document: a realistic body for each
+//! operation that creates or asks something, naming the demo data. Those
+//! that need nothing created first are accepted as they stand; those that
+//! name an order (ids are the server's) show the shape. Swagger UI fills them
+//! in; schemathesis sends them in its `examples` phase, so success answers of
+//! every family are checked against their schemas.
 
 use serde_json::{Map, Value, json};
 
