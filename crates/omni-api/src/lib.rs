@@ -14,6 +14,7 @@ pub mod catalog;
 pub mod discovery;
 pub mod error;
 pub mod events;
+pub mod examples;
 pub mod extract;
 pub mod family;
 pub mod idempotency;
@@ -115,6 +116,9 @@ fn with_tmf_fragments(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::Ope
     let (p, s) = webhook::openapi::fragment();
     paths.extend(p);
     schemas.extend(s);
+    tmf::openapi::projected_reads(&mut paths, &mut schemas);
+    tmf::openapi::created_links(&mut paths);
+    examples::add(&mut paths);
 
     let fragment = json!({
         "openapi": "3.1.0",

@@ -123,7 +123,7 @@ impl ResourceSpec {
                 }
                 None => {}
                 Some(Value::Null) if mode == Mode::Patch && !rule.required => {}
-                Some(value) => check_type(rule.name, rule.ty, value, &mut errors),
+                Some(value) => check_type(rule.name, rule.ty, value, mode, &mut errors),
             }
         }
         check_text_lengths("", body, &mut errors);
@@ -179,7 +179,7 @@ fn is_id_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':')
 }
 
-fn check_type(field: &str, ty: AttrType, value: &Value, errors: &mut Vec<FieldError>) {
+fn check_type(field: &str, ty: AttrType, value: &Value, mode: Mode, errors: &mut Vec<FieldError>) {
     let rule = match ty {
         AttrType::Text(max) => match value.as_str() {
             Some(s) if s.chars().count() <= max => None,
@@ -193,7 +193,7 @@ fn check_type(field: &str, ty: AttrType, value: &Value, errors: &mut Vec<FieldEr
         }
         AttrType::Object => (!value.is_object()).then(|| "must be an object".to_string()),
         AttrType::Array => (!value.is_array()).then(|| "must be an array".to_string()),
-        AttrType::Period => return check_period(field, value, errors),
+        AttrType::Period => return check_period(field, value, mode, errors),
     };
     if let Some(rule) = rule {
         errors.push(FieldError::new(field, rule));
@@ -204,7 +204,9 @@ fn is_datetime(value: &Value) -> bool {
     value.as_str().and_then(parse_rfc3339).is_some()
 }
 
-fn check_period(field: &str, value: &Value, errors: &mut Vec<FieldError>) {
+/// A period's bounds are optional date-times; `null` removes one in a merge
+/// patch, but a new resource may not store it (it is not a date-time).
+fn check_period(field: &str, value: &Value, mode: Mode, errors: &mut Vec<FieldError>) {
     let Value::Object(map) = value else {
         errors.push(FieldError::new(field, "must be an object"));
         return;
@@ -212,7 +214,8 @@ fn check_period(field: &str, value: &Value, errors: &mut Vec<FieldError>) {
     let mut bounds = [None, None];
     for (slot, key) in ["startDateTime", "endDateTime"].iter().enumerate() {
         match map.get(*key) {
-            None | Some(Value::Null) => {}
+            None => {}
+            Some(Value::Null) if mode == Mode::Patch => {}
             Some(v) => match v.as_str().and_then(parse_rfc3339) {
                 Some(t) => bounds[slot] = Some(t),
                 None => errors.push(FieldError::new(
@@ -334,6 +337,19 @@ mod tests {
             fields(SPEC.validate(&body, Mode::Create)),
             ["validFor.startDateTime"]
         );
+    }
+
+    /// Found by fuzzing: a new resource stored `startDateTime: null`, which
+    /// its own schema (a date-time string) does not allow.
+    #[test]
+    fn a_null_bound_removes_in_a_patch_but_is_refused_on_create() {
+        let body = json!({"name": "a", "validFor": {"startDateTime": null, "endDateTime": "2024-01-01T00:00:00Z"}});
+        assert_eq!(
+            fields(SPEC.validate(&body, Mode::Create)),
+            ["validFor.startDateTime"]
+        );
+        let patch = json!({"validFor": {"startDateTime": null}});
+        assert!(SPEC.validate(&patch, Mode::Patch).is_ok());
     }
 
     #[test]

@@ -33,6 +33,8 @@ fn operation(
             403,
             "The caller lacks role care.ops, or is not a user or m2m principal",
         ),
+        (413, "Body larger than 1 MiB"),
+        (415, "Body is not JSON"),
     ];
     for (code, text) in common.iter().chain(extra) {
         responses.insert(code.to_string(), answer(text, &error));

@@ -18,7 +18,7 @@ pub fn fragment() -> (Map<String, Value>, Map<String, Value>) {
     };
     let (mut paths, schemas) = crate::tmf::openapi::fragment(&res);
     let channel = json!({"name": "channelId", "in": "header", "required": true,
-        "description": "Channel of the request: SelfService, ATTR or ECOMM", "schema": {"type": "string"}});
+        "description": "Channel of the request", "schema": {"type": "string", "enum": super::handlers::CHANNELS}});
     let who = "Callers: user and m2m principals need sc.ops to write and sc.view (or sc.ops) to read any cart of their tenant; \
                a customer reaches only their own carts (another's is a 404); an unauthenticated prospect may create a cart \
                and reach an unowned cart by its id. Creating and updating validate eligibility (400 'Offerings with ids: … are \
@@ -35,6 +35,10 @@ pub fn fragment() -> (Map<String, Value>, Map<String, Value>) {
             }
             op["description"] = json!(who);
             op["security"] = json!([{}, {"bearerAuth": []}]);
+            if method == "delete" {
+                op["responses"]["409"] = json!({"description": "The cart changed while it was being deleted; retry",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+            }
         }
     }
     (paths, schemas)

@@ -2,7 +2,7 @@
 //! parameter list the validator uses.
 
 use super::BASE;
-use omni_core::discovery::PARAMETERS;
+use omni_core::discovery::{PARAMETERS, parameter_schema};
 use serde_json::{Map, Value, json};
 
 fn describe(name: &str) -> &'static str {
@@ -107,7 +107,7 @@ pub fn fragment() -> (Map<String, Value>, Map<String, Value>) {
         .chain(["suppressSBAPricing"].iter())
         .map(|name| {
             json!({"name": name, "in": "query", "required": *name == "channel",
-                          "description": describe(name), "schema": {"type": "string"}})
+                          "description": describe(name), "schema": parameter_schema(name)})
         })
         .collect();
     params.push(json!({"name": "X-ATT-ClientId", "in": "header", "required": true, "schema": {"type": "string", "maxLength": 100},

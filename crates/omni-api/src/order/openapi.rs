@@ -22,6 +22,8 @@ fn errors(codes: &[u16]) -> Map<String, Value> {
             403 => "The caller lacks role order.ops, or is not a user or m2m principal",
             404 => "No such order",
             409 => "The order can no longer change, or is not ready to submit",
+            413 => "Body larger than 1 MiB",
+            415 => "Body is not JSON",
             _ => "Error",
         };
         out.insert(code.to_string(), answer(text, schema("PartnerError")));
@@ -44,6 +46,10 @@ fn operation(
         "responses": responses,
     });
     if let Some(body) = body {
+        // Every body is read as JSON of at most 1 MiB.
+        for (code, answer) in errors(&[413, 415]) {
+            op["responses"][code] = answer;
+        }
         op["requestBody"] =
             json!({"required": true, "content": {"application/json": {"schema": body}}});
     }
@@ -148,6 +154,23 @@ pub fn fragment() -> (Map<String, Value>, Map<String, Value>) {
         "/omni-svcs/v1/order/{id}".into(),
         json!({"get": with_id(operation("The whole order: items, prices, totals, validation", None, (200, "The order", json!({"type": "object", "properties": {"validation": schema("OrderValidation")}})), &[401, 403, 404]))}),
     );
+    // The created order's id is what every other call takes.
+    let links: Map<String, Value> = [
+        ("getOrder", "~1omni-svcs~1v1~1order~1{id}/get"),
+        ("addItems", "~1omni-svcs~1v1~1order~1{id}~1items/post"),
+        ("consent", "~1omni-svcs~1v1~1order~1{id}~1terms/post"),
+        ("chooseFulfillment", "~1omni-svcs~1v1~1order~1{id}~1fulfillment/post"),
+        ("submit", "~1omni-svcs~1v1~1order~1{id}~1submit/post"),
+    ]
+    .into_iter()
+    .map(|(name, pointer)| {
+        (
+            name.to_string(),
+            json!({"operationRef": format!("#/paths/{pointer}"), "parameters": {"id": "$response.body#/id"}}),
+        )
+    })
+    .collect();
+    paths["/omni-svcs/v1/order/create"]["post"]["responses"]["201"]["links"] = Value::Object(links);
     let mut schemas = Map::new();
     schemas.insert("PartnerError".into(), json!({"type": "object", "properties": {
         "validation": schema("OrderValidation"),

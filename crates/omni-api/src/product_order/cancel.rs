@@ -153,13 +153,15 @@ pub(super) async fn create(
     Err(contention())
 }
 
-/// The request's reference to the order, with the order's link filled in.
+/// The reference to the order as stored and answered: its id, link and
+/// type, plus the name the request gave (when a string). Other attributes of
+/// the request's reference are not kept, so that a stored request never
+/// carries a value that the reference's documented schema does not allow.
 fn order_ref(given: &Value, order_href: &str) -> Value {
-    let mut reference = given.clone();
-    if let Value::Object(map) = &mut reference {
-        map.insert("href".into(), json!(order_href));
-        map.entry("@referredType")
-            .or_insert_with(|| json!("ProductOrder"));
+    let mut reference =
+        json!({"id": given["id"], "href": order_href, "@referredType": "ProductOrder"});
+    if let Some(name) = given.get("name").filter(|n| n.is_string()) {
+        reference["name"] = name.clone();
     }
     reference
 }

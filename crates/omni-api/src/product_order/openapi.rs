@@ -77,9 +77,20 @@ pub fn fragment() -> (Map<String, Value>, Map<String, Value>) {
     if let Some(create) = schemas.get_mut("CancelProductOrder_Create") {
         remove(&mut create["properties"], "id");
     }
+    // A ProductOrderRef: the id is what the request is about.
+    for name in ["CancelProductOrder", "CancelProductOrder_Create"] {
+        if let Some(schema) = schemas.get_mut(name) {
+            schema["properties"]["productOrder"] = json!({"type": "object", "required": ["id"],
+                "description": "The order to cancel (a ProductOrderRef)",
+                "properties": {"id": {"type": "string"}, "href": {"type": "string"},
+                               "name": {"type": "string"}, "@referredType": {"type": "string"}}});
+        }
+    }
     schemas.remove("CancelProductOrder_Update");
 
     let conflict = json!({"description": "The order's state forbids this (details name the field, the state and the rule), or it is under heavy concurrent change (retry)",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+    let contention = json!({"description": "The order is under heavy concurrent change; retry",
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
     for (path, item) in paths.iter_mut() {
         let cancel = path.contains("cancelProductOrder");
@@ -97,6 +108,9 @@ pub fn fragment() -> (Map<String, Value>, Map<String, Value>) {
             responses.remove("409");
             if (cancel && method == "post") || (!cancel && method == "patch") {
                 responses.insert("409".into(), conflict.clone());
+            }
+            if !cancel && method == "delete" {
+                responses.insert("409".into(), contention.clone());
             }
         }
     }

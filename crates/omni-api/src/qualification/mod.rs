@@ -20,6 +20,7 @@
 
 pub mod openapi;
 mod poq;
+mod shape;
 mod sq;
 
 use crate::auth::Caller;
@@ -161,6 +162,7 @@ fn owner_of(principal: &Principal) -> Option<String> {
 /// The request body as JSON and as `T`, read only once the caller is known
 /// to be allowed to ask: a caller who may not gets 401/403 whatever it sent.
 async fn read_body<T: DeserializeOwned>(
+    kind: Kind,
     principal: &Principal,
     state: &AppState,
     request: Request,
@@ -170,9 +172,38 @@ async fn read_body<T: DeserializeOwned>(
     // Decoding the text again names the path of a value of the wrong type.
     let text = serde_json::to_vec(&raw).map_err(|_| ApiError::internal())?;
     let typed = crate::extract::decode::<T>(&text)?;
+    let mut problems = Problems::default();
+    shape::check(
+        "",
+        &raw,
+        shape::create_schema(kind.type_name),
+        &mut problems,
+    );
+    problems.finish()?;
     match raw {
-        Value::Object(map) => Ok((map, typed)),
+        Value::Object(mut map) => {
+            drop_nulls(&mut map);
+            Ok((map, typed))
+        }
         _ => Err(ApiError::field("body", "must be a JSON object")),
+    }
+}
+
+/// The request is stored as part of the answer: an attribute sent as `null`
+/// was read as absent, so it is stored absent rather than as a `null` that
+/// the attribute's type (a boolean, a string) does not allow.
+fn drop_nulls(map: &mut Map<String, Value>) {
+    map.retain(|_, v| !v.is_null());
+    for value in map.values_mut() {
+        match value {
+            Value::Object(inner) => drop_nulls(inner),
+            Value::Array(items) => items.iter_mut().for_each(|item| {
+                if let Value::Object(inner) = item {
+                    drop_nulls(inner);
+                }
+            }),
+            _ => {}
+        }
     }
 }
 
@@ -295,7 +326,7 @@ async fn store(
     if let Ok(location) = HeaderValue::from_str(&kind.href(public_url, &id)) {
         response.headers_mut().insert(header::LOCATION, location);
     }
-    Ok(response)
+    Ok(crate::tmf::with_etag(response, doc.version))
 }
 
 async fn list(
@@ -332,7 +363,11 @@ async fn retrieve(
         .filter(|d| owner.is_none() || d.owner == owner)
         .ok_or_else(|| ApiError::not_found(kind.kind, &id))?;
     let body = query.project(kind.render(&state.config.public_url, &doc));
-    Ok(axum::Json(body).into_response())
+    // Answers never change (version 1), but carry an ETag like every resource.
+    Ok(crate::tmf::with_etag(
+        axum::Json(body).into_response(),
+        doc.version,
+    ))
 }
 
 #[cfg(test)]

@@ -87,11 +87,13 @@ fn paths(kind: Kind, tag: &str, summary: &str, description: String) -> Map<Strin
             "description": access(),
             "parameters": [
                 {"name": "id", "in": "path", "required": true, "schema": {"type": "string"}},
-                {"name": "fields", "in": "query", "required": false, "schema": {"type": "string"}},
+                {"name": "fields", "in": "query", "required": false, "schema": {"type": "string"},
+                 "description": "Comma-separated first-level attributes to return"},
             ],
             "security": [{"bearerAuth": []}],
             "responses": {
                 "200": {"description": "The answer", "content": {"application/json": {"schema": one}}},
+                "400": error("Invalid query parameter: only `fields` is accepted"),
                 "401": error("No or invalid bearer token"),
                 "403": error("A user or m2m token without sc.ops or sc.view"),
                 "404": error("No such answer in the caller's tenant (or not the calling customer's)"),
@@ -106,7 +108,7 @@ fn reference(description: &str) -> Value {
            "properties": {"id": {"type": "string"}, "href": {"type": "string"}, "name": {"type": "string"}}})
 }
 
-fn schemas() -> Map<String, Value> {
+pub(super) fn schemas() -> Map<String, Value> {
     let text = |d: &str| json!({"type": "string", "description": d});
     let date = |d: &str| json!({"type": "string", "format": "date-time", "description": d});
     let places = json!({"type": "array", "items": {"type": "object",

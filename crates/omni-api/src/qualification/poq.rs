@@ -306,7 +306,7 @@ pub(super) async fn create(
     headers: HeaderMap,
     request: Request,
 ) -> Result<Response, ApiError> {
-    let (raw, body) = read_body::<Body>(&principal, &state, request).await?;
+    let (raw, body) = read_body::<Body>(super::POQ, &principal, &state, request).await?;
     body.check()?;
     let index = state.catalog.get(&principal.tenant);
     let now = Utc::now();

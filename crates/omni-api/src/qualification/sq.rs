@@ -348,7 +348,7 @@ pub(super) async fn create(
     headers: HeaderMap,
     request: Request,
 ) -> Result<Response, ApiError> {
-    let (raw, body) = read_body::<Body>(&principal, &state, request).await?;
+    let (raw, body) = read_body::<Body>(super::SQ, &principal, &state, request).await?;
     let questions = body.questions()?;
     let index = state.catalog.get(&principal.tenant);
     let now = Utc::now();

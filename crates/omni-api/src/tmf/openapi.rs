@@ -234,6 +234,12 @@ pub fn fragment(res: &TmfResource) -> (Map<String, Value>, Map<String, Value>) {
             "responses": responses((204, "Deleted", None), &[401, 403, 404, 412]),
         },
     });
+    let mut item = item;
+    // A PATCH without If-Match retries on conflict, but gives up under
+    // sustained contention rather than loop forever.
+    item["patch"]["responses"]["409"] = json!({
+        "description": "The resource is being changed by many clients at once; retry",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
     let mut paths = Map::new();
     paths.insert(format!("{}/{kind}", res.api_base), collection);
     paths.insert(format!("{}/{kind}/{{id}}", res.api_base), item);
@@ -261,4 +267,102 @@ pub fn shared_schemas() -> Map<String, Value> {
                 "field": {"type": "string"}, "rule": {"type": "string"}}}}}}),
     );
     out
+}
+
+/// Points the `200` answer of every `GET` that takes `fields` at a
+/// `<Name>_Fields` schema: the resource's schema without `required`. With
+/// `fields=a,b` the answer holds exactly those attributes (TMF630), so none
+/// is required there; the types of whatever is returned are still checked.
+/// Creates and changes answer the whole resource and keep `<Name>`.
+pub fn projected_reads(paths: &mut Map<String, Value>, schemas: &mut Map<String, Value>) {
+    let mut projected = Vec::new();
+    for item in paths.values_mut() {
+        let Some(get) = item.get_mut("get") else {
+            continue;
+        };
+        let takes_fields = get["parameters"].as_array().is_some_and(|ps| {
+            ps.iter()
+                .any(|p| p["name"] == "fields" && p["in"] == "query")
+        });
+        if !takes_fields {
+            continue;
+        }
+        let schema = &mut get["responses"]["200"]["content"]["application/json"]["schema"];
+        let target = if schema["type"] == "array" {
+            &mut schema["items"]
+        } else {
+            schema
+        };
+        let Some(name) = target["$ref"]
+            .as_str()
+            .and_then(|r| r.strip_prefix("#/components/schemas/"))
+            .map(str::to_string)
+        else {
+            continue;
+        };
+        target["$ref"] = json!(format!("#/components/schemas/{name}_Fields"));
+        projected.push(name);
+    }
+    for name in projected {
+        let Some(Value::Object(whole)) = schemas.get(&name) else {
+            continue;
+        };
+        let mut fields = whole.clone();
+        fields.remove("required");
+        fields.insert(
+            "description".into(),
+            json!(format!(
+                "A {name} as read: every attribute it has, or with `fields` exactly the attributes named (so none is required). {}",
+                whole.get("description").and_then(Value::as_str).unwrap_or_default()
+            ).trim_end().to_string()),
+        );
+        schemas.insert(format!("{name}_Fields"), Value::Object(fields));
+    }
+}
+
+/// OpenAPI links from each `POST` that creates a resource (`201` with an
+/// `id`) at `P` to every operation on `P/{id}` and below it, so that clients
+/// (and stateful fuzzers) know that the created `id` is what they take.
+pub fn created_links(paths: &mut Map<String, Value>) {
+    let item_ops: Vec<(String, String, Value)> = paths
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .into_iter()
+                .flatten()
+                .map(move |(method, op)| (path.clone(), method.clone(), op.clone()))
+        })
+        .filter(|(path, _, _)| path.contains("/{id}"))
+        .collect();
+    for (path, item) in paths.iter_mut() {
+        let Some(created) = item
+            .get_mut("post")
+            .and_then(|op| op["responses"].get_mut("201"))
+        else {
+            continue;
+        };
+        let prefix = format!("{path}/{{id}}");
+        let mut links = Map::new();
+        for (target, method, op) in &item_ops {
+            if target != &prefix && !target.starts_with(&format!("{prefix}/")) {
+                continue;
+            }
+            let name = match op["operationId"].as_str() {
+                Some(id) => id.to_string(),
+                None => format!("{method}{}", target.trim_start_matches(path.as_str())),
+            };
+            let mut link = json!({"parameters": {"id": "$response.body#/id"}});
+            match op["operationId"].as_str() {
+                Some(id) => link["operationId"] = json!(id),
+                None => {
+                    let pointer = target.replace('~', "~0").replace('/', "~1");
+                    link["operationRef"] = json!(format!("#/paths/{pointer}/{method}"));
+                }
+            }
+            links.insert(name, link);
+        }
+        if !links.is_empty() {
+            created["links"] = Value::Object(links);
+        }
+    }
 }

@@ -12,7 +12,7 @@ mod search;
 pub use index::{CatalogIndex, CatalogSource, IndexBuilder, Place};
 pub use offering::{IndexedOffering, Sections};
 pub use pricing::{PriceContext, Pricing, money};
-pub use query::{DiscoveryHeaders, DiscoveryRequest, PARAMETERS};
+pub use query::{DiscoveryHeaders, DiscoveryRequest, PARAMETERS, parameter_schema};
 pub use search::SearchResult;
 
 #[cfg(test)]

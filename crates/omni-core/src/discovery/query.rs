@@ -122,6 +122,39 @@ const TRANSACTIONS: [&str; 5] = [
     "Order Product Equipment",
 ];
 
+/// The JSON schema of query parameter `name`, from the same tables the
+/// validator checks: enums, flags and integer ranges are spelled out, so
+/// that the API document says what the parser accepts.
+pub fn parameter_schema(name: &str) -> serde_json::Value {
+    let max_len = if LENGTH_100.contains(&name) || LENGTH_100_MORE.contains(&name) {
+        100
+    } else {
+        MAX_LEN
+    };
+    let one_of = |values: &[&str]| serde_json::json!({"type": "string", "enum": values});
+    match name {
+        "channel" => one_of(&CHANNELS),
+        "categoryName" => one_of(&CATEGORIES),
+        "paymentType" => one_of(&PAYMENT),
+        "partType" => one_of(&PART_TYPES),
+        "mode" => one_of(&MODES),
+        "ACPClassification" => one_of(&ACP),
+        "orderTransactionType" => one_of(&TRANSACTIONS),
+        "suppressSBAPricing" => one_of(&["Y", "N"]),
+        // Case does not matter to the parser; the document names the usual spelling.
+        "planFirstFlow"
+        | "deviceAllocationFlow"
+        | "accessEligible"
+        | "productOfferingOnly"
+        | "allVariants"
+        | "groupByVariantGroup" => one_of(&["true", "false"]),
+        "deviceCount" => serde_json::json!({"type": "integer", "minimum": 1, "maximum": 100}),
+        "limit" => serde_json::json!({"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}),
+        "offset" => serde_json::json!({"type": "integer", "minimum": 0, "maximum": i32::MAX}),
+        _ => serde_json::json!({"type": "string", "maxLength": max_len}),
+    }
+}
+
 /// Headers of the page; `idpctx-*` context is kept for logging and tracing.
 #[derive(Debug, Clone, Default)]
 pub struct DiscoveryHeaders {

@@ -25,8 +25,10 @@ where
     let mut query = ListQuery::default();
     for (key, value) in pairs {
         if key.len() > MAX_KEY_LEN {
+            // The first characters name it; a byte slice could split one.
+            let start: String = key.chars().take(40).collect();
             return Err(err(
-                &key[..40],
+                &start,
                 format!("name longer than {MAX_KEY_LEN} characters"),
             ));
         }

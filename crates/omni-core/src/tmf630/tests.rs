@@ -155,3 +155,13 @@ mod props {
         }
     }
 }
+
+/// Found by fuzzing: a long parameter name whose 40th byte falls inside a
+/// multi-byte character panicked while naming it.
+#[test]
+fn a_long_non_ascii_parameter_name_is_refused_not_a_panic() {
+    let key = format!("a{}", "é".repeat(150));
+    let refused = ListQuery::parse([(key.as_str(), "x")], &[]).expect_err("too long");
+    assert!(refused.rule.contains("longer than"), "{refused}");
+    assert_eq!(refused.parameter, format!("a{}", "é".repeat(39)));
+}
