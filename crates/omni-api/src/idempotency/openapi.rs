@@ -1,7 +1,7 @@
 //! The OpenAPI side of the shared guards: every `POST` takes the
-//! `Idempotency-Key` header and may answer 422 (key reused) or 409 (still
-//! running); every operation may answer 429 (rate limit) and 503 (overload,
-//! timeout). Added to the generated document once, as shared components.
+//! `Idempotency-Key` header and may answer 400 (malformed key), 422 (key
+//! reused) or 409 (still running); every operation may answer 429 (rate
+//! limit), 431 (head too large) and 503 (overload, timeout). Added to the generated document once, as shared components.
 
 use serde_json::{Map, Value, json};
 
@@ -36,10 +36,12 @@ pub fn document(api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
                         .or_insert_with(|| answer(description, shape));
                 };
                 if method == "post" {
+                    add("400", MALFORMED_KEY);
                     add("422", REUSED);
                     add("409", RUNNING);
                 }
                 add("429", LIMITED);
+                add("431", HEAD_TOO_LARGE);
                 add("503", UNAVAILABLE);
                 // A 409 the operation documented already keeps its text,
                 // with the idempotency case said after it.
@@ -66,6 +68,9 @@ const REUSED: &str = "Idempotency-Key was already used by this caller for a diff
 const RUNNING: &str =
     "The first request with this Idempotency-Key is still running; Retry-After says when to retry";
 const RUNNING_TOO: &str = "; or the first request with this Idempotency-Key is still running (Retry-After says when to retry)";
+const MALFORMED_KEY: &str =
+    "A header or field is invalid (e.g. a malformed Idempotency-Key): details name it";
+const HEAD_TOO_LARGE: &str = "The request target and headers are larger than the configured limit";
 const LIMITED: &str = "The caller's rate limit is exceeded; Retry-After says when to retry";
 const UNAVAILABLE: &str = "Overloaded (Retry-After), timed out, or storage unavailable";
 
