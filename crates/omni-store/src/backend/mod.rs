@@ -10,6 +10,7 @@ mod exec;
 #[cfg(test)]
 mod group_tests;
 mod idempotency;
+mod many;
 mod ops;
 mod sqlite_writer;
 mod store;
