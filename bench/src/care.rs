@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 pub const CARE_ORDER: &str = "/api/orderingMobility/v1/careOrder";
 const ORDER_STATUS: &str = "/api/orderingMobility/v1/orderStatus/CareOrder";
@@ -39,6 +39,9 @@ pub struct CareSetup {
     pub changes: usize,
     /// `Bearer …` of a principal with `care.ops`.
     pub auth: Arc<String>,
+    /// `effectiveDate` of every change request (RFC 3339); `None` is
+    /// `immediate`.
+    pub due: Option<String>,
 }
 
 /// Spreads request numbers over the lines (a 64-bit finaliser), so that
@@ -52,7 +55,7 @@ fn mix(n: u64) -> u64 {
 
 /// Care order `n`: `changes` change requests on different lines, every
 /// other one a label update (`updateSubscriber`, `udl`) or an add-on added
-/// at once (`updateFeatures`), all due now.
+/// at once (`updateFeatures`), all due now or at `setup.due`.
 pub fn order_body(setup: &CareSetup, n: u64) -> String {
     let lines = setup.lines.max(1) as u64;
     let changes = (setup.changes.max(1) as u64).min(lines);
@@ -61,14 +64,18 @@ pub fn order_body(setup: &CareSetup, n: u64) -> String {
         .map(|k| {
             let line = ctn(((first + k * (lines / changes)) % lines) as usize);
             let id = format!("b{n}-{k}");
-            if (n + k) % 2 == 0 {
+            let mut request = if (n + k).is_multiple_of(2) {
                 json!({"type": "updateSubscriber", "changeRequestId": id, "ctn": line,
                     "udl": [{"type": "Cost center", "value": format!("cc-{n}")}]})
             } else {
                 json!({"type": "updateFeatures", "changeRequestId": id, "ctn": line,
                     "replaceDuplicateFeatures": true, "replaceConflictingFeatures": true,
                     "items": [{"id": FEATURE, "action": "add"}]})
+            };
+            if let Some(due) = &setup.due {
+                request["effectiveDate"] = json!(due);
             }
+            request
         })
         .collect();
     json!({"careOrderRequest": {"foundationAccountNumber": ACCOUNT,
@@ -113,33 +120,6 @@ fn micros(d: Duration) -> u64 {
     (d.as_micros().min(u128::from(u64::MAX)) as u64).max(1)
 }
 
-pub struct ProcessResult {
-    pub changes: usize,
-    /// First accept sent to last accept answered.
-    pub accept_time: Duration,
-    pub accept_us: Histogram<u64>,
-    /// First accept sent to the last change request seen processed.
-    pub total_time: Duration,
-    /// Change requests processed after the last accept was answered
-    /// (by their `processedDate`), and the time from then to the end.
-    pub after_accepts: usize,
-    pub after_time: Duration,
-    /// Change requests by final status (`completed`, `failed`, …).
-    pub statuses: BTreeMap<String, usize>,
-    /// Unexpected answers by kind: how many, and the first one.
-    pub failures: BTreeMap<String, (u64, String)>,
-}
-
-impl ProcessResult {
-    pub fn per_second(&self) -> f64 {
-        self.changes as f64 / self.total_time.as_secs_f64()
-    }
-
-    pub fn after_per_second(&self) -> f64 {
-        self.after_accepts as f64 / self.after_time.as_secs_f64().max(1e-9)
-    }
-}
-
 type Failures = Arc<Mutex<BTreeMap<String, (u64, String)>>>;
 
 fn fail(failures: &Failures, kind: String, detail: String) {
@@ -149,23 +129,33 @@ fn fail(failures: &Failures, kind: String, detail: String) {
     }
 }
 
-/// `care-process`: accepts `backlog` change requests (in orders of
-/// `setup.changes`) over `clients` connections, then waits until every
-/// change request was processed. The worker runs all along, as it would.
-pub async fn process(
+/// A backlog accepted by [`accept_backlog`].
+pub struct Backlog {
+    /// Order ids in order number order (about the order they came in).
+    ids: Vec<String>,
+    pub started: Instant,
+    /// First accept sent to last accept answered.
+    pub accept_time: Duration,
+    pub accept_us: Histogram<u64>,
+    /// Unexpected answers by kind: how many, and the first one.
+    pub failures: BTreeMap<String, (u64, String)>,
+}
+
+/// Accepts `backlog` change requests (in orders of `setup.changes`) over
+/// `clients` connections, as fast as the server answers.
+pub async fn accept_backlog(
     addr: &str,
     setup: &CareSetup,
     clients: usize,
     backlog: usize,
     first_order: u64,
-) -> anyhow::Result<ProcessResult> {
+) -> anyhow::Result<Backlog> {
     let changes_per_order = setup.changes.max(1).min(setup.lines.max(1));
     let orders = backlog.div_ceil(changes_per_order);
     let failures: Failures = Arc::default();
     let next = Arc::new(AtomicU64::new(0));
     let ids: Arc<Mutex<Vec<(u64, String)>>> = Arc::new(Mutex::new(Vec::with_capacity(orders)));
     let started = Instant::now();
-    let started_wall = SystemTime::now();
     let mut tasks = Vec::new();
     for _ in 0..clients {
         let (addr, setup, next, ids, failures) = (
@@ -216,12 +206,56 @@ pub async fn process(
         accept_us.add(t.await.context("accept task")??)?;
     }
     let accept_time = started.elapsed();
-    let accept_end_wall = SystemTime::now();
     let mut ids = std::mem::take(&mut *ids.lock().map_err(|_| anyhow::anyhow!("poisoned"))?);
     ids.sort();
-    let ids: Vec<String> = ids.into_iter().map(|(_, id)| id).collect();
     anyhow::ensure!(!ids.is_empty(), "no care order was accepted");
+    let failures = std::mem::take(&mut *failures.lock().map_err(|_| anyhow::anyhow!("poisoned"))?);
+    Ok(Backlog {
+        ids: ids.into_iter().map(|(_, id)| id).collect(),
+        started,
+        accept_time,
+        accept_us,
+        failures,
+    })
+}
 
+/// How the backlog was processed.
+pub struct Drained {
+    /// Change requests in the backlog's orders.
+    pub changes: usize,
+    /// From `origin` to the last change request seen processed.
+    pub time: Duration,
+    /// Change requests processed (by their `processedDate`) after the last
+    /// accept was answered.
+    pub after_accepts: usize,
+    /// Change requests by final status (`completed`, `failed`, …).
+    pub statuses: BTreeMap<String, usize>,
+}
+
+impl Drained {
+    pub fn per_second(&self) -> f64 {
+        self.changes as f64 / self.time.as_secs_f64().max(1e-9)
+    }
+}
+
+/// Waits until every change request of `backlog` was processed; times it
+/// from `origin` (the first accept, or the instant all were due).
+pub async fn wait_processed(
+    addr: &str,
+    setup: &CareSetup,
+    backlog: &Backlog,
+    origin: Instant,
+) -> anyhow::Result<Drained> {
+    let ids = &backlog.ids;
+    // The accepts ended about now; `processedDate`s after it count as after.
+    let accept_end = chrono::Utc::now()
+        - chrono::Duration::from_std(
+            backlog
+                .started
+                .elapsed()
+                .saturating_sub(backlog.accept_time),
+        )
+        .unwrap_or_default();
     // Orders are claimed about in the order they came in: follow them with
     // one connection, a few polls per step, until the last one is done.
     let mut sender = connect(addr).await?;
@@ -240,34 +274,22 @@ pub async fn process(
             tokio::time::sleep(POLL).await;
         }
     }
-    let mut total_time = started.elapsed();
+    let mut end = Instant::now();
     // Then every order, in parallel: one still in progress pushes the end to
     // when it is seen done (it was not done when first read).
-    let walked = walk(addr, setup, &ids, started, deadline).await?;
-    total_time = total_time.max(walked.last_done);
-    let accept_end = chrono::DateTime::<chrono::Utc>::from(accept_end_wall);
-    let after_accepts = walked
-        .processed
-        .iter()
-        .filter(|at| **at > accept_end)
-        .count();
-    let end_wall = started_wall + total_time;
-    let after_time = end_wall
-        .duration_since(accept_end_wall)
-        .unwrap_or(Duration::ZERO);
-    let failures = Arc::try_unwrap(failures)
-        .map_err(|_| anyhow::anyhow!("failures still shared"))?
-        .into_inner()
-        .map_err(|_| anyhow::anyhow!("poisoned"))?;
-    Ok(ProcessResult {
+    let walked = walk(addr, setup, ids, deadline).await?;
+    if let Some(last) = walked.last_done {
+        end = end.max(last);
+    }
+    Ok(Drained {
         changes: walked.statuses.values().sum(),
-        accept_time,
-        accept_us,
-        total_time,
-        after_accepts,
-        after_time,
+        time: end.saturating_duration_since(origin),
+        after_accepts: walked
+            .processed
+            .iter()
+            .filter(|at| **at > accept_end)
+            .count(),
         statuses: walked.statuses,
-        failures,
     })
 }
 
@@ -290,8 +312,8 @@ async fn status(
 }
 
 struct Walked {
-    /// Since the start, when the last order seen in progress was seen done.
-    last_done: Duration,
+    /// When the last order seen in progress was seen done.
+    last_done: Option<Instant>,
     /// Every change request's `processedDate`.
     processed: Vec<chrono::DateTime<chrono::Utc>>,
     statuses: BTreeMap<String, usize>,
@@ -303,7 +325,6 @@ async fn walk(
     addr: &str,
     setup: &CareSetup,
     ids: &[String],
-    started: Instant,
     deadline: Instant,
 ) -> anyhow::Result<Walked> {
     let ids: Arc<Vec<String>> = Arc::new(ids.to_vec());
@@ -319,7 +340,7 @@ async fn walk(
         tasks.push(tokio::spawn(async move {
             let mut sender = connect(&addr).await?;
             let mut mine = Walked {
-                last_done: Duration::ZERO,
+                last_done: None,
                 processed: Vec::new(),
                 statuses: BTreeMap::new(),
             };
@@ -338,7 +359,7 @@ async fn walk(
                     tokio::time::sleep(POLL).await;
                 };
                 if waited {
-                    mine.last_done = mine.last_done.max(started.elapsed());
+                    mine.last_done = mine.last_done.max(Some(Instant::now()));
                 }
                 for change in order["changeRequest"].as_array().into_iter().flatten() {
                     let state = change["status"].as_str().unwrap_or("?").to_string();
@@ -354,7 +375,7 @@ async fn walk(
         }));
     }
     let mut all = Walked {
-        last_done: Duration::ZERO,
+        last_done: None,
         processed: Vec::new(),
         statuses: BTreeMap::new(),
     };

@@ -9,7 +9,7 @@ use crate::load;
 use crate::server::{self, Server};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// What the rows say about the run besides its figures.
 pub struct RunInfo<'a> {
@@ -22,7 +22,7 @@ pub struct RunInfo<'a> {
 
 pub const ACCEPT_HEADER: &str = "| scenario | backend | sync | clients | lines | changes/order | orders/s | p50 ms | p90 ms | p99 ms | max ms | errors | server CPU % | bench CPU % | postgres CPU % |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|";
 
-pub const PROCESS_HEADER: &str = "| scenario | backend | sync | clients | lines | changes/order | change requests | accepting s | accept p50 / p99 ms | first accept → last processed s | changes/s | after the last accept: changes/s | statuses | server CPU % | postgres CPU % |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|";
+pub const PROCESS_HEADER: &str = "| scenario | backend | sync | clients | lines | changes/order | change requests | accepting s | accept p50 / p99 ms | timed from | to the last processed s | changes/s | processed after the last accept | statuses | server CPU % | postgres CPU % |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|";
 
 /// CPU seconds of the server, this process and PostgreSQL (when used).
 struct Cpu(Option<f64>, Option<f64>, Option<f64>);
@@ -106,53 +106,76 @@ pub async fn accept(
     ))
 }
 
-/// `care-process`: a backlog of `info.backlog` change requests accepted,
-/// then drained by the server's worker.
+/// `care-process` (`due_in` = `None`): a backlog of `info.backlog` change
+/// requests due at once, accepted as fast as the server answers while its
+/// worker processes them; timed from the first accept. `care-drain`
+/// (`Some`): the same backlog all due `due_in` after the start, so that the
+/// worker starts on the whole of it; timed from that instant, with CPU over
+/// the drain alone.
 pub async fn process(
     server: &Server,
     setup: &CareSetup,
     info: &RunInfo<'_>,
     sequence: &Arc<AtomicU64>,
+    due_in: Option<Duration>,
 ) -> anyhow::Result<String> {
     let postgres = info.backend == "postgres";
     let first = sequence.fetch_add(1 << 40, Ordering::Relaxed);
-    let before = Cpu::now(server, postgres);
-    let result = care::process(&server.addr, setup, info.clients, info.backlog, first).await?;
-    let after = Cpu::now(server, postgres);
-    for (kind, (count, detail)) in &result.failures {
+    let mut setup = setup.clone();
+    let due = due_in.map(|d| {
+        (
+            Instant::now() + d,
+            chrono::Utc::now() + chrono::Duration::from_std(d).unwrap_or_default(),
+        )
+    });
+    setup.due = due.map(|(_, at)| at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+    let mut before = Cpu::now(server, postgres);
+    let backlog =
+        care::accept_backlog(&server.addr, &setup, info.clients, info.backlog, first).await?;
+    for (kind, (count, detail)) in &backlog.failures {
         eprintln!("care-process: {count} × {kind}; the first: {detail}");
     }
-    let [server_cpu, _, postgres_cpu] = before.percent(&after, result.total_time.as_secs_f64());
-    // Only meaningful when the worker was left a backlog to drain alone.
-    let after = if result.after_accepts == 0 {
-        "none left".to_string()
-    } else {
-        format!(
-            "{} in {:.2} s: {:.0}",
-            result.after_accepts,
-            result.after_time.as_secs_f64(),
-            result.after_per_second()
-        )
+    let (name, origin, timed_from) = match due {
+        None => ("care-process", backlog.started, "first accept".to_string()),
+        Some((at, _)) => {
+            let overran = Instant::now() > at;
+            if overran {
+                eprintln!(
+                    "care-drain: accepting took longer than --care-due-in; the drain overlapped it"
+                );
+            }
+            tokio::time::sleep_until(at.into()).await;
+            before = Cpu::now(server, postgres);
+            let from = if overran {
+                "due time (accepts overran it)"
+            } else {
+                "due time"
+            };
+            ("care-drain", at, from.to_string())
+        }
     };
-    let statuses: Vec<String> = result
+    let drained = care::wait_processed(&server.addr, &setup, &backlog, origin).await?;
+    let after = Cpu::now(server, postgres);
+    let [server_cpu, _, postgres_cpu] = before.percent(&after, drained.time.as_secs_f64());
+    let statuses: Vec<String> = drained
         .statuses
         .iter()
         .map(|(k, v)| format!("{v} {k}"))
         .collect();
     Ok(format!(
-        "| care-process | {} | {} | {} | {} | {} | {} | {:.2} | {:.1} / {:.1} | {:.2} | {:.0} | {} | {} | {server_cpu} | {postgres_cpu} |",
+        "| {name} | {} | {} | {} | {} | {} | {} | {:.2} | {:.1} / {:.1} | {timed_from} | {:.2} | {:.0} | {} | {} | {server_cpu} | {postgres_cpu} |",
         info.backend,
         sync_column(info),
         info.clients,
         setup.lines,
         setup.changes,
-        result.changes,
-        result.accept_time.as_secs_f64(),
-        care::ms(&result.accept_us, 0.5),
-        care::ms(&result.accept_us, 0.99),
-        result.total_time.as_secs_f64(),
-        result.per_second(),
-        after,
+        drained.changes,
+        backlog.accept_time.as_secs_f64(),
+        care::ms(&backlog.accept_us, 0.5),
+        care::ms(&backlog.accept_us, 0.99),
+        drained.time.as_secs_f64(),
+        drained.per_second(),
+        drained.after_accepts,
         statuses.join(", "),
     ))
 }

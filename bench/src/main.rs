@@ -45,9 +45,13 @@ struct Args {
     /// care-accept, care-process: change requests per care order, each on another line.
     #[arg(long, default_value_t = 1)]
     care_changes: usize,
-    /// care-process: change requests accepted, then drained.
+    /// care-process, care-drain: change requests accepted, then drained.
     #[arg(long, default_value_t = 20_000)]
     care_backlog: usize,
+    /// care-drain: seconds from the start until every change request is due
+    /// (accepting the backlog must take less).
+    #[arg(long, default_value_t = 30)]
+    care_due_in: u64,
     /// order-flow: milliseconds between polls of a submitted order.
     #[arg(long, default_value_t = 5)]
     poll_ms: u64,
@@ -170,7 +174,9 @@ async fn main() -> anyhow::Result<()> {
                     step_tables.push(steps);
                     continue;
                 }
-                scenarios::Drive::CareAccept | scenarios::Drive::CareProcess => {
+                scenarios::Drive::CareAccept
+                | scenarios::Drive::CareProcess
+                | scenarios::Drive::CareDrain => {
                     let setup = care::CareSetup {
                         lines: args.care_lines,
                         changes: args.care_changes,
@@ -178,6 +184,7 @@ async fn main() -> anyhow::Result<()> {
                             "Bearer {}",
                             server::mint_token(&args.omni_bin, secret, "care.ops")?
                         )),
+                        due: None,
                     };
                     let info = care_report::RunInfo {
                         backend: &args.backend,
@@ -186,14 +193,25 @@ async fn main() -> anyhow::Result<()> {
                         duration: Duration::from_secs(args.duration),
                         backlog: args.care_backlog,
                     };
-                    if matches!(s.drive, scenarios::Drive::CareAccept) {
-                        accept_rows.push(
+                    let due_in = Duration::from_secs(args.care_due_in);
+                    match s.drive {
+                        scenarios::Drive::CareAccept => accept_rows.push(
                             care_report::accept(&server, &setup, &info, &care_sequence).await?,
-                        );
-                    } else {
-                        process_rows.push(
-                            care_report::process(&server, &setup, &info, &care_sequence).await?,
-                        );
+                        ),
+                        scenarios::Drive::CareDrain => process_rows.push(
+                            care_report::process(
+                                &server,
+                                &setup,
+                                &info,
+                                &care_sequence,
+                                Some(due_in),
+                            )
+                            .await?,
+                        ),
+                        _ => process_rows.push(
+                            care_report::process(&server, &setup, &info, &care_sequence, None)
+                                .await?,
+                        ),
                     }
                     continue;
                 }

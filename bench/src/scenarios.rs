@@ -46,8 +46,10 @@ pub enum Drive {
     OrderFlow,
     /// Each connection posts care orders (`care.rs`).
     CareAccept,
-    /// A backlog of care change requests, accepted then drained (`care.rs`).
+    /// A backlog of care change requests, accepted while processed (`care.rs`).
     CareProcess,
+    /// A backlog of care change requests due together later, then drained.
+    CareDrain,
 }
 
 pub fn all() -> Vec<Scenario> {
@@ -65,6 +67,13 @@ pub fn all() -> Vec<Scenario> {
             data: DataSet::Care("care-process"),
             connections: None,
             drive: Drive::CareProcess,
+        },
+        Scenario {
+            name: "care-drain",
+            description: "As care-process, but every change request is due --care-due-in seconds after the start: the worker drains the whole backlog alone; change requests/s from the due time",
+            data: DataSet::Care("care-drain"),
+            connections: None,
+            drive: Drive::CareDrain,
         },
         Scenario {
             name: "order-flow",
