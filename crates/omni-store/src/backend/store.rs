@@ -135,7 +135,11 @@ macro_rules! impl_store {
 
             async fn put_documents(&self, docs: &[Document]) -> Result<()> {
                 let docs = docs.iter().map(Into::into).collect();
-                self.write(WriteOp::Put { docs }).await?.done()
+                self.write(WriteOp::Put { docs }).await?.done()?;
+                if let Some(analyze) = self.dialect.analyze_after_load {
+                    sqlx::query(analyze).execute(&self.writer).await?;
+                }
+                Ok(())
             }
 
             async fn get_document(&self, tenant: &str, kind: &str, id: &str) -> Result<Option<Document>> {
