@@ -80,6 +80,7 @@ async fn store_insert(args: &Args) -> anyhow::Result<String> {
         Duration::from_secs(args.duration),
     )
     .await?;
+    forget_database(&database_url).await;
     Ok(format!(
         "| {STORE_INSERT} | {} | {} | {:.0} | {:.2} | {:.2} | {} | - | - |",
         args.backend,
@@ -246,6 +247,8 @@ async fn main() -> anyhow::Result<()> {
                 server.startup.as_secs_f64(),
             ));
         }
+        drop(server);
+        forget_database(&database_url).await;
     }
     if !rows.is_empty() {
         println!(
@@ -280,6 +283,14 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Drops a PostgreSQL database the run made, once its server stopped: a
+/// care run leaves about 100 MB.
+async fn forget_database(url: &str) {
+    if let Err(e) = omni_store::testing::drop_database(url).await {
+        eprintln!("could not drop the run's database: {e}");
+    }
 }
 
 /// Runs the `order-flow` scenario: one second of warm-up, then the measured
