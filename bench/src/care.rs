@@ -240,11 +240,14 @@ impl Drained {
 
 /// Waits until every change request of `backlog` was processed; times it
 /// from `origin` (the first accept, or the instant all were due).
+/// `at_last_seen` runs when the last order is seen done, before every order
+/// is read to check and count the results.
 pub async fn wait_processed(
     addr: &str,
     setup: &CareSetup,
     backlog: &Backlog,
     origin: Instant,
+    at_last_seen: impl FnOnce(),
 ) -> anyhow::Result<Drained> {
     let ids = &backlog.ids;
     // The accepts ended about now; `processedDate`s after it count as after.
@@ -275,6 +278,7 @@ pub async fn wait_processed(
         }
     }
     let mut end = Instant::now();
+    at_last_seen();
     // Then every order, in parallel: one still in progress pushes the end to
     // when it is seen done (it was not done when first read).
     let walked = walk(addr, setup, ids, deadline).await?;

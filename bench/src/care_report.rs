@@ -154,9 +154,16 @@ pub async fn process(
             ("care-drain", at, from.to_string())
         }
     };
-    let drained = care::wait_processed(&server.addr, &setup, &backlog, origin).await?;
-    let after = Cpu::now(server, postgres);
-    let [server_cpu, _, postgres_cpu] = before.percent(&after, drained.time.as_secs_f64());
+    // CPU until the last order is seen done, not while every order is then
+    // read to check the results.
+    let mut after = None;
+    let drained = care::wait_processed(&server.addr, &setup, &backlog, origin, || {
+        after = Some((Cpu::now(server, postgres), Instant::now()));
+    })
+    .await?;
+    let (after, end) = after.ok_or_else(|| anyhow::anyhow!("the drain did not end"))?;
+    let window = end.saturating_duration_since(origin).as_secs_f64();
+    let [server_cpu, _, postgres_cpu] = before.percent(&after, window);
     let statuses: Vec<String> = drained
         .statuses
         .iter()
