@@ -34,6 +34,11 @@ pub(super) enum StepError {
     /// be read.
     #[error("care batch could not be read: {0}")]
     Unavailable(String),
+    /// The line refused the change as the batch read it: a refusal is
+    /// stored only when decided on the line as it is now (a refusal writes
+    /// the order alone, so no version check would catch a stale line).
+    #[error("refused on the batch's reads; deciding again on fresh ones")]
+    Recheck,
 }
 
 /// What a job's run came to.
@@ -65,30 +70,39 @@ fn body<T: serde::Serialize>(value: &T) -> Result<Value, StepError> {
     serde_json::to_value(value).map_err(|e| StepError::Corrupt(e.to_string()))
 }
 
-/// Runs the job's change; a version conflict is retried at once from fresh
-/// reads a few times before it is reported.
+/// Runs the job's change; a version conflict, or a refusal decided on the
+/// batch's reads, is retried at once from fresh reads (a conflict a few
+/// times before it is reported).
 pub(super) async fn run_retrying(
     run: &Run<'_>,
     job: &Job,
     snapshot: &mut Snapshot,
 ) -> Result<Step, StepError> {
-    let mut tries = 0;
+    let (mut tries, mut fresh) = (0, false);
     loop {
-        match run_once(run, job, snapshot).await {
+        match run_once(run, job, snapshot, fresh).await {
             Err(StepError::Store(StoreError::VersionConflict { .. }))
                 if tries < CONFLICT_RETRIES =>
             {
                 tries += 1;
+                fresh = true;
             }
+            Err(StepError::Recheck) if !fresh => fresh = true,
             other => return other,
         }
     }
 }
 
 /// Forgets, on failure, what the change read: a retry reads afresh.
-async fn run_once(run: &Run<'_>, job: &Job, snapshot: &mut Snapshot) -> Result<Step, StepError> {
+/// `fresh` says the snapshot holds nothing read before this job's run.
+async fn run_once(
+    run: &Run<'_>,
+    job: &Job,
+    snapshot: &mut Snapshot,
+    fresh: bool,
+) -> Result<Step, StepError> {
     let mut read = Vec::new();
-    let result = apply_change(run, job, snapshot, &mut read).await;
+    let result = apply_change(run, job, snapshot, &mut read, fresh).await;
     if result.is_err() {
         for (kind, id) in read {
             snapshot.forget(kind, &id);
@@ -104,6 +118,7 @@ async fn apply_change(
     job: &Job,
     snapshot: &mut Snapshot,
     read: &mut Vec<(&'static str, String)>,
+    fresh: bool,
 ) -> Result<Step, StepError> {
     let (store, tenant, now) = (run.state.store.as_ref(), job.tenant.as_str(), run.now);
     let Some((order_id, index)) = target(job) else {
@@ -202,6 +217,9 @@ async fn apply_change(
             }
         }
     };
+    if result.status != ChangeStatus::Completed && !fresh {
+        return Err(StepError::Recheck);
+    }
     if let Some(slot) = record.changes.get_mut(index) {
         slot.result = result;
         slot.processed_at = Some(rfc3339(now));
