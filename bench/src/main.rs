@@ -2,6 +2,9 @@
 //! scenario with a closed-loop load generator on this machine, and prints one
 //! markdown table. Scenarios are code in `scenarios.rs`.
 
+mod care;
+mod care_data;
+mod care_report;
 mod flow;
 mod load;
 mod scenarios;
@@ -36,6 +39,19 @@ struct Args {
     /// SQLite synchronous mode for the server: full or normal.
     #[arg(long, default_value = "full")]
     sqlite_sync: String,
+    /// care-accept, care-process: generated business lines the change requests spread over.
+    #[arg(long, default_value_t = 2000)]
+    care_lines: usize,
+    /// care-accept, care-process: change requests per care order, each on another line.
+    #[arg(long, default_value_t = 1)]
+    care_changes: usize,
+    /// care-process, care-drain: change requests accepted, then drained.
+    #[arg(long, default_value_t = 20_000)]
+    care_backlog: usize,
+    /// care-drain: seconds from the start until every change request is due
+    /// (accepting the backlog must take less).
+    #[arg(long, default_value_t = 30)]
+    care_due_in: u64,
     /// order-flow: milliseconds between polls of a submitted order.
     #[arg(long, default_value_t = 5)]
     poll_ms: u64,
@@ -64,6 +80,7 @@ async fn store_insert(args: &Args) -> anyhow::Result<String> {
         Duration::from_secs(args.duration),
     )
     .await?;
+    forget_database(&database_url).await;
     Ok(format!(
         "| {STORE_INSERT} | {} | {} | {:.0} | {:.2} | {:.2} | {} | - | - |",
         args.backend,
@@ -104,7 +121,9 @@ async fn main() -> anyhow::Result<()> {
         rows.push(store_insert(&args).await?);
     }
     let (mut flow_rows, mut step_tables) = (Vec::new(), Vec::new());
+    let (mut accept_rows, mut process_rows) = (Vec::new(), Vec::new());
     // Scenarios that need the same data set share one server start.
+    let care_sequence = Arc::new(AtomicU64::new(0));
     let mut groups: Vec<(scenarios::DataSet, Vec<&scenarios::Scenario>)> = Vec::new();
     for s in &chosen {
         match groups.iter_mut().find(|(d, _)| *d == s.data) {
@@ -122,7 +141,13 @@ async fn main() -> anyhow::Result<()> {
             }
             _ => format!("sqlite:{}", scratch.0.join("bench.db").display()),
         };
-        let data_dir = scenarios::prepare(data, &args.omni_bin, &scratch.0, &database_url)?;
+        let data_dir = scenarios::prepare(
+            data,
+            &args.omni_bin,
+            &scratch.0,
+            &database_url,
+            args.care_lines,
+        )?;
         let secret = "bench-secret";
         let server = server::Server::start(&server::ServerConfig {
             binary: &args.omni_bin,
@@ -148,6 +173,47 @@ async fn main() -> anyhow::Result<()> {
                     let (row, steps) = order_flow(&args, &server, secret, connections).await?;
                     flow_rows.push(row);
                     step_tables.push(steps);
+                    continue;
+                }
+                scenarios::Drive::CareAccept
+                | scenarios::Drive::CareProcess
+                | scenarios::Drive::CareDrain => {
+                    let setup = care::CareSetup {
+                        lines: args.care_lines,
+                        changes: args.care_changes,
+                        auth: Arc::new(format!(
+                            "Bearer {}",
+                            server::mint_token(&args.omni_bin, secret, "care.ops")?
+                        )),
+                        due: None,
+                    };
+                    let info = care_report::RunInfo {
+                        backend: &args.backend,
+                        sqlite_sync: &args.sqlite_sync,
+                        clients: connections,
+                        duration: Duration::from_secs(args.duration),
+                        backlog: args.care_backlog,
+                    };
+                    let due_in = Duration::from_secs(args.care_due_in);
+                    match s.drive {
+                        scenarios::Drive::CareAccept => accept_rows.push(
+                            care_report::accept(&server, &setup, &info, &care_sequence).await?,
+                        ),
+                        scenarios::Drive::CareDrain => process_rows.push(
+                            care_report::process(
+                                &server,
+                                &setup,
+                                &info,
+                                &care_sequence,
+                                Some(due_in),
+                            )
+                            .await?,
+                        ),
+                        _ => process_rows.push(
+                            care_report::process(&server, &setup, &info, &care_sequence, None)
+                                .await?,
+                        ),
+                    }
                     continue;
                 }
             };
@@ -181,6 +247,8 @@ async fn main() -> anyhow::Result<()> {
                 server.startup.as_secs_f64(),
             ));
         }
+        drop(server);
+        forget_database(&database_url).await;
     }
     if !rows.is_empty() {
         println!(
@@ -189,6 +257,17 @@ async fn main() -> anyhow::Result<()> {
         println!("|---|---|---|---|---|---|---|---|---|");
         for r in rows {
             println!("{r}");
+        }
+    }
+    for (header, list) in [
+        (care_report::ACCEPT_HEADER, accept_rows),
+        (care_report::PROCESS_HEADER, process_rows),
+    ] {
+        if !list.is_empty() {
+            println!("{header}");
+            for r in list {
+                println!("{r}");
+            }
         }
     }
     if !flow_rows.is_empty() {
@@ -204,6 +283,14 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Drops a PostgreSQL database the run made, once its server stopped: a
+/// care run leaves about 100 MB.
+async fn forget_database(url: &str) {
+    if let Err(e) = omni_store::testing::drop_database(url).await {
+        eprintln!("could not drop the run's database: {e}");
+    }
 }
 
 /// Runs the `order-flow` scenario: one second of warm-up, then the measured

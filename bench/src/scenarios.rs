@@ -14,6 +14,10 @@ pub enum DataSet {
     Demo,
     /// `omni gen-catalog --offers N`, loaded before the server starts.
     Generated(usize),
+    /// The demo data plus `--care-lines` generated business lines
+    /// (`care_data.rs`), on a server of the named scenario's own: the
+    /// backlog one scenario leaves must not slow down the next.
+    Care(&'static str),
 }
 
 const DISCOVERY: &str = "/msapi/cpopoffer/v1/product-offers";
@@ -40,10 +44,37 @@ pub enum Drive {
     Requests(fn() -> anyhow::Result<Built>),
     /// Each connection runs whole partner orders to completion (`flow.rs`).
     OrderFlow,
+    /// Each connection posts care orders (`care.rs`).
+    CareAccept,
+    /// A backlog of care change requests, accepted while processed (`care.rs`).
+    CareProcess,
+    /// A backlog of care change requests due together later, then drained.
+    CareDrain,
 }
 
 pub fn all() -> Vec<Scenario> {
     vec![
+        Scenario {
+            name: "care-accept",
+            description: "POST care orders as a care.ops user: --care-changes change requests each (label updates and add-ons, due now) on --care-lines generated lines",
+            data: DataSet::Care("care-accept"),
+            connections: None,
+            drive: Drive::CareAccept,
+        },
+        Scenario {
+            name: "care-process",
+            description: "Accept --care-backlog change requests as fast as possible, then wait until the worker processed every one; change requests/s from the first accept",
+            data: DataSet::Care("care-process"),
+            connections: None,
+            drive: Drive::CareProcess,
+        },
+        Scenario {
+            name: "care-drain",
+            description: "As care-process, but every change request is due --care-due-in seconds after the start: the worker drains the whole backlog alone; change requests/s from the due time",
+            data: DataSet::Care("care-drain"),
+            connections: None,
+            drive: Drive::CareDrain,
+        },
         Scenario {
             name: "order-flow",
             description: "Whole partner orders as user order.ops: create, a new line (plan, phone, SIM), terms, shipping, card, submit, poll until completed; demo data",
@@ -143,9 +174,11 @@ pub fn prepare(
     omni_bin: &Path,
     scratch: &Path,
     database_url: &str,
+    care_lines: usize,
 ) -> anyhow::Result<PathBuf> {
     match data {
         DataSet::Demo => Ok(PathBuf::from("data")),
+        DataSet::Care(_) => crate::care_data::prepare(Path::new("data"), scratch, care_lines),
         DataSet::Generated(n) => {
             let dir = scratch.join("generated");
             let run = |args: &[&str]| -> anyhow::Result<()> {

@@ -55,6 +55,8 @@ pub fn spawn(
 #[derive(Debug, Default)]
 pub struct JobSignals {
     pub orders: tokio::sync::Notify,
+    /// A care order was accepted.
+    pub care: tokio::sync::Notify,
 }
 
 /// Loads everything the workers keep in memory once, before serving.

@@ -29,6 +29,10 @@ pub enum StoreError {
         id: String,
         expected: i64,
     },
+    /// A write that finishes a job found its lease held by another worker
+    /// (see [`Effects::finish_jobs`]); nothing of the write was stored.
+    #[error("job '{id}' is no longer leased to this worker")]
+    LeaseLost { id: String },
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
     #[error("unsupported database URL: {0}")]
@@ -57,6 +61,15 @@ pub trait Store: Send + Sync + 'static {
     async fn put_documents(&self, docs: &[Document]) -> Result<()>;
 
     async fn get_document(&self, tenant: &str, kind: &str, id: &str) -> Result<Option<Document>>;
+
+    /// The documents of one tenant and kind among `ids`, in one query (ids
+    /// that name nothing are left out; the order is unspecified).
+    async fn get_documents(
+        &self,
+        tenant: &str,
+        kind: &str,
+        ids: &[String],
+    ) -> Result<Vec<Document>>;
 
     /// Replaces a document whose stored version is `doc.version - 1`;
     /// `VersionConflict` when another writer got there first.

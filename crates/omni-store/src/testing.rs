@@ -52,3 +52,27 @@ pub async fn fresh_store() -> Arc<dyn Store> {
         .unwrap_or_else(|e| panic!("cannot migrate {url}: {e}"));
     store
 }
+
+/// Drops a PostgreSQL database that [`fresh_database_url`] made, once
+/// nothing uses it (for benchmarks, whose databases are large); other URLs
+/// are left alone.
+pub async fn drop_database(url: &str) -> crate::Result<()> {
+    let Some((_, name)) = url.rsplit_once('/') else {
+        return Ok(());
+    };
+    let made_here = name
+        .strip_prefix(DATABASE_PREFIX)
+        .is_some_and(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric()));
+    if !url.starts_with("postgres") || !made_here {
+        return Ok(());
+    }
+    let admin = std::env::var("OMNI_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let mut conn = sqlx::PgConnection::connect(&admin).await?;
+    // The name was checked above: the prefix and letters and digits only.
+    let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(drop))
+        .execute(&mut conn)
+        .await?;
+    Ok(())
+}

@@ -73,6 +73,11 @@ pub struct Effects {
     pub expires_at: Option<Option<String>>,
     /// Background work that must start if, and only if, the write commits.
     pub jobs: Vec<NewJob>,
+    /// Leased jobs this write completes (`done`), in its transaction: the
+    /// work and the job's end are stored together or not at all. The whole
+    /// write fails with `LeaseLost` when one of them is no longer leased to
+    /// the worker named (its lease ran out and another worker claimed it).
+    pub finish_jobs: Vec<JobDone>,
 }
 
 impl Effects {
@@ -113,6 +118,15 @@ pub struct NewJob {
     pub payload: Value,
     /// Not claimed before this time (RFC 3339).
     pub run_at: String,
+    pub now: String,
+}
+
+/// A leased job that a write completes, see [`Effects::finish_jobs`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobDone {
+    pub id: String,
+    /// The worker that holds the lease.
+    pub worker: String,
     pub now: String,
 }
 

@@ -121,6 +121,8 @@ pub async fn accept(
     store
         .insert_document(&record.document(tenant, 1)?, &effects)
         .await?;
+    // A wake with no worker waiting is kept for its next wait.
+    state.job_signals.care.notify_one();
     let answer = json!({"careOrderResponse": record.render()});
     Ok((StatusCode::ACCEPTED, Json(answer)).into_response())
 }

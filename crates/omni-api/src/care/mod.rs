@@ -5,6 +5,8 @@
 //! every body as `xxxRequest` / `xxxResponse`; errors keep the TMF body,
 //! which names each failing field.
 
+mod batch;
+mod change;
 mod facts;
 mod handlers;
 pub mod notify;

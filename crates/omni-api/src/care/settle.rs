@@ -4,7 +4,7 @@
 //! date (`settle_features`) in a version-checked write, and schedules the
 //! line's next date, if any.
 
-use super::worker::StepError;
+use super::change::StepError;
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
 use omni_core::care::settle_features;

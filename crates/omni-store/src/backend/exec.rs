@@ -244,6 +244,13 @@ macro_rules! impl_sql {
                 for job in &effects.jobs {
                     Self::insert_job(conn, job).await?;
                 }
+                for finish in &effects.finish {
+                    // A lost lease fails the whole write: another worker owns
+                    // the job now, and its work must not be stored twice.
+                    if !Self::finish_job(conn, finish).await?.finished()? {
+                        return Err(StoreError::LeaseLost { id: finish.id.clone() });
+                    }
+                }
                 Ok(())
             }
 

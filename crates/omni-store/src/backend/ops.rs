@@ -95,6 +95,8 @@ pub(crate) struct EffectRows {
     pub bump: Vec<String>,
     pub events: Vec<EventRow>,
     pub jobs: Vec<JobRow>,
+    /// Leased jobs marked `done`; each must still be leased to its worker.
+    pub finish: Vec<FinishRow>,
 }
 
 impl From<&Effects> for EffectRows {
@@ -103,6 +105,11 @@ impl From<&Effects> for EffectRows {
             bump: effects.bump.clone(),
             events: effects.events.iter().map(EventRow::from).collect(),
             jobs: effects.jobs.iter().map(JobRow::from).collect(),
+            finish: effects
+                .finish_jobs
+                .iter()
+                .map(|j| FinishRow::new(&j.id, &j.worker, &JobOutcome::Done { now: j.now.clone() }))
+                .collect(),
         }
     }
 }

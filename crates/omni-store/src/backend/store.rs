@@ -3,6 +3,7 @@
 
 use super::exec::Sql;
 use super::idempotency::IdemOp;
+use super::many::{MAX_IDS, select_by_ids};
 use super::ops::{FinishRow, Output, WriteOp};
 use super::sqlite_writer::receive;
 use super::{SqlStore, is_unique_violation, parse_body};
@@ -134,7 +135,11 @@ macro_rules! impl_store {
 
             async fn put_documents(&self, docs: &[Document]) -> Result<()> {
                 let docs = docs.iter().map(Into::into).collect();
-                self.write(WriteOp::Put { docs }).await?.done()
+                self.write(WriteOp::Put { docs }).await?.done()?;
+                if let Some(analyze) = self.dialect.analyze_after_load {
+                    sqlx::query(analyze).execute(&self.writer).await?;
+                }
+                Ok(())
             }
 
             async fn get_document(&self, tenant: &str, kind: &str, id: &str) -> Result<Option<Document>> {
@@ -148,6 +153,26 @@ macro_rules! impl_store {
                 .fetch_optional(&self.reader)
                 .await?;
                 row.as_ref().map(Sql::<$db>::document_from_row).transpose()
+            }
+
+            async fn get_documents(&self, tenant: &str, kind: &str, ids: &[String]) -> Result<Vec<Document>> {
+                // Each id once, so that chunks never answer a document twice.
+                let mut ids: Vec<&String> = ids.iter().collect();
+                ids.sort_unstable();
+                ids.dedup();
+                let mut docs = Vec::with_capacity(ids.len());
+                for chunk in ids.chunks(MAX_IDS) {
+                    let Some(last) = chunk.last() else { continue };
+                    let (sql, size) = select_by_ids(chunk.len());
+                    let mut query = sqlx::query(sql).bind(tenant).bind(kind);
+                    for id in chunk.iter().chain(std::iter::repeat_n(last, size - chunk.len())) {
+                        query = query.bind(id.as_str());
+                    }
+                    for row in query.fetch_all(&self.reader).await? {
+                        docs.push(Sql::<$db>::document_from_row(&row)?);
+                    }
+                }
+                Ok(docs)
             }
 
             async fn update_document(&self, doc: &Document, effects: &Effects) -> Result<()> {
