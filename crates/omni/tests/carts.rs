@@ -788,3 +788,77 @@ async fn tenant_rule_sets_are_enforced() {
         r.body
     );
 }
+
+/// A known customer's cart is judged on the customer's facts from the
+/// inventory (customer type, payment type, credit class, market); a prospect,
+/// or a party with no account, on the channel alone.
+#[tokio::test]
+async fn a_known_customers_facts_decide_eligibility() {
+    let s = TestServer::start_with_demo().await;
+    let post = |token: Option<String>, body: Value| {
+        let s = &s;
+        async move {
+            let mut req = s
+                .client
+                .post(s.url("/tmf-api/shoppingCart/v4/shoppingCart"))
+                .header("channelId", "ECOMM")
+                .json(&body);
+            if let Some(t) = token {
+                req = req.bearer_auth(t);
+            }
+            let resp = req.send().await.expect("send");
+            let status = resp.status().as_u16();
+            (status, resp.json::<Value>().await.expect("json"))
+        }
+    };
+    let one =
+        |offering: &str| json!({"cartItem": [{"id": "1", "productOffering": {"id": offering}}]});
+    let business_plan = "Mobile_Offer_business-unlimited-performance";
+
+    // cust-1001 is a Consumer: a business-only plan is refused, naming why.
+    let consumer = s.token_for("cust-1001", PrincipalKind::Customer, &[], "default");
+    let (status, body) = post(Some(consumer.clone()), one(business_plan)).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(
+        body["message"],
+        format!("Offerings with ids: {business_plan} are ineligible!")
+    );
+    assert!(body.to_string().contains("CUSTOMER_TYPE"), "{body}");
+    // A prospect may put it in a cart: nothing is known about them.
+    let (status, body) = post(None, one(business_plan)).await;
+    assert_eq!(status, 201, "{body}");
+    // The consumer's own plans are fine.
+    let (status, body) = post(Some(consumer), one("Mobile_Offer_unlimited-starter")).await;
+    assert_eq!(status, 201, "{body}");
+
+    // cust-1002 is prepaid with a high credit class: a postpaid plan and a
+    // phone sold to low and medium credit only are refused, whether the
+    // customer asks or an agent names them as the cart's customer.
+    let agent = s.token(PrincipalKind::User, &["sc.ops"], "default");
+    let for_1002 = |mut body: Value| {
+        body["relatedParty"] = json!([{"id": "cust-1002", "role": "customer"}]);
+        body
+    };
+    let phone = "Mobile_Device_prod11070255_sku6910280";
+    let (status, body) = post(
+        Some(agent.clone()),
+        for_1002(one("Mobile_Offer_unlimited-starter")),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.to_string().contains("PAYMENT_TYPE"), "{body}");
+    let (status, body) = post(Some(agent.clone()), for_1002(one(phone))).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.to_string().contains("CREDIT_CLASS"), "{body}");
+    let (status, body) = post(
+        Some(agent.clone()),
+        for_1002(one("Mobile_Offer_prepaid-unlimited")),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    // A party with no account here is judged on the channel alone.
+    let mut unknown = one(business_plan);
+    unknown["relatedParty"] = json!([{"id": "someone-new", "role": "customer"}]);
+    let (status, body) = post(Some(agent), unknown).await;
+    assert_eq!(status, 201, "{body}");
+}

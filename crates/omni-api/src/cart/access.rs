@@ -55,6 +55,26 @@ impl Access {
     /// Applies the page's related-party rules to a cart payload and returns
     /// the cart's owner (the customer party), adding a customer's own party
     /// when they name none.
+    /// The party `related_parties` will name as the cart's customer, if the
+    /// cart is acceptable (read before building, to load its facts).
+    pub fn customer_of(&self, cart: &Value) -> Option<String> {
+        match self {
+            Self::Prospect => None,
+            Self::Owner(me) => Some(me.clone()),
+            Self::Any => cart
+                .get("relatedParty")
+                .and_then(Value::as_array)?
+                .iter()
+                .find(|p| {
+                    p.get("role")
+                        .and_then(Value::as_str)
+                        .is_some_and(|r| r.eq_ignore_ascii_case("customer"))
+                })
+                .and_then(|p| p.get("id").and_then(Value::as_str))
+                .map(str::to_string),
+        }
+    }
+
     pub fn related_parties(&self, cart: &mut Value) -> Result<Option<String>, ApiError> {
         let parties: Vec<Value> = match cart.get("relatedParty") {
             Some(Value::Array(p)) => p.clone(),

@@ -2,6 +2,7 @@
 //! page's validations in its order, then prices, promotions and totals.
 
 use super::access::Access;
+use super::customer::CustomerFacts;
 use crate::error::ApiError;
 use chrono::{DateTime, Duration, Utc};
 use omni_core::cart::{self, PricedItem, SHOPPING_CART};
@@ -18,7 +19,17 @@ pub struct Context<'a> {
     pub access: &'a Access,
     pub promotions: &'a [Promotion],
     pub rule_sets: &'a [RuleSet],
+    /// The facts of the customer the cart names, when it has an account here.
+    pub customer: Option<&'a CustomerFacts>,
     pub now: DateTime<Utc>,
+}
+
+impl Context<'_> {
+    /// The loaded facts, if they are those of `party`.
+    fn facts_of(&self, party: Option<&str>) -> Option<&CustomerFacts> {
+        self.customer
+            .filter(|f| party.is_some_and(|p| p == f.party_id))
+    }
 }
 
 /// A built cart: its body (without `id`/`href`), owner and expiry.
@@ -277,17 +288,10 @@ fn check_eligibility(
     ctx: &Context<'_>,
     customer: Option<&str>,
 ) -> Result<(), ApiError> {
-    let eligibility = EligibilityContext {
-        channel: ctx.channel.to_string(),
-        customer_type: None,
-        customer_sub_type: None,
-        payment_type: None,
-        credit_class: None,
-        market: None,
-        existing_offering_ids: Vec::new(),
-        now: ctx.now,
-    };
-    let _ = customer;
+    let mut eligibility = EligibilityContext::new(ctx.channel, ctx.now);
+    if let Some(facts) = ctx.facts_of(customer) {
+        facts.apply(&mut eligibility);
+    }
     let mut failing: Vec<&str> = Vec::new();
     let mut details = Vec::new();
     for (n, item) in items.iter().enumerate() {
@@ -385,7 +389,6 @@ fn apply_promotions(
     ctx: &Context<'_>,
     customer: Option<&str>,
 ) {
-    let _ = customer;
     let lines: Vec<crate::pricing::Line<'_>> = items
         .iter()
         .zip(priced.iter())
@@ -408,7 +411,9 @@ fn apply_promotions(
         .collect();
     let buyer = crate::pricing::Buyer {
         channel: ctx.channel,
-        customer_type: None,
+        customer_type: ctx
+            .facts_of(customer)
+            .and_then(|f| f.customer_type.as_deref()),
         coupon_codes: coupons,
         now: ctx.now,
     };

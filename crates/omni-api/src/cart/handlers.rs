@@ -74,13 +74,19 @@ fn cart_event(
     )
 }
 
-fn build_for(
+async fn build_for(
     state: &AppState,
     principal: &Principal,
     access: &Access,
     channel: &str,
     input: Value,
 ) -> Result<Built, ApiError> {
+    let customer = match access.customer_of(&input) {
+        Some(party) => {
+            super::customer::load(state.store.as_ref(), &principal.tenant, &party).await?
+        }
+        None => None,
+    };
     let index = state.catalog.get(&principal.tenant);
     let promotions = state.promotions.get(&principal.tenant);
     let rule_sets = state.rule_sets.get(&principal.tenant);
@@ -92,6 +98,7 @@ fn build_for(
             access,
             promotions: &promotions,
             rule_sets: &rule_sets,
+            customer: customer.as_ref(),
             now: chrono::Utc::now(),
         },
     )
@@ -116,7 +123,7 @@ async fn create(
             )]));
         }
     };
-    let built = build_for(&state, &principal, &access, channel, input)?;
+    let built = build_for(&state, &principal, &access, channel, input).await?;
     let now = omni_core::time::rfc3339(chrono::Utc::now());
     let doc = Document {
         tenant: principal.tenant.clone(),
@@ -245,7 +252,7 @@ async fn patch(
         }
         let mut merged = build::strip_computed(doc.body.clone());
         omni_core::merge_patch(&mut merged, &patch);
-        let built = build_for(&state, &principal, &access, channel, merged)?;
+        let built = build_for(&state, &principal, &access, channel, merged).await?;
         doc.version += 1;
         doc.updated_at = omni_core::time::rfc3339(chrono::Utc::now());
         doc.owner = built.owner;

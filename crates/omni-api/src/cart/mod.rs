@@ -5,6 +5,7 @@
 
 mod access;
 mod build;
+mod customer;
 mod expiry;
 mod handlers;
 pub mod openapi;

@@ -96,10 +96,21 @@ impl TestServer {
 
     /// A bearer token for a principal of `kind` with `roles` in `tenant`.
     pub fn token(&self, kind: PrincipalKind, roles: &[&str], tenant: &str) -> String {
+        self.token_for(&format!("{}-subject", kind.as_str()), kind, roles, tenant)
+    }
+
+    /// As [`Self::token`], for the principal `subject` (e.g. a customer's party id).
+    pub fn token_for(
+        &self,
+        subject: &str,
+        kind: PrincipalKind,
+        roles: &[&str],
+        tenant: &str,
+    ) -> String {
         let now = chrono::Utc::now().timestamp();
         self.auth
             .mint(&Claims {
-                sub: format!("{}-subject", kind.as_str()),
+                sub: subject.to_string(),
                 kind,
                 roles: roles.iter().map(|r| r.to_string()).collect(),
                 tenant: tenant.into(),
