@@ -54,65 +54,11 @@ fi
 log "$("$ST" --version)"
 
 # --- server -----------------------------------------------------------------------------------
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/omni-fuzz.XXXXXX")"
-SERVER_PID=""
-cleanup() {
-  local status=$?
-  if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill -TERM "$SERVER_PID" 2>/dev/null || true
-    for _ in $(seq 1 100); do
-      kill -0 "$SERVER_PID" 2>/dev/null || break
-      sleep 0.1
-    done
-    if kill -0 "$SERVER_PID" 2>/dev/null; then
-      log "server did not stop on SIGTERM within 10 s; killing it"
-      kill -KILL "$SERVER_PID" 2>/dev/null || true
-    fi
-    wait "$SERVER_PID" 2>/dev/null || true
-  fi
-  rm -rf "$WORK"
-  exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-mkdir -p "$OUT"
+# shellcheck source=/dev/null
+. "$HERE/server.sh"
+export OMNI_LOG="${OMNI_LOG:-warn}"
+omni_ci_server fuzz
 rm -rf "$OUT/report"
-PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
-BASE="http://127.0.0.1:$PORT"
-SERVER_LOG="$OUT/server.log"
-export OMNI_JWT_SECRET
-OMNI_JWT_SECRET="$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')"
-
-log "starting $OMNI_BIN on $BASE (log: $SERVER_LOG)"
-OMNI_LISTEN="127.0.0.1:$PORT" \
-OMNI_DATABASE_URL="sqlite:$WORK/fuzz.db" \
-OMNI_DATA_DIR="$REPO/data" \
-OMNI_PUBLIC_URL="$BASE" \
-OMNI_LOG="${OMNI_LOG:-warn}" \
-  "$OMNI_BIN" serve >"$SERVER_LOG" 2>&1 </dev/null &
-SERVER_PID=$!
-
-HEALTH_CHECK='
-import sys, urllib.request
-with urllib.request.urlopen(sys.argv[1], timeout=2) as r:
-    sys.exit(0 if r.status == 200 else 1)
-'
-ready=""
-for _ in $(seq 1 300); do
-  if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-    tail -n 30 "$SERVER_LOG" >&2 || true
-    die "the server exited before answering /health"
-  fi
-  if python3 -c "$HEALTH_CHECK" "$BASE/health" 2>/dev/null; then
-    ready=1
-    break
-  fi
-  sleep 0.2
-done
-[[ -n "$ready" ]] || { tail -n 30 "$SERVER_LOG" >&2 || true; die "no answer on $BASE/health within 60 s"; }
-log "server is up"
 
 # --- tokens -----------------------------------------------------------------------------------
 # One user token with every role, so that every operation is reachable: the fuzzer is after wrong

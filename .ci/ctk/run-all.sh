@@ -51,67 +51,9 @@ fi
 log "newman $("$NEWMAN" --version)"
 
 # --- server -----------------------------------------------------------------------------------
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/omni-ctk.XXXXXX")"
-SERVER_PID=""
-cleanup() {
-  local status=$?
-  if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill -TERM "$SERVER_PID" 2>/dev/null || true
-    for _ in $(seq 1 100); do
-      kill -0 "$SERVER_PID" 2>/dev/null || break
-      sleep 0.1
-    done
-    if kill -0 "$SERVER_PID" 2>/dev/null; then
-      log "server did not stop on SIGTERM within 10 s; killing it"
-      kill -KILL "$SERVER_PID" 2>/dev/null || true
-    fi
-    wait "$SERVER_PID" 2>/dev/null || true
-  fi
-  rm -rf "$WORK"
-  exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-mkdir -p "$OUT"
-PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
-BASE="http://127.0.0.1:$PORT"
-SECRET="$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')"
-DATABASE_URL="${OMNI_CTK_DATABASE_URL:-sqlite:$WORK/ctk.db}"
-SERVER_LOG="$OUT/server.log"
-
-export OMNI_JWT_SECRET="$SECRET"
-log "starting $OMNI_BIN on $BASE (log: $SERVER_LOG)"
-OMNI_LISTEN="127.0.0.1:$PORT" \
-OMNI_DATABASE_URL="$DATABASE_URL" \
-OMNI_DATA_DIR="$REPO/data" \
-OMNI_PUBLIC_URL="$BASE" \
-  "$OMNI_BIN" serve >"$SERVER_LOG" 2>&1 </dev/null &
-SERVER_PID=$!
-
-ready=""
-HEALTH_CHECK='
-import sys, urllib.request
-with urllib.request.urlopen(sys.argv[1], timeout=2) as r:
-    sys.exit(0 if r.status == 200 else 1)
-'
-for _ in $(seq 1 300); do
-  if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-    tail -n 30 "$SERVER_LOG" >&2 || true
-    die "the server exited before answering /health"
-  fi
-  if python3 -c "$HEALTH_CHECK" "$BASE/health" 2>/dev/null; then
-    ready=1
-    break
-  fi
-  sleep 0.2
-done
-if [[ -z "$ready" ]]; then
-  tail -n 30 "$SERVER_LOG" >&2 || true
-  die "the server did not answer $BASE/health within 60 s"
-fi
-log "server is up"
+# shellcheck source=/dev/null
+. "$HERE/../server.sh"
+omni_ci_server ctk "${OMNI_CTK_DATABASE_URL:-}"
 
 # --- kits -------------------------------------------------------------------------------------
 total_passed=0

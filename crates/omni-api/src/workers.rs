@@ -59,6 +59,39 @@ pub struct JobSignals {
     pub care: tokio::sync::Notify,
 }
 
+/// The loop of a job worker: run `step` (claim and process what is due)
+/// until it finds nothing, then wait for `signal`, `idle` or shutdown.
+pub async fn poll_jobs<F, Fut>(
+    what: &str,
+    idle: std::time::Duration,
+    signal: &tokio::sync::Notify,
+    mut shutdown: watch::Receiver<bool>,
+    mut step: F,
+) where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<usize, omni_store::StoreError>>,
+{
+    loop {
+        if *shutdown.borrow() {
+            return;
+        }
+        let busy = match step().await {
+            Ok(n) => n > 0,
+            Err(e) => {
+                tracing::warn!(error = %e, "claiming {what} jobs failed");
+                false
+            }
+        };
+        if !busy {
+            tokio::select! {
+                _ = tokio::time::sleep(idle) => {}
+                _ = signal.notified() => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+    }
+}
+
 /// Loads everything the workers keep in memory once, before serving.
 pub async fn warm_up(state: &AppState, store: &dyn Store) -> Result<(), omni_store::StoreError> {
     state.catalog.refresh(store).await?;

@@ -212,64 +212,16 @@ async fn two_processes_apply_every_change_once() {
 
 /// The real binary as a separate process, on the repository's demo data.
 mod node {
-    use std::io::{BufRead, BufReader};
-    use std::process::{Child, Command, Stdio};
+    use super::common::process::{self, Process};
 
     const SECRET: &str = "care-workers-test-secret";
 
-    pub struct Node {
-        child: Child,
-        pub base: String,
-    }
-
-    impl Drop for Node {
-        fn drop(&mut self) {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-
-    pub fn spawn(database_url: &str) -> Node {
+    pub fn spawn(database_url: &str) -> Process {
         let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_omni"))
-            .env("OMNI_LISTEN", "127.0.0.1:0")
-            .env("OMNI_DATABASE_URL", database_url)
-            .env("OMNI_JWT_SECRET", SECRET)
-            .env("OMNI_DATA_DIR", data)
-            .env("OMNI_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start omni");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut lines = BufReader::new(stdout).lines();
-        let base = loop {
-            let line = lines
-                .next()
-                .expect("omni exited before listening")
-                .expect("read stdout");
-            if let Some(rest) = line.strip_prefix("Omni listening on ") {
-                break rest.split_whitespace().next().expect("address").to_string();
-            }
-        };
-        // Keep draining stdout so the child never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
-        Node { child, base }
+        process::spawn(database_url, &data, SECRET, &[])
     }
 
     pub fn token(role: &str) -> String {
-        let out = Command::new(env!("CARGO_BIN_EXE_omni"))
-            .args([
-                "token", "--type", "m2m", "--role", role, "--tenant", "default",
-            ])
-            .env("OMNI_JWT_SECRET", SECRET)
-            .env("OMNI_LOG", "error")
-            .output()
-            .expect("mint token");
-        assert!(out.status.success());
-        String::from_utf8(out.stdout)
-            .expect("utf8")
-            .trim()
-            .to_string()
+        process::token(SECRET, "m2m", role)
     }
 }

@@ -4,69 +4,24 @@
 mod common;
 
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
-struct Process {
-    child: Child,
-    base: String,
-}
+use common::process::Process;
 
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+const SECRET: &str = "process-test-secret";
 
 fn spawn(database_url: &str, data_dir: &Path) -> Process {
     spawn_with(database_url, data_dir, &[])
 }
 
 fn spawn_with(database_url: &str, data_dir: &Path, envs: &[(&str, &str)]) -> Process {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_omni"))
-        .envs(envs.iter().copied())
-        .env("OMNI_LISTEN", "127.0.0.1:0")
-        .env("OMNI_DATABASE_URL", database_url)
-        .env("OMNI_JWT_SECRET", "process-test-secret")
-        .env("OMNI_DATA_DIR", data_dir)
-        .env("OMNI_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start omni");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let base = loop {
-        let line = lines
-            .next()
-            .expect("omni exited before listening")
-            .expect("read stdout");
-        if let Some(rest) = line.strip_prefix("Omni listening on ") {
-            break rest.split_whitespace().next().expect("address").to_string();
-        }
-    };
-    // Keep draining stdout so the child never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    Process { child, base }
+    common::process::spawn(database_url, data_dir, SECRET, envs)
 }
 
 fn token(roles: &str) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_omni"))
-        .args([
-            "token", "--type", "user", "--role", roles, "--tenant", "default",
-        ])
-        .env("OMNI_JWT_SECRET", "process-test-secret")
-        .env("OMNI_LOG", "error")
-        .output()
-        .expect("mint token");
-    assert!(out.status.success());
-    String::from_utf8(out.stdout)
-        .expect("utf8")
-        .trim()
-        .to_string()
+    common::process::token(SECRET, "user", roles)
 }
 
 fn demo_data() -> tempdir::Dir {

@@ -41,27 +41,17 @@ const IDLE_POLL: Duration = Duration::from_millis(100);
 /// How long a change waits for an earlier change of its order due no later.
 const ORDER_WAIT_MS: i64 = 100;
 
-pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>) {
+pub async fn run(state: AppState, shutdown: watch::Receiver<bool>) {
     let worker = format!("care-worker-{}", uuid::Uuid::new_v4());
-    loop {
-        if *shutdown.borrow() {
-            return;
-        }
-        let busy = match claim_and_process(&state, &worker).await {
-            Ok(n) => n > 0,
-            Err(e) => {
-                tracing::warn!(error = %e, "claiming care order jobs failed");
-                false
-            }
-        };
-        if !busy {
-            tokio::select! {
-                _ = tokio::time::sleep(IDLE_POLL) => {}
-                _ = state.job_signals.care.notified() => {}
-                _ = shutdown.changed() => {}
-            }
-        }
-    }
+    let (state, worker) = (&state, worker.as_str());
+    crate::workers::poll_jobs(
+        "care order",
+        IDLE_POLL,
+        &state.job_signals.care,
+        shutdown,
+        || claim_and_process(state, worker),
+    )
+    .await;
 }
 
 /// Claims the jobs due now and processes them; returns how many.

@@ -31,27 +31,17 @@ enum StepError {
     Corrupt(String),
 }
 
-pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>) {
+pub async fn run(state: AppState, shutdown: watch::Receiver<bool>) {
     let worker = format!("order-worker-{}", uuid::Uuid::new_v4());
-    loop {
-        if *shutdown.borrow() {
-            return;
-        }
-        let busy = match claim_and_process(&state, &worker).await {
-            Ok(n) => n > 0,
-            Err(e) => {
-                tracing::warn!(error = %e, "claiming order jobs failed");
-                false
-            }
-        };
-        if !busy {
-            tokio::select! {
-                _ = tokio::time::sleep(IDLE_POLL) => {}
-                _ = state.job_signals.orders.notified() => {}
-                _ = shutdown.changed() => {}
-            }
-        }
-    }
+    let (state, worker) = (&state, worker.as_str());
+    crate::workers::poll_jobs(
+        "order",
+        IDLE_POLL,
+        &state.job_signals.orders,
+        shutdown,
+        || claim_and_process(state, worker),
+    )
+    .await;
 }
 
 /// Claims due jobs and processes them concurrently; returns how many.

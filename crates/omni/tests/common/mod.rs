@@ -2,6 +2,7 @@
 //! backend `OMNI_TEST_BACKEND` names, called with a real HTTP client.
 #![allow(dead_code)]
 
+pub mod process;
 pub mod receiver;
 
 use omni_api::auth::{Auth, Claims};
