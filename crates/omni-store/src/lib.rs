@@ -7,7 +7,10 @@ mod backend;
 mod idempotency;
 mod types;
 
-/// Test support; compiled always so that every crate's tests can use it.
+/// Test support (fresh databases, dropping them): only with the `testing`
+/// feature, which test and benchmark crates turn on, so that nothing able to
+/// drop a database is compiled into the server.
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
 pub use backend::{ConnectOptions, connect};
@@ -149,6 +152,18 @@ pub trait Store: Send + Sync + 'static {
     async fn finish_job(&self, id: &str, worker: &str, outcome: &JobOutcome) -> Result<bool>;
 
     async fn get_job(&self, id: &str) -> Result<Option<Job>>;
+
+    /// Jobs as [`JobQuery`] selects them, most recently changed first (for
+    /// operators: failed jobs and why).
+    async fn list_jobs(&self, query: &JobQuery) -> Result<Vec<Job>>;
+
+    /// How many jobs each kind has in each status (for `/metrics`).
+    async fn count_jobs(&self) -> Result<Vec<JobCount>>;
+
+    /// Makes a failed job pending again, due at `now`, with its attempts
+    /// reset (an operator's retry); `false` when no failed job of that id
+    /// (in that tenant, when given) exists.
+    async fn retry_job(&self, tenant: Option<&str>, id: &str, now: &str) -> Result<bool>;
 
     /// Claims an idempotency key for one attempt, atomically: the key is
     /// reserved when it is new, expired, or running under a lease that has

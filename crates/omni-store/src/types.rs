@@ -35,6 +35,10 @@ pub enum DocumentWrite {
     /// Replaces the document stored at `version - 1`; the whole write fails
     /// with `VersionConflict` otherwise.
     Update(Document),
+    /// Removes the document stored at `version`; the whole write fails with
+    /// `VersionConflict` otherwise (a line that moves to a new number is an
+    /// insert under the new key and a delete of the old one, together).
+    Delete { key: DocumentKey, version: i64 },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,13 +125,27 @@ pub struct NewJob {
     pub now: String,
 }
 
-/// A leased job that a write completes, see [`Effects::finish_jobs`].
+/// A leased job that a write ends, see [`Effects::finish_jobs`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct JobDone {
     pub id: String,
     /// The worker that holds the lease.
     pub worker: String,
     pub now: String,
+    /// `None`: the job is done. `Some(reason)`: it failed for good, and the
+    /// same write recorded that failure on what the job was working on.
+    pub failed: Option<String>,
+}
+
+impl JobDone {
+    pub fn done(id: &str, worker: &str, now: &str) -> Self {
+        Self {
+            id: id.to_string(),
+            worker: worker.to_string(),
+            now: now.to_string(),
+            failed: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -173,10 +191,33 @@ pub struct Job {
     pub payload: Value,
     pub status: JobStatus,
     pub run_at: String,
+    /// Claims that counted as attempts (a claim whose run ended in
+    /// [`JobOutcome::Later`] does not count; one whose worker died does).
     pub attempts: i64,
     pub lease_owner: Option<String>,
     pub lease_until: Option<String>,
     pub last_error: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// Which jobs [`crate::Store::list_jobs`] answers, newest change first.
+#[derive(Debug, Clone, Default)]
+pub struct JobQuery {
+    /// `None`: every tenant (operators of the whole installation).
+    pub tenant: Option<String>,
+    pub kind: Option<String>,
+    pub status: Option<JobStatus>,
+    pub offset: u64,
+    pub limit: u64,
+}
+
+/// How many jobs of one kind are in one status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobCount {
+    pub kind: String,
+    pub status: JobStatus,
+    pub count: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -193,5 +234,12 @@ pub enum JobOutcome {
     Failed {
         now: String,
         error: String,
+    },
+    /// Not due yet (waiting for something else, a subscription idle):
+    /// pending again at `run_at` without counting the claim as an attempt.
+    Later {
+        now: String,
+        run_at: String,
+        note: String,
     },
 }

@@ -112,11 +112,7 @@ async fn a_write_ends_its_job_or_fails_whole_when_the_lease_was_lost() {
             vec![DocumentWrite::Update(d)],
             Effects {
                 events: vec![event("a")],
-                finish_jobs: vec![JobDone {
-                    id: job.into(),
-                    worker: worker.into(),
-                    now: T0.into(),
-                }],
+                finish_jobs: vec![JobDone::done(job, worker, T0)],
                 ..Effects::none()
             },
         )

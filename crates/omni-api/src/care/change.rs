@@ -232,17 +232,14 @@ async fn apply_change(
     let effects = Effects {
         events: vec![record.status_event(tenant)],
         jobs: settle_job.into_iter().collect(),
-        finish_jobs: vec![JobDone {
-            id: job.id.clone(),
-            worker: run.worker.to_string(),
-            now: rfc3339(Utc::now()),
-        }],
+        finish_jobs: vec![JobDone::done(&job.id, run.worker, &rfc3339(Utc::now()))],
         ..Effects::default()
     };
     run.state.store.write_documents(&writes, &effects).await?;
     for write in writes {
-        let (DocumentWrite::Insert(doc) | DocumentWrite::Update(doc)) = write;
-        snapshot.wrote(doc);
+        if let DocumentWrite::Insert(doc) | DocumentWrite::Update(doc) = write {
+            snapshot.wrote(doc);
+        }
     }
     if let Some((key, version)) = moved_from {
         remove_old_number(run.state, &key, version).await;

@@ -3,7 +3,7 @@
 //! inside a transaction or savepoint; committing is the caller's business
 //! (see `SqlStore::write` and the SQLite group-commit writer).
 
-use super::ops::{DocRow, EffectRows, FinishRow, JobRow, Output, WriteOp};
+use super::ops::{DocChange, DocRow, EffectRows, FinishRow, JobRow, Output, WriteOp};
 use super::{is_unique_violation, job_error, parse_body};
 use crate::{Document, Job, JobClaim, JobStatus, Result, StoreError};
 use sqlx::{Postgres, Row, Sqlite};
@@ -47,6 +47,8 @@ macro_rules! impl_sql {
                     lease_owner: row.try_get("lease_owner")?,
                     lease_until: row.try_get("lease_until")?,
                     last_error: row.try_get("last_error")?,
+                    created_at: row.try_get("created_at")?,
+                    updated_at: row.try_get("updated_at")?,
                 })
             }
 
@@ -68,31 +70,17 @@ macro_rules! impl_sql {
                         Self::apply_effects(conn, effects).await?;
                     }
                     WriteOp::Write { writes, effects } => {
-                        for (insert, doc) in writes {
-                            if *insert {
-                                Self::insert(conn, doc, None).await?;
-                            } else {
-                                Self::update(conn, doc, None).await?;
+                        for change in writes {
+                            match change {
+                                DocChange::Insert(doc) => Self::insert(conn, doc, None).await?,
+                                DocChange::Update(doc) => Self::update(conn, doc, None).await?,
+                                DocChange::Delete { key, version } => Self::delete(conn, key, Some(*version)).await?,
                             }
                         }
                         Self::apply_effects(conn, effects).await?;
                     }
                     WriteOp::Delete { key, expected_version, effects } => {
-                        let deleted = sqlx::query(
-                            "DELETE FROM documents WHERE tenant = $1 AND kind = $2 AND id = $3 AND ($4 IS NULL OR version = $4)",
-                        )
-                        .bind(&key.tenant)
-                        .bind(&key.kind)
-                        .bind(&key.id)
-                        .bind(expected_version)
-                        .execute(&mut *conn)
-                        .await?;
-                        if deleted.rows_affected() == 0 {
-                            return Err(match expected_version {
-                                Some(expected) => StoreError::VersionConflict { kind: key.kind.clone(), id: key.id.clone(), expected: *expected },
-                                None => StoreError::NotFound { kind: key.kind.clone(), id: key.id.clone() },
-                            });
-                        }
+                        Self::delete(conn, key, *expected_version).await?;
                         Self::apply_effects(conn, effects).await?;
                     }
                     WriteOp::Put { docs } => {
@@ -149,6 +137,19 @@ macro_rules! impl_sql {
                     WriteOp::EnqueueJob(job) => Self::insert_job(conn, job).await?,
                     WriteOp::ClaimJobs(claim) => return Self::claim_jobs(conn, claim, claim_jobs).await,
                     WriteOp::FinishJob(finish) => return Self::finish_job(conn, finish).await,
+                    WriteOp::RetryJob { tenant, id, now } => {
+                        let updated = sqlx::query(
+                            "UPDATE jobs SET status = 'pending', attempts = 0, run_at = $1, updated_at = $1, \
+                             lease_owner = NULL, lease_until = NULL \
+                             WHERE id = $2 AND status = 'failed' AND ($3 IS NULL OR tenant = $3)",
+                        )
+                        .bind(now)
+                        .bind(id)
+                        .bind(tenant)
+                        .execute(&mut *conn)
+                        .await?;
+                        return Ok(Output::Finished(updated.rows_affected() == 1));
+                    }
                     WriteOp::Idempotency(op) => return Self::idempotency(conn, op).await,
                 }
                 Ok(Output::Done)
@@ -181,6 +182,29 @@ macro_rules! impl_sql {
                     }
                     other => other.map(|_| ()).map_err(StoreError::from),
                 }
+            }
+
+            async fn delete(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                key: &crate::DocumentKey,
+                expected_version: Option<i64>,
+            ) -> Result<()> {
+                let deleted = sqlx::query(
+                    "DELETE FROM documents WHERE tenant = $1 AND kind = $2 AND id = $3 AND ($4 IS NULL OR version = $4)",
+                )
+                .bind(&key.tenant)
+                .bind(&key.kind)
+                .bind(&key.id)
+                .bind(expected_version)
+                .execute(&mut *conn)
+                .await?;
+                if deleted.rows_affected() == 0 {
+                    return Err(match expected_version {
+                        Some(expected) => StoreError::VersionConflict { kind: key.kind.clone(), id: key.id.clone(), expected },
+                        None => StoreError::NotFound { kind: key.kind.clone(), id: key.id.clone() },
+                    });
+                }
+                Ok(())
             }
 
             async fn update(
@@ -291,7 +315,8 @@ macro_rules! impl_sql {
             async fn finish_job(conn: &mut <$db as sqlx::Database>::Connection, f: &FinishRow) -> Result<Output> {
                 let updated = sqlx::query(
                     "UPDATE jobs SET status = $1, updated_at = $2, run_at = COALESCE($3, run_at), \
-                     last_error = COALESCE($4, last_error), lease_owner = NULL, lease_until = NULL \
+                     last_error = COALESCE($4, last_error), lease_owner = NULL, lease_until = NULL, \
+                     attempts = CASE WHEN $7 AND attempts > 0 THEN attempts - 1 ELSE attempts END \
                      WHERE id = $5 AND lease_owner = $6",
                 )
                 .bind(f.status)
@@ -300,6 +325,7 @@ macro_rules! impl_sql {
                 .bind(&f.error)
                 .bind(&f.id)
                 .bind(&f.worker)
+                .bind(f.uncount)
                 .execute(&mut *conn)
                 .await?;
                 Ok(Output::Finished(updated.rows_affected() == 1))

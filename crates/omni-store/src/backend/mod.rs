@@ -24,6 +24,15 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// The columns a [`crate::Job`] is read from, in every statement that answers
+/// jobs (a macro, so that statements stay `&'static str` via `concat!`).
+macro_rules! job_columns {
+    () => {
+        "id, tenant, kind, payload, status, run_at, attempts, lease_owner, lease_until, last_error, created_at, updated_at"
+    };
+}
+pub(crate) use job_columns;
+
 struct Dialect {
     name: &'static str,
     migrations: &'static [(i64, &'static str)],
@@ -44,12 +53,15 @@ const SQLITE: Dialect = Dialect {
         (1, include_str!("../migrations/0001_sqlite.sql")),
         (2, include_str!("../migrations/0002_sqlite.sql")),
         (3, include_str!("../migrations/0003_sqlite.sql")),
+        (5, include_str!("../migrations/0005_sqlite.sql")),
     ],
     // One writer connection serialises claims, so no row locks are needed.
-    claim_jobs: "UPDATE jobs SET lease_owner = $1, lease_until = $2, attempts = attempts + 1, updated_at = $3 \
+    claim_jobs: concat!(
+        "UPDATE jobs SET lease_owner = $1, lease_until = $2, attempts = attempts + 1, updated_at = $3 \
          WHERE id IN (SELECT id FROM jobs WHERE kind = $4 AND status = 'pending' AND run_at <= $3 \
-         AND (lease_until IS NULL OR lease_until < $3) ORDER BY run_at, id LIMIT $5) \
-         RETURNING id, tenant, kind, payload, status, run_at, attempts, lease_owner, lease_until, last_error",
+         AND (lease_until IS NULL OR lease_until < $3) ORDER BY run_at, id LIMIT $5) RETURNING ",
+        job_columns!()
+    ),
 };
 
 const POSTGRES: Dialect = Dialect {
@@ -60,11 +72,14 @@ const POSTGRES: Dialect = Dialect {
         (2, include_str!("../migrations/0002_postgres.sql")),
         (3, include_str!("../migrations/0003_postgres.sql")),
         (4, include_str!("../migrations/0004_postgres.sql")),
+        (5, include_str!("../migrations/0005_postgres.sql")),
     ],
-    claim_jobs: "UPDATE jobs SET lease_owner = $1, lease_until = $2, attempts = attempts + 1, updated_at = $3 \
+    claim_jobs: concat!(
+        "UPDATE jobs SET lease_owner = $1, lease_until = $2, attempts = attempts + 1, updated_at = $3 \
          WHERE id IN (SELECT id FROM jobs WHERE kind = $4 AND status = 'pending' AND run_at <= $3 \
-         AND (lease_until IS NULL OR lease_until < $3) ORDER BY run_at, id LIMIT $5 FOR UPDATE SKIP LOCKED) \
-         RETURNING id, tenant, kind, payload, status, run_at, attempts, lease_owner, lease_until, last_error",
+         AND (lease_until IS NULL OR lease_until < $3) ORDER BY run_at, id LIMIT $5 FOR UPDATE SKIP LOCKED) RETURNING ",
+        job_columns!()
+    ),
 };
 
 /// Options for [`connect`].

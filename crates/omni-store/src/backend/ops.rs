@@ -108,7 +108,16 @@ impl From<&Effects> for EffectRows {
             finish: effects
                 .finish_jobs
                 .iter()
-                .map(|j| FinishRow::new(&j.id, &j.worker, &JobOutcome::Done { now: j.now.clone() }))
+                .map(|j| {
+                    let outcome = match &j.failed {
+                        None => JobOutcome::Done { now: j.now.clone() },
+                        Some(error) => JobOutcome::Failed {
+                            now: j.now.clone(),
+                            error: error.clone(),
+                        },
+                    };
+                    FinishRow::new(&j.id, &j.worker, &outcome)
+                })
                 .collect(),
         }
     }
@@ -122,16 +131,29 @@ pub(crate) struct FinishRow {
     pub now: String,
     pub run_at: Option<String>,
     pub error: Option<String>,
+    /// Takes back the attempt the claim counted (see [`JobOutcome::Later`]).
+    pub uncount: bool,
 }
 
 impl FinishRow {
     pub fn new(id: &str, worker: &str, outcome: &JobOutcome) -> Self {
-        let (status, now, run_at, error) = match outcome {
-            JobOutcome::Done { now } => ("done", now, None, None),
-            JobOutcome::Retry { now, run_at, error } => {
-                ("pending", now, Some(run_at.clone()), Some(error.clone()))
-            }
-            JobOutcome::Failed { now, error } => ("failed", now, None, Some(error.clone())),
+        let (status, now, run_at, error, uncount) = match outcome {
+            JobOutcome::Done { now } => ("done", now, None, None, false),
+            JobOutcome::Retry { now, run_at, error } => (
+                "pending",
+                now,
+                Some(run_at.clone()),
+                Some(error.clone()),
+                false,
+            ),
+            JobOutcome::Failed { now, error } => ("failed", now, None, Some(error.clone()), false),
+            JobOutcome::Later { now, run_at, note } => (
+                "pending",
+                now,
+                Some(run_at.clone()),
+                Some(note.clone()),
+                true,
+            ),
         };
         Self {
             id: id.to_string(),
@@ -140,8 +162,17 @@ impl FinishRow {
             now: now.clone(),
             run_at,
             error,
+            uncount,
         }
     }
+}
+
+/// Row of [`WriteOp::Write`]: what happens to one document.
+#[derive(Debug, Clone)]
+pub(crate) enum DocChange {
+    Insert(DocRow),
+    Update(DocRow),
+    Delete { key: DocumentKey, version: i64 },
 }
 
 #[derive(Debug, Clone)]
@@ -157,9 +188,8 @@ pub(crate) enum WriteOp {
         expires_at: Option<Option<String>>,
         effects: EffectRows,
     },
-    /// `true` marks an insert, `false` an update.
     Write {
-        writes: Vec<(bool, DocRow)>,
+        writes: Vec<DocChange>,
         effects: EffectRows,
     },
     Delete {
@@ -184,6 +214,13 @@ pub(crate) enum WriteOp {
     EnqueueJob(JobRow),
     ClaimJobs(JobClaim),
     FinishJob(FinishRow),
+    /// A failed job made pending again, its attempts reset (an operator's
+    /// retry); answers [`Output::Finished`] with whether it was failed.
+    RetryJob {
+        tenant: Option<String>,
+        id: String,
+        now: String,
+    },
     Idempotency(IdemOp),
 }
 
@@ -208,8 +245,12 @@ impl WriteOp {
         let writes = writes
             .iter()
             .map(|w| match w {
-                DocumentWrite::Insert(doc) => (true, doc.into()),
-                DocumentWrite::Update(doc) => (false, doc.into()),
+                DocumentWrite::Insert(doc) => DocChange::Insert(doc.into()),
+                DocumentWrite::Update(doc) => DocChange::Update(doc.into()),
+                DocumentWrite::Delete { key, version } => DocChange::Delete {
+                    key: key.clone(),
+                    version: *version,
+                },
             })
             .collect();
         Self::Write {
@@ -234,6 +275,7 @@ impl WriteOp {
                 | Self::EnqueueJob(_)
                 | Self::ClaimJobs(_)
                 | Self::FinishJob(_)
+                | Self::RetryJob { .. }
                 | Self::Idempotency(_)
         )
     }

@@ -6,11 +6,11 @@ use super::idempotency::IdemOp;
 use super::many::{MAX_IDS, select_by_ids};
 use super::ops::{FinishRow, Output, WriteOp};
 use super::sqlite_writer::receive;
-use super::{SqlStore, is_unique_violation, parse_body};
+use super::{SqlStore, is_unique_violation, job_columns, parse_body};
 use crate::{
     BodyRow, Document, DocumentKey, DocumentQuery, DocumentWrite, Effects, IdempotencyRecord,
-    IdempotencyReservation, IdempotencyScope, Job, JobClaim, JobOutcome, NewEvent, NewJob,
-    Reservation, Result, Store, StoredEvent, StoredResponse,
+    IdempotencyReservation, IdempotencyScope, Job, JobClaim, JobCount, JobOutcome, JobQuery,
+    JobStatus, NewEvent, NewJob, Reservation, Result, Store, StoredEvent, StoredResponse,
 };
 use async_trait::async_trait;
 use sqlx::{Postgres, Row, Sqlite};
@@ -369,14 +369,54 @@ macro_rules! impl_store {
             }
 
             async fn get_job(&self, id: &str) -> Result<Option<Job>> {
-                let row = sqlx::query(
-                    "SELECT id, tenant, kind, payload, status, run_at, attempts, lease_owner, lease_until, last_error \
-                     FROM jobs WHERE id = $1",
-                )
+                let row = sqlx::query(concat!("SELECT ", job_columns!(), " FROM jobs WHERE id = $1"))
                 .bind(id)
                 .fetch_optional(&self.reader)
                 .await?;
                 row.as_ref().map(Sql::<$db>::job_from_row).transpose()
+            }
+
+            async fn list_jobs(&self, query: &JobQuery) -> Result<Vec<Job>> {
+                let rows = sqlx::query(concat!(
+                    "SELECT ", job_columns!(), " FROM jobs \
+                     WHERE ($1 IS NULL OR tenant = $1) AND ($2 IS NULL OR kind = $2) AND ($3 IS NULL OR status = $3) \
+                     ORDER BY updated_at DESC, id LIMIT $4 OFFSET $5"
+                ))
+                .bind(&query.tenant)
+                .bind(&query.kind)
+                .bind(query.status.as_ref().map(JobStatus::as_str))
+                .bind(i64::try_from(query.limit).unwrap_or(i64::MAX))
+                .bind(i64::try_from(query.offset).unwrap_or(i64::MAX))
+                .fetch_all(&self.reader)
+                .await?;
+                rows.iter().map(Sql::<$db>::job_from_row).collect()
+            }
+
+            async fn count_jobs(&self) -> Result<Vec<JobCount>> {
+                let rows = sqlx::query("SELECT kind, status, COUNT(*) AS n FROM jobs GROUP BY kind, status ORDER BY kind, status")
+                    .fetch_all(&self.reader)
+                    .await?;
+                rows.iter()
+                    .map(|r| {
+                        let status: String = r.try_get("status")?;
+                        let n: i64 = r.try_get("n")?;
+                        Ok(JobCount {
+                            kind: r.try_get("kind")?,
+                            status: JobStatus::parse(&status)
+                                .ok_or_else(|| crate::StoreError::Corrupt(format!("job status {status}")))?,
+                            count: u64::try_from(n).unwrap_or(0),
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn retry_job(&self, tenant: Option<&str>, id: &str, now: &str) -> Result<bool> {
+                let op = WriteOp::RetryJob {
+                    tenant: tenant.map(str::to_string),
+                    id: id.to_string(),
+                    now: now.to_string(),
+                };
+                self.write(op).await?.finished()
             }
 
             async fn reserve_idempotency(&self, reservation: &IdempotencyReservation) -> Result<Reservation> {
