@@ -1,30 +1,10 @@
-//! TMF620 Product Catalog Management: offerings, prices, specifications,
-//! categories and catalogs. Reads are open to anyone; writes need
-//! `catalog.admin`.
+//! TMF620 Product Catalog Management: the generic TM Forum endpoints for
+//! the resources `omni_app::catalog` names.
 
 use crate::state::AppState;
-use crate::tmf::{self, TmfResource};
+use crate::tmf;
 use axum::Router;
-use omni_core::catalog::CATALOG_RESOURCES;
-
-pub const BASE: &str = "/tmf-api/productCatalogManagement/v4";
-pub const WRITE_ROLE: &str = "catalog.admin";
-/// Stored kind of the address registry's service addresses.
-pub const PLACE_KIND: &str = "place";
-/// Bumped with every catalog write; discovery indexes poll it.
-pub const VERSION_COUNTER: &str = "catalog";
-
-pub fn resources() -> impl Iterator<Item = TmfResource> {
-    CATALOG_RESOURCES.iter().map(|spec| TmfResource {
-        api_base: BASE,
-        domain: "productCatalogManagement",
-        spec,
-        write_role: WRITE_ROLE,
-        read_role: None,
-        tag: "TMF620 Product Catalog",
-        version_counter: Some(VERSION_COUNTER),
-    })
-}
+pub use omni_app::catalog::{BASE, PLACE_KIND, VERSION_COUNTER, WRITE_ROLE, resources};
 
 /// Routes relative to [`BASE`].
 pub fn router() -> Router<AppState> {

@@ -1,13 +1,18 @@
 //! One error type for every API family. A handler returns [`ApiError`]; the
 //! response carries it as an extension and the family's router renders it in
-//! its own shape ([`render_tmf`], [`render_partner`]), so a rule is written once
+//! its own shape ([`tmf_body`], [`render_partner`]), so a rule is written once
 //! however many families use it. Internal errors are logged, never shown.
+//!
+//! Use cases answer [`AppError`]; `From<AppError>` below is the one place a
+//! domain error becomes a status, a code and a message.
 
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use omni_app::error::{AppError, RefusalKind};
 use omni_core::AccessError;
 use omni_core::document::FieldError;
+use omni_core::order::ErrorListEntry;
 use omni_store::StoreError;
 use serde_json::{Value, json};
 
@@ -25,6 +30,9 @@ pub struct ApiError {
     /// Partner-family `errorList` entries, when each failing item has its
     /// own action and code; otherwise one entry per detail is made.
     pub entries: Vec<PartnerEntry>,
+    /// A partner order step refused with the order's `validation` beside the
+    /// error (the terms page's shape); rendered that way in every family.
+    pub refusal: Option<(Value, Vec<ErrorListEntry>)>,
     www_authenticate: Option<&'static str>,
 }
 
@@ -43,6 +51,7 @@ impl ApiError {
             details: Vec::new(),
             action: None,
             entries: Vec::new(),
+            refusal: None,
             www_authenticate: None,
         }
     }
@@ -135,14 +144,7 @@ impl ApiError {
     }
 }
 
-/// One `errorList` entry of a partner-family error.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PartnerEntry {
-    pub action: String,
-    pub code: String,
-    pub description: String,
-    pub field: Option<String>,
-}
+pub use omni_app::error::PartnerEntry;
 
 pub const CHALLENGE: &str = "Bearer realm=\"omni\"";
 pub const CHALLENGE_INVALID: &str = "Bearer realm=\"omni\", error=\"invalid_token\"";
@@ -165,6 +167,68 @@ impl From<AccessError> for ApiError {
                 "Forbidden",
                 format!("principal type '{kind}' may not call this operation"),
             ),
+        }
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::Access(access) => access.into(),
+            AppError::Forbidden(message) => {
+                Self::new(StatusCode::FORBIDDEN, "FORBIDDEN", "Forbidden", message)
+            }
+            AppError::Invalid(invalid) => {
+                let message = invalid.message();
+                let reason = if invalid.code == "BAD_REQUEST" {
+                    "Bad request"
+                } else {
+                    "Invalid request"
+                };
+                let mut e = Self::new(StatusCode::BAD_REQUEST, invalid.code, reason, message);
+                e.details = invalid.details;
+                e.action = invalid.action;
+                e.entries = invalid.entries;
+                e
+            }
+            AppError::NotFound { what, id } => Self::not_found(&what, &id),
+            AppError::Conflict { message, action } => {
+                let mut e = Self::conflict(message);
+                e.action = action;
+                e
+            }
+            AppError::PreconditionFailed => Self::new(
+                StatusCode::PRECONDITION_FAILED,
+                "PRECONDITION_FAILED",
+                "Precondition failed",
+                "If-Match does not match the resource's current ETag",
+            ),
+            e @ AppError::Contention { .. } => Self::new(
+                StatusCode::CONFLICT,
+                "CONTENTION",
+                "Conflict",
+                e.to_string(),
+            ),
+            AppError::Refused(refusal) => {
+                let (status, code) = match refusal.kind {
+                    RefusalKind::Invalid => (StatusCode::BAD_REQUEST, "INVALID_FIELD"),
+                    RefusalKind::PaymentDeclined => {
+                        (StatusCode::PAYMENT_REQUIRED, "PAYMENT_DECLINED")
+                    }
+                    RefusalKind::NotReady => (StatusCode::CONFLICT, "NOT_READY"),
+                };
+                let message = refusal
+                    .entries
+                    .iter()
+                    .map(|e| e.error_description.clone())
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                let mut e = Self::new(status, code, "Validation Failure", message);
+                e.refusal = Some((refusal.validation, refusal.entries));
+                e
+            }
+            AppError::Unavailable(message) => Self::unavailable(message),
+            AppError::Internal(_) => Self::internal(),
         }
     }
 }
@@ -198,6 +262,14 @@ impl From<omni_core::tmf630::QueryError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        if let Some((validation, entries)) = &self.refusal {
+            // Already in the partner shape, whatever the family's router does.
+            return (
+                self.status,
+                Json(refusal_body(self.status, validation, entries)),
+            )
+                .into_response();
+        }
         let mut response = (self.status, Json(tmf_body(&self))).into_response();
         if let Some(challenge) = self.www_authenticate {
             response.headers_mut().insert(
@@ -208,6 +280,24 @@ impl IntoResponse for ApiError {
         response.extensions_mut().insert(self);
         response
     }
+}
+
+/// The partner error object with the order's validation beside it, as the
+/// terms page shows them.
+pub fn refusal_body(status: StatusCode, validation: &Value, entries: &[ErrorListEntry]) -> Value {
+    let kind = if status == StatusCode::PAYMENT_REQUIRED {
+        "PAYMENT-DECLINED"
+    } else {
+        "INVALID-REQUEST"
+    };
+    json!({
+        "validation": validation,
+        "error": {
+            "errorCode": format!("{}-{kind}", status.as_u16()),
+            "errorDescription": "Validation Failure",
+            "errorList": entries,
+        }
+    })
 }
 
 /// TMF630 error object.

@@ -7,13 +7,11 @@
 #![allow(clippy::result_large_err)]
 
 pub mod auth;
-pub mod cache;
 pub mod care;
 pub mod cart;
 pub mod catalog;
 pub mod discovery;
 pub mod error;
-pub mod events;
 pub mod examples;
 pub mod extract;
 pub mod family;

@@ -45,13 +45,13 @@ pub async fn health() -> Json<Health> {
         (status = 503, description = "The database does not answer"),
     ))]
 pub async fn ready(State(state): State<AppState>) -> Result<Json<Readiness>, ApiError> {
-    state.store.ping().await.map_err(|e| {
+    state.ctx.store.ping().await.map_err(|e| {
         tracing::warn!(error = %e, "readiness check failed");
         ApiError::unavailable("the database does not answer")
     })?;
     Ok(Json(Readiness {
         status: "ready",
-        database: state.store.backend(),
+        database: state.ctx.store.backend(),
     }))
 }
 

@@ -1,41 +1,13 @@
-//! TMF671 Promotion Management: the `promotion` resource, served by the
-//! generic TMF router (create, list with TMF630 filters, get, merge PATCH,
-//! DELETE). The criteria and actions in `pattern[]` are validated by
-//! `omni_core::promotion::check`; carts apply live promotions automatically.
-//!
-//! Roles: writes need `promotion.admin`; reads need `promotion.view` (or
-//! `promotion.admin`). Reads are not open, nor granted by the cart roles
-//! (`sc.ops`, `sc.view`), because a promotion's criteria include its coupon
-//! codes, and the callers of the cart APIs (channel apps acting for
-//! customers, customers themselves) must not be able to list them. Carts
-//! read promotions from the store, not over this API.
-//!
-//! Every write bumps `promotion:<tenant>`, so that nodes caching a tenant's
-//! promotions know to reload them.
+//! TMF671 Promotion Management: the generic TM Forum endpoints for the
+//! `promotion` resource (`omni_app::promotion`), and its OpenAPI fragment
+//! with the encoding of criteria and actions documented.
 
 use crate::state::AppState;
 use crate::tmf::{self, TmfResource};
 use axum::Router;
-use omni_core::promotion::{ENCODING, PROMOTION_RESOURCE};
+pub use omni_app::promotion::{BASE, READ_ROLE, VERSION_COUNTER, WRITE_ROLE, resources};
+use omni_core::promotion::ENCODING;
 use serde_json::{Map, Value, json};
-
-pub const BASE: &str = "/tmf-api/promotionManagement/v4";
-pub const WRITE_ROLE: &str = "promotion.admin";
-pub const READ_ROLE: &str = "promotion.view";
-/// Bumped with every promotion write (as `promotion:<tenant>`).
-pub const VERSION_COUNTER: &str = omni_core::promotion::VERSION_COUNTER;
-
-pub fn resources() -> impl Iterator<Item = TmfResource> {
-    std::iter::once(TmfResource {
-        api_base: BASE,
-        domain: "promotionManagement",
-        spec: &PROMOTION_RESOURCE,
-        write_role: WRITE_ROLE,
-        read_role: Some(READ_ROLE),
-        tag: "TMF671 Promotion",
-        version_counter: Some(VERSION_COUNTER),
-    })
-}
 
 /// Routes relative to [`BASE`].
 pub fn router() -> Router<AppState> {

@@ -13,31 +13,8 @@ pub fn spawn(
     store: Arc<dyn Store>,
     shutdown: watch::Receiver<bool>,
 ) -> Vec<JoinHandle<()>> {
-    let caches = {
-        let (state, store, mut shutdown) = (state.clone(), store.clone(), shutdown.clone());
-        tokio::spawn(async move {
-            loop {
-                for result in [
-                    state.promotions.refresh(store.as_ref()).await,
-                    state.rule_sets.refresh(store.as_ref()).await,
-                ] {
-                    if let Err(e) = result {
-                        tracing::warn!(error = %e, "cache refresh failed; keeping the current data");
-                    }
-                }
-                tokio::select! {
-                    _ = tokio::time::sleep(crate::discovery::POLL_INTERVAL) => {}
-                    _ = shutdown.changed() => {}
-                }
-                if *shutdown.borrow() {
-                    return;
-                }
-            }
-        })
-    };
-    vec![
-        tokio::spawn(state.catalog.clone().run(store.clone(), shutdown.clone())),
-        caches,
+    let mut tasks = omni_app::workers::spawn(&state.ctx, shutdown.clone());
+    tasks.extend([
         tokio::spawn(crate::order::worker::run(state.clone(), shutdown.clone())),
         tokio::spawn(crate::care::worker::run(state.clone(), shutdown.clone())),
         tokio::spawn(crate::idempotency::run_sweeper(
@@ -46,17 +23,8 @@ pub fn spawn(
         )),
         tokio::spawn(crate::webhook::run(state.clone(), shutdown.clone())),
         tokio::spawn(crate::cart::run_expiry(store, shutdown)),
-    ]
-}
-
-/// Wakes a worker as soon as this node enqueues work for it; without it
-/// the worker finds the work at its next poll. Work enqueued by another node
-/// is found by polling.
-#[derive(Debug, Default)]
-pub struct JobSignals {
-    pub orders: tokio::sync::Notify,
-    /// A care order was accepted.
-    pub care: tokio::sync::Notify,
+    ]);
+    tasks
 }
 
 /// The loop of a job worker: run `step` (claim and process what is due)
@@ -93,9 +61,6 @@ pub async fn poll_jobs<F, Fut>(
 }
 
 /// Loads everything the workers keep in memory once, before serving.
-pub async fn warm_up(state: &AppState, store: &dyn Store) -> Result<(), omni_store::StoreError> {
-    state.catalog.refresh(store).await?;
-    state.promotions.refresh(store).await?;
-    state.rule_sets.refresh(store).await?;
-    Ok(())
+pub async fn warm_up(state: &AppState, _store: &dyn Store) -> Result<(), omni_store::StoreError> {
+    omni_app::workers::warm_up(&state.ctx).await
 }

@@ -126,6 +126,14 @@ pub struct Cli {
     #[arg(long, env = "OMNI_WEBHOOK_TIMEOUT_MS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(100..=60_000), global = true)]
     pub webhook_timeout_ms: u64,
 
+    /// Counted attempts at a background job (completing an order, applying a care change) before it fails for good.
+    #[arg(long, env = "OMNI_JOB_MAX_ATTEMPTS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000), global = true)]
+    pub job_max_attempts: u32,
+
+    /// Wait after a job's failed attempt, in ms; doubled after each further one (with jitter), at most 5 minutes.
+    #[arg(long, env = "OMNI_JOB_BACKOFF_MS", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=300_000), global = true)]
+    pub job_backoff_ms: u64,
+
     /// Log filter (tracing syntax), e.g. `info` or `omni_api=debug`.
     #[arg(long, env = "OMNI_LOG", default_value = "info", global = true)]
     pub log: String,

@@ -2,7 +2,9 @@ use crate::cli::{Cli, DEV_SECRET, redact};
 use anyhow::Context;
 use omni::load;
 use omni_api::state::{ApiConfig, AppState};
-use omni_api::webhook::WebhookConfig;
+use omni_app::AppConfig;
+use omni_app::jobs::JobConfig;
+use omni_app::webhook::WebhookConfig;
 use std::time::Duration;
 
 pub async fn serve(cli: &Cli) -> anyhow::Result<()> {
@@ -31,14 +33,22 @@ pub async fn serve(cli: &Cli) -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| format!("http://{addr}"));
     let config = ApiConfig {
-        public_url: public_url.trim_end_matches('/').to_string(),
-        limits,
-        webhooks: WebhookConfig {
-            max_attempts: cli.webhook_max_attempts,
-            backoff_base: Duration::from_millis(cli.webhook_backoff_ms),
-            timeout: Duration::from_millis(cli.webhook_timeout_ms),
-            ..WebhookConfig::default()
+        app: AppConfig {
+            public_url: public_url.trim_end_matches('/').to_string(),
+            webhooks: WebhookConfig {
+                max_attempts: cli.webhook_max_attempts,
+                backoff_base: Duration::from_millis(cli.webhook_backoff_ms),
+                timeout: Duration::from_millis(cli.webhook_timeout_ms),
+                ..WebhookConfig::default()
+            },
+            jobs: JobConfig {
+                max_attempts: cli.job_max_attempts,
+                backoff_base: Duration::from_millis(cli.job_backoff_ms),
+                ..JobConfig::default()
+            },
+            ..AppConfig::default()
         },
+        limits,
         ..ApiConfig::default()
     };
     let state = AppState::new(store.clone(), cli.auth(), config);

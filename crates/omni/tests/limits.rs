@@ -305,7 +305,10 @@ async fn a_request_that_runs_too_long_is_503() {
 #[tokio::test]
 async fn lists_are_capped_at_max_limit() {
     let s = TestServer::start_with(ApiConfig {
-        max_limit: 3,
+        app: omni_app::AppConfig {
+            max_limit: 3,
+            ..omni_app::AppConfig::default()
+        },
         ..ApiConfig::default()
     })
     .await;

@@ -365,7 +365,7 @@ async fn completed_orders_and_unknown_orders_are_not_cancelled() {
     let t = ops(&s, "default");
     let id = create(&s, &t).await;
     // A worker moves the order through the same path as PATCH.
-    let public = &s.state.config.public_url;
+    let public = &s.state.ctx.config.public_url;
     for to in [State::InProgress, State::Completed] {
         let moved =
             omni_api::product_order::move_state(s.store.as_ref(), public, "default", &id, to, None)
@@ -629,7 +629,7 @@ async fn concurrent_writers_never_lose_an_update() {
     // ends in the winner's state.
     for _ in 0..4 {
         let id = create(&s, &t).await;
-        let public = s.state.config.public_url.clone();
+        let public = s.state.ctx.config.public_url.clone();
         let cancel = send(
             &s,
             "POST",

@@ -202,7 +202,9 @@ async fn every_eligibility_reason_code() {
                "validFor": {"startDateTime": "2099-01-01T00:00:00Z"}}),
     )
     .await;
-    s.catalog.refresh(s.store.as_ref()).await.expect("refresh");
+    omni_app::workers::warm_up(&s.state.ctx)
+        .await
+        .expect("refresh");
 
     let r = ask(
         &s,

@@ -22,12 +22,15 @@ const CARE: &str = "/api/orderingMobility/v1";
 /// Fast retries, so that outages and dead letters happen within a test.
 fn quick(max_attempts: u32) -> ApiConfig {
     ApiConfig {
-        webhooks: WebhookConfig {
-            max_attempts,
-            backoff_base: Duration::from_millis(20),
-            backoff_max: Duration::from_millis(200),
-            timeout: Duration::from_secs(5),
-            poll: Duration::from_millis(20),
+        app: omni_app::AppConfig {
+            webhooks: WebhookConfig {
+                max_attempts,
+                backoff_base: Duration::from_millis(20),
+                backoff_max: Duration::from_millis(200),
+                timeout: Duration::from_secs(5),
+                poll: Duration::from_millis(20),
+            },
+            ..omni_app::AppConfig::default()
         },
         ..ApiConfig::default()
     }

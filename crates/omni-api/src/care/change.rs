@@ -120,7 +120,7 @@ async fn apply_change(
     read: &mut Vec<(&'static str, String)>,
     fresh: bool,
 ) -> Result<Step, StepError> {
-    let (store, tenant, now) = (run.state.store.as_ref(), job.tenant.as_str(), run.now);
+    let (store, tenant, now) = (run.state.ctx.store.as_ref(), job.tenant.as_str(), run.now);
     let Some((order_id, index)) = target(job) else {
         return Err(StepError::Corrupt(format!(
             "job {} names no change",
@@ -235,7 +235,11 @@ async fn apply_change(
         finish_jobs: vec![JobDone::done(&job.id, run.worker, &rfc3339(Utc::now()))],
         ..Effects::default()
     };
-    run.state.store.write_documents(&writes, &effects).await?;
+    run.state
+        .ctx
+        .store
+        .write_documents(&writes, &effects)
+        .await?;
     for write in writes {
         if let DocumentWrite::Insert(doc) | DocumentWrite::Update(doc) = write {
             snapshot.wrote(doc);
@@ -254,6 +258,7 @@ async fn apply_change(
 /// keeps a stale copy of the line (logged, for an operator to remove).
 async fn remove_old_number(state: &AppState, key: &DocumentKey, version: i64) {
     if let Err(e) = state
+        .ctx
         .store
         .delete_document(key, Some(version), &Effects::none())
         .await

@@ -52,9 +52,9 @@ pub async fn accept(
     authorize(&principal)?;
     let client = client_id(&headers)?;
     let tenant = principal.tenant.as_str();
-    let store = state.store.as_ref();
+    let store = state.ctx.store.as_ref();
     let inventory = StoredInventory::load(store, tenant, &body).await?;
-    let catalog = catalog_facts(&state.store, tenant).await?;
+    let catalog = catalog_facts(&state.ctx.store, tenant).await?;
     // The whole body is checked before anything is stored.
     let order = validate(&body, &inventory, catalog.as_ref()).map_err(ApiError::fields)?;
     let now = Utc::now();
@@ -122,7 +122,7 @@ pub async fn accept(
         .insert_document(&record.document(tenant, 1)?, &effects)
         .await?;
     // A wake with no worker waiting is kept for its next wait.
-    state.job_signals.care.notify_one();
+    state.ctx.signals.care.notify_one();
     let answer = json!({"careOrderResponse": record.render()});
     Ok((StatusCode::ACCEPTED, Json(answer)).into_response())
 }
@@ -132,7 +132,7 @@ async fn load(
     tenant: &str,
     id: &str,
 ) -> Result<Option<(CareOrderRecord, i64)>, ApiError> {
-    decode::<CareOrderRecord>(state.store.as_ref(), tenant, KIND, id).await
+    decode::<CareOrderRecord>(state.ctx.store.as_ref(), tenant, KIND, id).await
 }
 
 pub async fn order_status(
@@ -182,6 +182,7 @@ pub async fn order_status(
         ));
     }
     let docs = state
+        .ctx
         .store
         .list_documents(&DocumentQuery {
             tenant: tenant.to_string(),
@@ -224,7 +225,7 @@ pub async fn care_account(
     let Some(ctn) = text(request, W, "ctn")? else {
         return Err(ApiError::field(format!("{W}.ctn"), "is required"));
     };
-    let (tenant, store) = (principal.tenant.as_str(), state.store.as_ref());
+    let (tenant, store) = (principal.tenant.as_str(), state.ctx.store.as_ref());
     let line = decode::<Subscriber>(store, tenant, SUBSCRIBER_KIND, ctn).await?;
     // A line outside the group named is answered as absent.
     let Some((line, _)) =
@@ -312,7 +313,7 @@ pub async fn cancel(
         let effects = Effects::events(vec![record.status_event(tenant)]);
         // The version check loses against a worker that applied a change
         // meanwhile: then processing has started after all.
-        match state.store.update_document(&doc, &effects).await {
+        match state.ctx.store.update_document(&doc, &effects).await {
             Ok(()) => {}
             Err(StoreError::VersionConflict { .. }) => {
                 return Err(ApiError::conflict(format!(

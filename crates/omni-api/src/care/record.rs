@@ -4,7 +4,7 @@
 //! a change's result and its effect are stored together or not at all.
 
 use super::KIND;
-use crate::events::{EventSource, event};
+use omni_app::events::{EventSource, event};
 use omni_core::care::{CareOrder, ChangeResult, ChangeStatus, OrderStatus, order_outcome};
 use omni_store::{Document, NewEvent, StoreError};
 use serde::{Deserialize, Serialize};

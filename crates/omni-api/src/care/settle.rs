@@ -51,6 +51,7 @@ pub async fn process(state: &AppState, job: &Job, now: DateTime<Utc>) -> Result<
         return Err(StepError::Corrupt(format!("job {} names no line", job.id)));
     };
     let Some(mut doc) = state
+        .ctx
         .store
         .get_document(tenant, SUBSCRIBER_KIND, ctn)
         .await?
@@ -76,6 +77,6 @@ pub async fn process(state: &AppState, job: &Job, now: DateTime<Utc>) -> Result<
         jobs: next.into_iter().collect(),
         ..Effects::default()
     };
-    state.store.update_document(&doc, &effects).await?;
+    state.ctx.store.update_document(&doc, &effects).await?;
     Ok(())
 }

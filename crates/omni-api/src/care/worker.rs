@@ -47,7 +47,7 @@ pub async fn run(state: AppState, shutdown: watch::Receiver<bool>) {
     crate::workers::poll_jobs(
         "care order",
         IDLE_POLL,
-        &state.job_signals.care,
+        &state.ctx.signals.care,
         shutdown,
         || claim_and_process(state, worker),
     )
@@ -75,8 +75,9 @@ pub async fn claim_and_process_at(
         lease_until: rfc3339(lease_until),
         max,
     };
-    let changes = state.store.claim_jobs(&claim(JOB_KIND, BATCH)).await?;
+    let changes = state.ctx.store.claim_jobs(&claim(JOB_KIND, BATCH)).await?;
     let settles = state
+        .ctx
         .store
         .claim_jobs(&claim(settle::JOB_KIND, SETTLE_BATCH))
         .await?;
@@ -92,7 +93,7 @@ pub async fn claim_and_process_at(
         });
     }
     if !changes.is_empty() {
-        let chains = match plan(state.store.as_ref(), changes.clone()).await {
+        let chains = match plan(state.ctx.store.as_ref(), changes.clone()).await {
             Ok(chains) => chains,
             Err(e) => {
                 // Nothing was applied: every job is tried again later.
@@ -114,7 +115,7 @@ pub async fn claim_and_process_at(
         for chain in &chains {
             for job in &chain.jobs {
                 if !catalogs.contains_key(&job.tenant) {
-                    let facts = catalog_facts(&state.store, &job.tenant).await;
+                    let facts = catalog_facts(&state.ctx.store, &job.tenant).await;
                     catalogs.insert(job.tenant.clone(), facts);
                 }
             }
@@ -193,7 +194,7 @@ async fn finish(state: &AppState, job: &Job, worker: &str, result: Result<Step, 
             }
         }
     };
-    if let Err(e) = state.store.finish_job(&job.id, worker, &outcome).await {
+    if let Err(e) = state.ctx.store.finish_job(&job.id, worker, &outcome).await {
         tracing::warn!(job = %job.id, error = %e, "could not finish job; its lease will run out");
     }
 }

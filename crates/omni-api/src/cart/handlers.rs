@@ -3,7 +3,6 @@ use super::build::{self, Built, Context};
 use super::{KIND, PATH};
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::events::{EventSource, event};
 use crate::extract::{JsonBody, QueryPairs};
 use crate::ops::CONVERSATION_ID;
 use crate::state::AppState;
@@ -13,6 +12,7 @@ use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use omni_app::events::{EventSource, event};
 use omni_core::Principal;
 use omni_core::document::FieldError;
 use omni_store::{Document, DocumentQuery, Effects, StoreError};
@@ -43,7 +43,7 @@ fn channel(headers: &HeaderMap) -> Result<&'static str, ApiError> {
 }
 
 fn href(state: &AppState, id: &str) -> String {
-    format!("{}{PATH}/{id}", state.config.public_url)
+    format!("{}{PATH}/{id}", state.ctx.config.public_url)
 }
 
 fn render(public_url: &str, doc: &Document) -> Value {
@@ -83,13 +83,13 @@ async fn build_for(
 ) -> Result<Built, ApiError> {
     let customer = match access.customer_of(&input) {
         Some(party) => {
-            super::customer::load(state.store.as_ref(), &principal.tenant, &party).await?
+            super::customer::load(state.ctx.store.as_ref(), &principal.tenant, &party).await?
         }
         None => None,
     };
-    let index = state.catalog.get(&principal.tenant);
-    let promotions = state.promotions.get(&principal.tenant);
-    let rule_sets = state.rule_sets.get(&principal.tenant);
+    let index = state.ctx.caches.catalog.get(&principal.tenant);
+    let promotions = state.ctx.caches.promotions.get(&principal.tenant);
+    let rule_sets = state.ctx.caches.rule_sets.get(&principal.tenant);
     build::build(
         input,
         &Context {
@@ -136,7 +136,7 @@ async fn create(
         updated_at: now,
         body: built.body,
     };
-    let rendered = render(&state.config.public_url, &doc);
+    let rendered = render(&state.ctx.config.public_url, &doc);
     let effects = Effects {
         events: vec![cart_event(
             &state, &principal, &headers, &id, "Create", &rendered,
@@ -144,7 +144,7 @@ async fn create(
         expires_at: Some(Some(built.expires_at)),
         ..Effects::none()
     };
-    match state.store.insert_document(&doc, &effects).await {
+    match state.ctx.store.insert_document(&doc, &effects).await {
         Ok(()) => {}
         Err(StoreError::AlreadyExists { .. }) => {
             return Err(ApiError::conflict(format!(
@@ -190,7 +190,7 @@ async fn list(
         owner,
         page: None,
     };
-    let public_url = state.config.public_url.clone();
+    let public_url = state.ctx.config.public_url.clone();
     list_page(&state, stored, &query, |d| render(&public_url, d)).await
 }
 
@@ -203,6 +203,7 @@ async fn visible(
     id: &str,
 ) -> Result<Document, ApiError> {
     match state
+        .ctx
         .store
         .get_document(&principal.tenant, KIND, id)
         .await?
@@ -221,7 +222,7 @@ async fn retrieve(
     let access = access::for_read(&principal)?;
     let query = crate::tmf::single_resource_query(&query)?;
     let doc = visible(&state, &principal, &access, &id).await?;
-    let body = query.project(render(&state.config.public_url, &doc));
+    let body = query.project(render(&state.ctx.config.public_url, &doc));
     Ok(with_etag(axum::Json(body).into_response(), doc.version))
 }
 
@@ -257,7 +258,7 @@ async fn patch(
         doc.updated_at = omni_core::time::rfc3339(chrono::Utc::now());
         doc.owner = built.owner;
         doc.body = built.body;
-        let rendered = render(&state.config.public_url, &doc);
+        let rendered = render(&state.ctx.config.public_url, &doc);
         let effects = Effects {
             events: vec![cart_event(
                 &state,
@@ -270,7 +271,7 @@ async fn patch(
             expires_at: Some(Some(built.expires_at)),
             ..Effects::none()
         };
-        match state.store.update_document(&doc, &effects).await {
+        match state.ctx.store.update_document(&doc, &effects).await {
             Ok(()) => return Ok(with_etag(axum::Json(rendered).into_response(), doc.version)),
             Err(StoreError::VersionConflict { .. }) if expected.is_none() => continue,
             Err(StoreError::VersionConflict { .. }) => return Err(precondition_failed()),
@@ -297,11 +298,12 @@ async fn remove(
     if expected.is_some_and(|v| v != doc.version) {
         return Err(precondition_failed());
     }
-    let rendered = render(&state.config.public_url, &doc);
+    let rendered = render(&state.ctx.config.public_url, &doc);
     let effects = Effects::events(vec![cart_event(
         &state, &principal, &headers, &id, "Delete", &rendered,
     )]);
     match state
+        .ctx
         .store
         .delete_document(&doc.key(), Some(doc.version), &effects)
         .await

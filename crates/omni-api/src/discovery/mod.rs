@@ -1,11 +1,8 @@
 //! Product Discovery: `GET /msapi/cpopoffer/v1/product-offers` (search and
-//! lookup by ids) and `…/product-offers/{id}`. Open to every caller, prospects
-//! included; answers come from the in-memory index only.
+//! lookup by ids) and `…/product-offers/{id}`: the headers and query pairs
+//! go to `omni_app::discovery`, whose answer is already JSON text.
 
-mod indexes;
 pub mod openapi;
-
-pub use indexes::{CatalogIndexes, POLL_INTERVAL};
 
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -16,10 +13,10 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use omni_core::discovery::{DiscoveryHeaders, DiscoveryRequest};
-use omni_core::document::FieldError;
+use omni_app::discovery;
+use omni_core::discovery::DiscoveryHeaders;
 
-pub const BASE: &str = "/msapi/cpopoffer/v1/product-offers";
+pub use omni_app::discovery::BASE;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -59,37 +56,19 @@ fn json_response(body: String, total: usize, count: usize) -> Response {
     response
 }
 
-fn parse(pairs: &[(String, String)], headers: &HeaderMap) -> Result<DiscoveryRequest, ApiError> {
-    let context = discovery_headers(headers);
-    let request = DiscoveryRequest::parse(pairs, &context).map_err(ApiError::fields)?;
-    tracing::debug!(client = ?context.client_id, app = ?context.app_name, context = ?context.context, "discovery request");
-    Ok(request)
-}
-
 async fn search(
     State(state): State<AppState>,
     Caller(principal): Caller,
     headers: HeaderMap,
     query: QueryPairs,
 ) -> Result<Response, ApiError> {
-    let request = parse(&query.0, &headers)?;
-    let index = state.catalog.get(&principal.tenant);
-    let now = chrono::Utc::now();
-    let base = format!("{}{BASE}", state.config.public_url);
-    let (items, total, lookup) = if request.ids.is_empty() {
-        let found = index
-            .search(&request, now)
-            .map_err(|e| ApiError::fields(vec![e]))?;
-        (found.items, found.total, false)
-    } else {
-        let found = index
-            .lookup(&request, now)
-            .map_err(|e| ApiError::fields(vec![e]))?;
-        let n = found.len();
-        (found, n, true)
-    };
-    let body = index.render(&items, &request, &base, now, lookup);
-    Ok(json_response(body, total, items.len()))
+    let offers = discovery::search(
+        &state.ctx,
+        &principal,
+        &query.0,
+        &discovery_headers(&headers),
+    )?;
+    Ok(json_response(offers.body, offers.total, offers.count))
 }
 
 async fn lookup_one(
@@ -99,32 +78,12 @@ async fn lookup_one(
     Path(id): Path<String>,
     query: QueryPairs,
 ) -> Result<Response, ApiError> {
-    if query.0.iter().any(|(k, _)| k == "ids") {
-        return Err(ApiError::fields(vec![FieldError::new(
-            "ids",
-            "is not allowed when the path names the offering",
-        )]));
-    }
-    let mut pairs = query.0;
-    pairs.push(("ids".to_string(), id.clone()));
-    let request = parse(&pairs, &headers)?;
-    let index = state.catalog.get(&principal.tenant);
-    let now = chrono::Utc::now();
-    let found = index
-        .lookup(&request, now)
-        .map_err(|e| ApiError::fields(vec![e]))?;
-    let Some(&item) = found.first() else {
-        return Err(ApiError::not_found("productOffering", &id));
-    };
-    let base = format!("{}{BASE}", state.config.public_url);
-    let mut body = String::new();
-    index.render_one(
-        &mut body,
-        item,
-        &request,
-        &base,
-        &request.price_context(now),
-        true,
-    );
+    let body = discovery::lookup_one(
+        &state.ctx,
+        &principal,
+        &id,
+        &query.0,
+        &discovery_headers(&headers),
+    )?;
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }

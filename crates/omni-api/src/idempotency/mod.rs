@@ -132,7 +132,7 @@ struct Attempt {
 impl Attempt {
     async fn run(self, state: &AppState, request: Request, next: Next) -> Response {
         let config = &state.config.idempotency;
-        let store = state.store.clone();
+        let store = state.ctx.store.clone();
         let deadline = Instant::now() + config.wait;
         let mut pause = Duration::from_millis(5);
         loop {

@@ -24,7 +24,7 @@ use serde_json::{Value, json};
 pub const STORE_KIND: &str = "store";
 
 fn facts(state: &AppState, tenant: &str, items: &[CapturedItem]) -> Vec<ItemFacts> {
-    let index = state.catalog.get(tenant);
+    let index = state.ctx.caches.catalog.get(tenant);
     items
         .iter()
         .map(|i| {
@@ -61,6 +61,7 @@ fn consents(record: &OrderRecord) -> Vec<Consent> {
 
 async fn stores(state: &AppState, tenant: &str) -> Result<Vec<fulfillment::Store>, ApiError> {
     let docs = state
+        .ctx
         .store
         .list_documents(&omni_store::DocumentQuery {
             tenant: tenant.to_string(),
@@ -95,8 +96,8 @@ fn fulfillment_price(record: &OrderRecord) -> Decimal {
 
 /// What the customer pays today: one-time charges after promotions, plus shipping.
 fn due_today(state: &AppState, tenant: &str, record: &OrderRecord) -> (Decimal, String) {
-    let index = state.catalog.get(tenant);
-    let promotions = state.promotions.get(tenant);
+    let index = state.ctx.caches.catalog.get(tenant);
+    let promotions = state.ctx.caches.promotions.get(tenant);
     let now = chrono::Utc::now();
     let priced = record::price_items(&record.items, &index, &promotions, &record.channel, now);
     let (due, currency) = record::due_today(&priced, now);
@@ -393,13 +394,13 @@ pub async fn submit(
             .collect();
         return Ok(refusal(StatusCode::CONFLICT, json!(checked), entries));
     }
-    let index = state.catalog.get(&principal.tenant);
-    let promotions = state.promotions.get(&principal.tenant);
+    let index = state.ctx.caches.catalog.get(&principal.tenant);
+    let promotions = state.ctx.caches.promotions.get(&principal.tenant);
     let now = chrono::Utc::now();
     let priced = record::price_items(&record.items, &index, &promotions, &record.channel, now);
     let href = format!(
         "{}{}/{}",
-        state.config.public_url,
+        state.ctx.config.public_url,
         super::PRODUCT_ORDER_PATH,
         record.id
     );
@@ -414,9 +415,9 @@ pub async fn submit(
         product_order.clone(),
         now,
     )?;
-    match state.store.write_documents(&writes, &effects).await {
+    match state.ctx.store.write_documents(&writes, &effects).await {
         Ok(()) => {
-            state.job_signals.orders.notify_one();
+            state.ctx.signals.orders.notify_one();
             Ok((
                 StatusCode::ACCEPTED,
                 Json(json!({

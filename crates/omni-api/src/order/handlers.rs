@@ -137,7 +137,12 @@ pub async fn create(
             updated_at: now.clone(),
             body: serde_json::to_value(&record).map_err(|_| ApiError::internal())?,
         };
-        match state.store.insert_document(&doc, &Effects::none()).await {
+        match state
+            .ctx
+            .store
+            .insert_document(&doc, &Effects::none())
+            .await
+        {
             Ok(()) => {
                 return Ok((StatusCode::CREATED, Json(json!({"id": record.id}))).into_response());
             }
@@ -177,7 +182,7 @@ pub async fn add_items(
     JsonBody(body): JsonBody<Value>,
 ) -> Result<Response, ApiError> {
     authorize(&principal)?;
-    let index = state.catalog.get(&principal.tenant);
+    let index = state.ctx.caches.catalog.get(&principal.tenant);
     // Another request may add items at the same time: re-check on conflict.
     for _ in 0..8 {
         let (mut record, version) = load(&state, &principal.tenant, &id).await?;
@@ -194,7 +199,7 @@ pub async fn add_items(
             .cloned()
             .unwrap_or_default();
         let facts = StoredFacts::load(
-            state.store.as_ref(),
+            state.ctx.store.as_ref(),
             &principal.tenant,
             &index,
             &record.channel,

@@ -54,7 +54,7 @@ fn authorize(principal: &Principal) -> Result<(), ApiError> {
 }
 
 async fn load(state: &AppState, tenant: &str, id: &str) -> Result<(OrderRecord, i64), ApiError> {
-    let Some(doc) = state.store.get_document(tenant, KIND, id).await? else {
+    let Some(doc) = state.ctx.store.get_document(tenant, KIND, id).await? else {
         return Err(ApiError::not_found("order", id));
     };
     let record = serde_json::from_value(doc.body).map_err(|e| {
@@ -87,13 +87,13 @@ async fn save(
     effects: Effects,
 ) -> Result<(), StoreError> {
     let doc = document(tenant, record, read_version + 1)?;
-    state.store.update_document(&doc, &effects).await
+    state.ctx.store.update_document(&doc, &effects).await
 }
 
 /// The order as `GET /order/{id}` answers it.
 fn render(state: &AppState, tenant: &str, record: &OrderRecord) -> Value {
-    let index = state.catalog.get(tenant);
-    let promotions = state.promotions.get(tenant);
+    let index = state.ctx.caches.catalog.get(tenant);
+    let promotions = state.ctx.caches.promotions.get(tenant);
     let now = chrono::Utc::now();
     let priced = record::price_items(&record.items, &index, &promotions, &record.channel, now);
     let mut body = serde_json::json!({

@@ -4,8 +4,8 @@
 use super::document;
 use super::record::{self, OrderRecord};
 use super::worker::{JOB_KIND, PRODUCT_ORDER_KIND};
-use crate::events::{EventSource, event};
 use chrono::{DateTime, Utc};
+use omni_app::events::{EventSource, event};
 use omni_core::cart::{self, PricedItem};
 use omni_core::order::{Action, CapturedItem};
 use omni_store::{Document, DocumentWrite, Effects, NewJob, StoreError};

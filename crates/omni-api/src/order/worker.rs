@@ -6,8 +6,8 @@
 
 use super::record::{OrderRecord, OrderState};
 use super::{KIND, document};
-use crate::events::{EventSource, event};
 use crate::state::AppState;
+use omni_app::events::{EventSource, event};
 use omni_core::inventory::{self as inv, BillingAccount, Subscriber};
 use omni_core::order::CapturedItem;
 use omni_core::order::apply::{apply_to_line, new_line};
@@ -37,7 +37,7 @@ pub async fn run(state: AppState, shutdown: watch::Receiver<bool>) {
     crate::workers::poll_jobs(
         "order",
         IDLE_POLL,
-        &state.job_signals.orders,
+        &state.ctx.signals.orders,
         shutdown,
         || claim_and_process(state, worker),
     )
@@ -49,6 +49,7 @@ pub async fn claim_and_process(state: &AppState, worker: &str) -> Result<usize, 
     let now = chrono::Utc::now();
     let lease_until = now + chrono::Duration::from_std(LEASE).unwrap_or_default();
     let jobs = state
+        .ctx
         .store
         .claim_jobs(&JobClaim {
             kind: JOB_KIND.into(),
@@ -77,7 +78,7 @@ pub async fn claim_and_process(state: &AppState, worker: &str) -> Result<usize, 
                     }
                 }
             };
-            if let Err(e) = state.store.finish_job(&job.id, &worker, &outcome).await {
+            if let Err(e) = state.ctx.store.finish_job(&job.id, &worker, &outcome).await {
                 tracing::warn!(job = %job.id, error = %e, "could not finish job; its lease will run out");
             }
         });
@@ -103,6 +104,7 @@ async fn complete(state: &AppState, job: &Job) -> Result<(), StepError> {
     };
     loop {
         let Some(po) = state
+            .ctx
             .store
             .get_document(tenant, PRODUCT_ORDER_KIND, id)
             .await?
@@ -110,7 +112,7 @@ async fn complete(state: &AppState, job: &Job) -> Result<(), StepError> {
             // Deleted through TMF622 before it was processed: nothing to do.
             return Ok(());
         };
-        let Some(order_doc) = state.store.get_document(tenant, KIND, id).await? else {
+        let Some(order_doc) = state.ctx.store.get_document(tenant, KIND, id).await? else {
             return Ok(());
         };
         let order: OrderRecord = decode(&order_doc)?;
@@ -149,7 +151,11 @@ async fn follow(
     order.state = to;
     order.updated_at = stamp();
     let doc = document(tenant, &order, order_version + 1)?;
-    state.store.update_document(&doc, &Effects::none()).await?;
+    state
+        .ctx
+        .store
+        .update_document(&doc, &Effects::none())
+        .await?;
     Ok(())
 }
 
@@ -195,6 +201,7 @@ async fn start(
     for item in order.items.iter().filter(|i| i.starts_line()) {
         if !order.new_line_numbers.iter().any(|(i, _)| *i == item.id) {
             let sequence = state
+                .ctx
                 .store
                 .bump_counter(&format!("numberPool:{tenant}"))
                 .await?;
@@ -212,6 +219,7 @@ async fn start(
     let effects = Effects::events(vec![state_event(tenant, &po.body, &po.id)]);
     let order_doc = document(tenant, &order, order_version + 1)?;
     state
+        .ctx
         .store
         .write_documents(
             &[DocumentWrite::Update(po), DocumentWrite::Update(order_doc)],
@@ -246,6 +254,7 @@ async fn finish(
     }
     for (ctn, items) in &lines {
         let outcome = match state
+            .ctx
             .store
             .get_document(tenant, inv::SUBSCRIBER_KIND, ctn)
             .await?
@@ -293,6 +302,7 @@ async fn finish(
         let billing = match &root.billing_account_id {
             Some(b) => {
                 state
+                    .ctx
                     .store
                     .get_document(tenant, inv::BILLING_ACCOUNT_KIND, b)
                     .await?
@@ -345,6 +355,6 @@ async fn finish(
     )?));
     // A conflict (a line changed meanwhile) fails the step; the job retries
     // it from fresh reads.
-    state.store.write_documents(&writes, &effects).await?;
+    state.ctx.store.write_documents(&writes, &effects).await?;
     Ok(())
 }

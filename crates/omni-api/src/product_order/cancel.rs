@@ -15,7 +15,6 @@ use super::{
 };
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::events::{EventSource, event};
 use crate::extract::{JsonBody, QueryPairs};
 use crate::state::AppState;
 use crate::tmf::{list_page, single_resource_query, with_etag};
@@ -23,6 +22,7 @@ use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
+use omni_app::events::{EventSource, event};
 use omni_core::document::FieldError;
 use omni_core::product_order::{self as domain, CancelError};
 use omni_store::{Document, DocumentQuery, DocumentWrite, Effects, NewEvent, StoreError};
@@ -68,13 +68,14 @@ pub(super) async fn create(
         .get("cancellationReason")
         .and_then(Value::as_str)
         .map(str::to_string);
-    let public_url = &state.config.public_url;
+    let public_url = &state.ctx.config.public_url;
     let correlation = correlation_id(&headers);
     let id = uuid::Uuid::new_v4().to_string();
     // The order is decided at the version read and written at the next one:
     // if a worker moved it in between, the write fails and we decide again.
     for _ in 0..ATTEMPTS {
         let Some(mut order) = state
+            .ctx
             .store
             .get_document(&principal.tenant, KIND, &order_id)
             .await?
@@ -136,7 +137,7 @@ pub(super) async fn create(
             DocumentWrite::Insert(request_doc),
             DocumentWrite::Update(order),
         ];
-        match state.store.write_documents(&writes, &effects).await {
+        match state.ctx.store.write_documents(&writes, &effects).await {
             Ok(()) => {
                 let mut response = (StatusCode::CREATED, axum::Json(rendered)).into_response();
                 if let Ok(location) =
@@ -178,7 +179,7 @@ pub(super) async fn list(
         owner: None,
         page: None,
     };
-    let public_url = state.config.public_url.clone();
+    let public_url = state.ctx.config.public_url.clone();
     list_page(&state, stored, &query, |d| render_cancel(&public_url, d)).await
 }
 
@@ -191,10 +192,11 @@ pub(super) async fn retrieve(
     can_read(&principal)?;
     let query = single_resource_query(&query)?;
     let doc = state
+        .ctx
         .store
         .get_document(&principal.tenant, CANCEL_KIND, &id)
         .await?
         .ok_or_else(|| ApiError::not_found(CANCEL_KIND, &id))?;
-    let body = query.project(render_cancel(&state.config.public_url, &doc));
+    let body = query.project(render_cancel(&state.ctx.config.public_url, &doc));
     Ok(with_etag(axum::Json(body).into_response(), doc.version))
 }

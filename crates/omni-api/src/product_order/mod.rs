@@ -13,13 +13,13 @@ mod orders;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::events::{EventSource, event};
 use crate::ops::CONVERSATION_ID;
 use crate::state::AppState;
 use axum::Router;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::get;
 use chrono::{DateTime, Utc};
+use omni_app::events::{EventSource, event};
 use omni_core::Principal;
 use omni_core::document::FieldError;
 use omni_core::product_order::{self as domain, RevisionError, State};

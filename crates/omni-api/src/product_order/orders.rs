@@ -46,7 +46,7 @@ pub(super) async fn create(
         updated_at: time,
         body: Value::Object(body),
     };
-    let public_url = &state.config.public_url;
+    let public_url = &state.ctx.config.public_url;
     let rendered = render(public_url, &doc);
     let event = order_event(
         &principal.tenant,
@@ -57,6 +57,7 @@ pub(super) async fn create(
         now,
     );
     state
+        .ctx
         .store
         .insert_document(&doc, &Effects::events(vec![event]))
         .await?;
@@ -79,7 +80,7 @@ pub(super) async fn list(
         owner: None,
         page: None,
     };
-    let public_url = state.config.public_url.clone();
+    let public_url = state.ctx.config.public_url.clone();
     list_page(&state, stored, &query, |d| render(&public_url, d)).await
 }
 
@@ -92,11 +93,12 @@ pub(super) async fn retrieve(
     can_read(&principal)?;
     let query = single_resource_query(&query)?;
     let doc = state
+        .ctx
         .store
         .get_document(&principal.tenant, KIND, &id)
         .await?
         .ok_or_else(|| ApiError::not_found(KIND, &id))?;
-    let body = query.project(render(&state.config.public_url, &doc));
+    let body = query.project(render(&state.ctx.config.public_url, &doc));
     Ok(with_etag(axum::Json(body).into_response(), doc.version))
 }
 
@@ -117,7 +119,12 @@ pub(super) async fn patch(
         expected: if_match(&headers)?,
         correlation_id: correlation_id(&headers),
     };
-    let (doc, rendered) = apply(state.store.as_ref(), &state.config.public_url, &change).await?;
+    let (doc, rendered) = apply(
+        state.ctx.store.as_ref(),
+        &state.ctx.config.public_url,
+        &change,
+    )
+    .await?;
     Ok(with_etag(axum::Json(rendered).into_response(), doc.version))
 }
 
@@ -133,6 +140,7 @@ pub(super) async fn remove(
     let expected = if_match(&headers)?;
     for _ in 0..ATTEMPTS {
         let doc = state
+            .ctx
             .store
             .get_document(&principal.tenant, KIND, &id)
             .await?
@@ -140,7 +148,7 @@ pub(super) async fn remove(
         if expected.is_some_and(|v| v != doc.version) {
             return Err(precondition_failed());
         }
-        let rendered = render(&state.config.public_url, &doc);
+        let rendered = render(&state.ctx.config.public_url, &doc);
         let event = order_event(
             &principal.tenant,
             &id,
@@ -152,6 +160,7 @@ pub(super) async fn remove(
         // Deleting at the version read keeps the event's content true: a
         // change in between makes us read again (or 412 under If-Match).
         match state
+            .ctx
             .store
             .delete_document(&doc.key(), Some(doc.version), &Effects::events(vec![event]))
             .await

@@ -25,7 +25,6 @@ mod sq;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::events::{EventSource, event};
 use crate::extract::{JsonBody, QueryPairs};
 use crate::ops::CONVERSATION_ID;
 use crate::state::AppState;
@@ -35,6 +34,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
 use chrono::{DateTime, Utc};
+use omni_app::events::{EventSource, event};
 use omni_core::document::FieldError;
 use omni_core::{AccessError, Principal, PrincipalKind};
 use omni_store::{Document, DocumentQuery, Effects};
@@ -297,7 +297,7 @@ async fn store(
         updated_at: time,
         body: Value::Object(body),
     };
-    let public_url = &state.config.public_url;
+    let public_url = &state.ctx.config.public_url;
     let rendered = kind.render(public_url, &doc);
     let source = EventSource {
         tenant: &principal.tenant,
@@ -313,6 +313,7 @@ async fn store(
         now,
     )];
     state
+        .ctx
         .store
         .insert_document(
             &doc,
@@ -342,7 +343,7 @@ async fn list(
         owner,
         page: None,
     };
-    let public_url = state.config.public_url.clone();
+    let public_url = state.ctx.config.public_url.clone();
     crate::tmf::list_page(&state, stored, &query, |d| kind.render(&public_url, d)).await
 }
 
@@ -356,13 +357,14 @@ async fn retrieve(
     let owner = read_scope(&principal)?;
     let query = crate::tmf::single_resource_query(&query)?;
     let doc = state
+        .ctx
         .store
         .get_document(&principal.tenant, kind.kind, &id)
         .await?
         // A customer learns nothing of answers it did not ask for.
         .filter(|d| owner.is_none() || d.owner == owner)
         .ok_or_else(|| ApiError::not_found(kind.kind, &id))?;
-    let body = query.project(kind.render(&state.config.public_url, &doc));
+    let body = query.project(kind.render(&state.ctx.config.public_url, &doc));
     // Answers never change (version 1), but carry an ETag like every resource.
     Ok(crate::tmf::with_etag(
         axum::Json(body).into_response(),

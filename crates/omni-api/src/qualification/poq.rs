@@ -308,9 +308,9 @@ pub(super) async fn create(
 ) -> Result<Response, ApiError> {
     let (raw, body) = read_body::<Body>(super::POQ, &principal, &state, request).await?;
     body.check()?;
-    let index = state.catalog.get(&principal.tenant);
+    let index = state.ctx.caches.catalog.get(&principal.tenant);
     let now = Utc::now();
-    let catalog_href = format!("{}{}", state.config.public_url, crate::catalog::BASE);
+    let catalog_href = format!("{}{}", state.ctx.config.public_url, crate::catalog::BASE);
     let answer = evaluate(&index, raw, &body, now, &catalog_href);
     store(super::POQ, &state, &principal, &headers, answer, now).await
 }

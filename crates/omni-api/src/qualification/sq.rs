@@ -350,7 +350,7 @@ pub(super) async fn create(
 ) -> Result<Response, ApiError> {
     let (raw, body) = read_body::<Body>(super::SQ, &principal, &state, request).await?;
     let questions = body.questions()?;
-    let index = state.catalog.get(&principal.tenant);
+    let index = state.ctx.caches.catalog.get(&principal.tenant);
     let now = Utc::now();
     let answer = evaluate(&index, raw, &body, &questions, now);
     store(super::SQ, &state, &principal, &headers, answer, now).await

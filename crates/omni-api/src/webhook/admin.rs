@@ -5,7 +5,7 @@
 
 use super::deliver::post;
 use super::subscription::Subscription;
-use super::{DEAD_LETTER_KIND, REDRIVE_JOB, SUBSCRIPTION_KIND, backoff};
+use super::{DEAD_LETTER_KIND, REDRIVE_JOB, SUBSCRIPTION_KIND};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -120,12 +120,13 @@ fn authorize(principal: &Principal) -> Result<(), ApiError> {
 
 async fn list_of(state: &AppState, tenant: &str, kind: &str) -> Result<Vec<Document>, ApiError> {
     Ok(state
+        .ctx
         .store
         .list_documents(&DocumentQuery {
             tenant: tenant.to_string(),
             kind: kind.into(),
             owner: None,
-            page: Some((0, state.config.max_limit as u64)),
+            page: Some((0, state.ctx.config.max_limit as u64)),
         })
         .await?)
 }
@@ -162,6 +163,7 @@ async fn start_redrive(
 ) -> Result<Response, ApiError> {
     authorize(&p)?;
     let doc = state
+        .ctx
         .store
         .get_document(&p.tenant, DEAD_LETTER_KIND, &id)
         .await?
@@ -185,6 +187,7 @@ async fn start_redrive(
     };
     let updated = letter.document_at(&p.tenant, doc.version + 1, &now)?;
     state
+        .ctx
         .store
         .write_documents(
             &[DocumentWrite::Update(updated)],
@@ -218,16 +221,18 @@ pub(super) async fn redrive(
     let now = || rfc3339(Utc::now());
     let done = JobOutcome::Done { now: now() };
     let Some(doc) = state
+        .ctx
         .store
         .get_document(&job.tenant, DEAD_LETTER_KIND, id)
         .await?
     else {
-        state.store.finish_job(&job.id, worker, &done).await?;
+        state.ctx.store.finish_job(&job.id, worker, &done).await?;
         return Ok(());
     };
     let mut letter: DeadLetter =
         serde_json::from_value(doc.body.clone()).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let sub = state
+        .ctx
         .store
         .get_document(&job.tenant, SUBSCRIPTION_KIND, &letter.subscription_id)
         .await?
@@ -237,7 +242,7 @@ pub(super) async fn redrive(
         Some(sub) => post(client, sub, &letter.stored_event(&job.tenant), attempt).await,
         None => Err("the subscription was removed".to_string()),
     };
-    let config = &state.config.webhooks;
+    let config = &state.ctx.config.webhooks;
     let outcome = match result {
         Ok(()) => {
             letter.status = "redriven".into();
@@ -246,7 +251,7 @@ pub(super) async fn redrive(
         }
         Err(error) if sub.is_some() && attempt < config.max_attempts => {
             letter.last_error = error.clone();
-            let wait = backoff::delay(
+            let wait = omni_app::jobs::backoff::delay(
                 attempt,
                 config.backoff_base,
                 config.backoff_max,
@@ -259,10 +264,15 @@ pub(super) async fn redrive(
             };
             let updated = letter.document_at(&job.tenant, doc.version + 1, &now())?;
             state
+                .ctx
                 .store
                 .write_documents(&[DocumentWrite::Update(updated)], &Effects::default())
                 .await?;
-            state.store.finish_job(&job.id, worker, &outcome).await?;
+            state
+                .ctx
+                .store
+                .finish_job(&job.id, worker, &outcome)
+                .await?;
             return Ok(());
         }
         Err(error) => {
@@ -274,9 +284,14 @@ pub(super) async fn redrive(
     };
     let updated = letter.document_at(&job.tenant, doc.version + 1, &now())?;
     state
+        .ctx
         .store
         .write_documents(&[DocumentWrite::Update(updated)], &Effects::default())
         .await?;
-    state.store.finish_job(&job.id, worker, &outcome).await?;
+    state
+        .ctx
+        .store
+        .finish_job(&job.id, worker, &outcome)
+        .await?;
     Ok(())
 }

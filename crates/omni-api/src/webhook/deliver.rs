@@ -8,7 +8,7 @@
 
 use super::admin::{self, DeadLetter};
 use super::subscription::{Subscription, parse_query};
-use super::{DELIVERY_JOB, REDRIVE_JOB, SUBSCRIPTION_KIND, backoff, sign};
+use super::{DELIVERY_JOB, REDRIVE_JOB, SUBSCRIPTION_KIND, sign};
 use crate::state::AppState;
 use chrono::Utc;
 use omni_core::time::rfc3339;
@@ -31,7 +31,7 @@ const MAX_ERROR: usize = 300;
 
 pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>) {
     let worker = format!("webhook-{}", uuid::Uuid::new_v4());
-    let config = state.config.webhooks.clone();
+    let config = state.ctx.config.webhooks.clone();
     let client = match reqwest::Client::builder()
         .timeout(config.timeout)
         .redirect(reqwest::redirect::Policy::none())
@@ -93,8 +93,9 @@ async fn claim(
     max: usize,
 ) -> Result<Vec<Job>, StoreError> {
     let now = Utc::now();
-    let lease = HOLD + state.config.webhooks.timeout + LEASE_MARGIN;
+    let lease = HOLD + state.ctx.config.webhooks.timeout + LEASE_MARGIN;
     state
+        .ctx
         .store
         .claim_jobs(&JobClaim {
             kind: kind.into(),
@@ -130,7 +131,7 @@ async fn serve(
         .and_then(|v| v.as_str())
         .unwrap_or_default()
         .to_string();
-    let config = &state.config.webhooks;
+    let config = &state.ctx.config.webhooks;
     let outcome = loop {
         match round(state, client, &job.tenant, &id).await? {
             Round::Stop => {
@@ -158,7 +159,11 @@ async fn serve(
             }
         }
     };
-    state.store.finish_job(&job.id, worker, &outcome).await?;
+    state
+        .ctx
+        .store
+        .finish_job(&job.id, worker, &outcome)
+        .await?;
     Ok(())
 }
 
@@ -171,6 +176,7 @@ async fn round(
     id: &str,
 ) -> Result<Round, StoreError> {
     let Some(doc) = state
+        .ctx
         .store
         .get_document(tenant, SUBSCRIPTION_KIND, id)
         .await?
@@ -188,9 +194,9 @@ async fn round(
         return Ok(Round::RetryAt(at));
     }
     let filter = parse_query(sub.query.as_deref()).map_err(StoreError::Corrupt)?;
-    let config = &state.config.webhooks;
+    let config = &state.ctx.config.webhooks;
     loop {
-        let events = state.store.outbox_stream(sub.cursor, PAGE).await?;
+        let events = state.ctx.store.outbox_stream(sub.cursor, PAGE).await?;
         let Some(last) = events.last().map(|e| e.seq) else {
             return Ok(Round::CaughtUp);
         };
@@ -225,7 +231,7 @@ async fn round(
                         }
                         continue;
                     }
-                    let wait = backoff::delay(
+                    let wait = omni_app::jobs::backoff::delay(
                         sub.attempts,
                         config.backoff_base,
                         config.backoff_max,
@@ -270,6 +276,7 @@ async fn save(
         writes.push(DocumentWrite::Insert(letter.document(tenant, &now)?));
     }
     match state
+        .ctx
         .store
         .write_documents(&writes, &Effects::default())
         .await

@@ -125,7 +125,7 @@ async fn register(
     if let Some(secret) = generated {
         body["secret"] = secret.into();
     }
-    let location = format!("{}{}/hub/{}", state.config.public_url, api.base, sub.id);
+    let location = format!("{}{}/hub/{}", state.ctx.config.public_url, api.base, sub.id);
     Ok((
         StatusCode::CREATED,
         [(header::LOCATION, location)],
@@ -142,6 +142,7 @@ async fn read(
 ) -> Result<Response, ApiError> {
     authorize(api, &p)?;
     let sub = state
+        .ctx
         .store
         .get_document(&p.tenant, SUBSCRIPTION_KIND, &id)
         .await?

@@ -15,7 +15,6 @@
 //! events after it can flow.
 
 pub mod admin;
-pub mod backoff;
 mod deliver;
 pub mod hub;
 pub mod openapi;
@@ -24,8 +23,6 @@ mod subscription;
 
 pub use deliver::run;
 pub use subscription::{Scope, Subscription, SubscriptionRequest, subscribe, unsubscribe};
-
-use std::time::Duration;
 
 /// Stored subscriptions (one per registration, with its delivery state).
 pub const SUBSCRIPTION_KIND: &str = "eventSubscription";
@@ -36,29 +33,4 @@ pub const DELIVERY_JOB: &str = "eventSubscription.deliver";
 /// A one-off job re-delivering a dead letter.
 pub const REDRIVE_JOB: &str = "deadLetter.redrive";
 
-/// How deliveries are made and retried.
-#[derive(Debug, Clone)]
-pub struct WebhookConfig {
-    /// Attempts per event before it is parked as a dead letter.
-    pub max_attempts: u32,
-    /// Wait after the first failure; doubled after each further one.
-    pub backoff_base: Duration,
-    /// Longest wait between attempts.
-    pub backoff_max: Duration,
-    /// Time a subscriber has to answer one delivery.
-    pub timeout: Duration,
-    /// How often an idle subscription looks for new events.
-    pub poll: Duration,
-}
-
-impl Default for WebhookConfig {
-    fn default() -> Self {
-        Self {
-            max_attempts: 8,
-            backoff_base: Duration::from_secs(1),
-            backoff_max: Duration::from_secs(600),
-            timeout: Duration::from_secs(10),
-            poll: Duration::from_millis(100),
-        }
-    }
-}
+pub use omni_app::webhook::WebhookConfig;

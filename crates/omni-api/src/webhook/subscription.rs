@@ -213,7 +213,7 @@ pub async fn subscribe(
         secret: chosen.or_else(|| generated.clone()).unwrap_or_default(),
         created_by: request.created_by,
         created_at: now.clone(),
-        cursor: state.store.outbox_stream_head().await?,
+        cursor: state.ctx.store.outbox_stream_head().await?,
         attempts: 0,
         next_attempt_at: None,
         last_error: None,
@@ -234,6 +234,7 @@ pub async fn subscribe(
         ..Effects::default()
     };
     state
+        .ctx
         .store
         .write_documents(&[DocumentWrite::Insert(doc)], &effects)
         .await?;
@@ -255,6 +256,7 @@ pub async fn unsubscribe(
 ) -> Result<(), ApiError> {
     let what = "hub";
     let doc = state
+        .ctx
         .store
         .get_document(tenant, SUBSCRIPTION_KIND, id)
         .await?
@@ -273,6 +275,7 @@ pub async fn unsubscribe(
         id: id.to_string(),
     };
     match state
+        .ctx
         .store
         .delete_document(&key, None, &Effects::default())
         .await

@@ -18,8 +18,6 @@ pub struct TestServer {
     pub base: String,
     pub client: reqwest::Client,
     pub store: Arc<dyn Store>,
-    /// The discovery indexes the server answers from.
-    pub catalog: Arc<omni_api::discovery::CatalogIndexes>,
     /// The application state, for warming its caches.
     pub state: AppState,
     auth: Auth,
@@ -48,10 +46,9 @@ impl TestServer {
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
-        config.public_url = format!("http://{addr}");
+        config.app.public_url = format!("http://{addr}");
         let auth = Auth::new(SECRET, "default");
         let state = AppState::new(store.clone(), auth.clone(), config);
-        let catalog = state.catalog.clone();
         let (_stop, stopped) = tokio::sync::watch::channel(false);
         // The sender lives as long as the runtime: the refresher stops with the test.
         std::mem::forget(_stop);
@@ -66,7 +63,6 @@ impl TestServer {
             base: format!("http://{addr}"),
             client: reqwest::Client::new(),
             store,
-            catalog,
             state,
             auth,
         }

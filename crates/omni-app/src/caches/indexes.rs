@@ -3,15 +3,11 @@
 //! so a catalog write on any node reaches every node's index.
 
 use crate::catalog::{PLACE_KIND, VERSION_COUNTER};
+use chrono::{DateTime, Utc};
 use omni_core::discovery::{CatalogIndex, IndexBuilder};
 use omni_store::{DocumentQuery, Store, StoreError};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
-use std::time::Duration;
-use tokio::sync::watch;
-
-/// How often every node checks for catalog changes.
-pub const POLL_INTERVAL: Duration = Duration::from_millis(200);
 
 #[derive(Default)]
 pub struct CatalogIndexes {
@@ -49,7 +45,11 @@ impl CatalogIndexes {
 
     /// Rebuilds the index of every tenant whose catalog version moved; returns
     /// the tenants rebuilt.
-    pub async fn refresh(&self, store: &dyn Store) -> Result<Vec<String>, StoreError> {
+    pub async fn refresh(
+        &self,
+        store: &dyn Store,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<String>, StoreError> {
         let prefix = format!("{VERSION_COUNTER}:");
         let mut rebuilt = Vec::new();
         for (name, version) in store.counters_with_prefix(&prefix).await? {
@@ -60,7 +60,7 @@ impl CatalogIndexes {
             // The version is read before the documents: a write that lands
             // meanwhile bumps it again, and the next poll rebuilds once more.
             let started = std::time::Instant::now();
-            let index = build(store, tenant, version).await?;
+            let index = build(store, tenant, version, now).await?;
             tracing::info!(
                 tenant,
                 version,
@@ -74,31 +74,19 @@ impl CatalogIndexes {
         }
         Ok(rebuilt)
     }
-
-    /// Polls until `shutdown` turns true.
-    pub async fn run(self: Arc<Self>, store: Arc<dyn Store>, mut shutdown: watch::Receiver<bool>) {
-        loop {
-            if let Err(e) = self.refresh(store.as_ref()).await {
-                tracing::warn!(error = %e, "discovery index refresh failed; keeping the current index");
-            }
-            tokio::select! {
-                _ = tokio::time::sleep(POLL_INTERVAL) => {}
-                _ = shutdown.changed() => {}
-            }
-            if *shutdown.borrow() {
-                tracing::info!("discovery index refresher stopped");
-                return;
-            }
-        }
-    }
 }
 
 /// Large collections are read a page at a time, the next page fetched while
 /// the current one is parsed, so a big catalog never sits in memory twice.
 const PAGE: i64 = 5000;
 
-async fn build(store: &dyn Store, tenant: &str, version: i64) -> Result<CatalogIndex, StoreError> {
-    let mut builder = IndexBuilder::new(chrono::Utc::now());
+async fn build(
+    store: &dyn Store,
+    tenant: &str,
+    version: i64,
+    now: DateTime<Utc>,
+) -> Result<CatalogIndex, StoreError> {
+    let mut builder = IndexBuilder::new(now);
     let all = |kind: &str| DocumentQuery {
         tenant: tenant.to_string(),
         kind: kind.to_string(),

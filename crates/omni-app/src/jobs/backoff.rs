@@ -1,6 +1,6 @@
-//! When to try a failed delivery again: exponential backoff with jitter, so
-//! that subscribers coming back after an outage are not hit by every
-//! sender at the same instant.
+//! When to try failed work again (a job, an event delivery): exponential
+//! backoff with jitter, so that what comes back after an outage is not hit
+//! by every retry at the same instant.
 
 use std::time::Duration;
 

@@ -1,6 +1,7 @@
 //! Per-tenant caches of small document collections (promotions, validation
 //! rule sets) that requests read on every call: reloaded when the tenant's
-//! version counter moves, like the discovery index.
+//! version counter moves, like the discovery index. A document that no
+//! longer parses is left out by `parse` (which logs it).
 
 use omni_store::{DocumentQuery, Store, StoreError};
 use serde_json::Value;

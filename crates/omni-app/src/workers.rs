@@ -1,0 +1,76 @@
+//! Everything a node runs in the background, on the context rather than on
+//! any HTTP state: the job workers (one [`JobHandler`] each, all on the
+//! shared runner of [`crate::jobs`]) and the periodic tasks (cache refresh,
+//! sweeps), which share one loop ([`every`]). All of it stops when
+//! `shutdown` turns true.
+
+use crate::caches::POLL_INTERVAL;
+use crate::context::Context;
+use crate::jobs::{self, JobHandler};
+use std::fmt::Display;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// The handler of every job kind (for the workers, and for operators'
+/// retries, which let the handler take back a recorded failure).
+pub fn handlers() -> Vec<Arc<dyn JobHandler>> {
+    Vec::new()
+}
+
+/// Starts every background task of a node.
+pub fn spawn(ctx: &Context, shutdown: watch::Receiver<bool>) -> Vec<JoinHandle<()>> {
+    let mut tasks = Vec::new();
+    let refresher = ctx.clone();
+    tasks.push(tokio::spawn(every(
+        "cache refresh",
+        POLL_INTERVAL,
+        shutdown.clone(),
+        move || {
+            let ctx = refresher.clone();
+            async move { ctx.caches.refresh(ctx.store(), ctx.now()).await }
+        },
+    )));
+    for handler in handlers() {
+        tasks.push(tokio::spawn(jobs::run_worker(
+            ctx.clone(),
+            handler,
+            shutdown.clone(),
+        )));
+    }
+    tasks
+}
+
+/// Loads everything the node keeps in memory, before it serves.
+pub async fn warm_up(ctx: &Context) -> Result<(), omni_store::StoreError> {
+    ctx.caches.refresh(ctx.store(), ctx.now()).await
+}
+
+/// Runs `tick` every `interval` until `shutdown` turns true; a failed tick
+/// is logged and the next one tries again.
+pub async fn every<F, Fut, E>(
+    name: &'static str,
+    interval: Duration,
+    mut shutdown: watch::Receiver<bool>,
+    mut tick: F,
+) where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<(), E>>,
+    E: Display,
+{
+    loop {
+        if *shutdown.borrow() {
+            break;
+        }
+        if let Err(e) = tick().await {
+            tracing::warn!(task = name, error = %e, "background task failed; trying again at its next tick");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(interval) => {}
+            _ = shutdown.changed() => {}
+        }
+    }
+    tracing::info!(task = name, "background task stopped");
+}
