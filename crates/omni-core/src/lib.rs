@@ -4,9 +4,11 @@
 pub mod care;
 pub mod cart;
 pub mod catalog;
+pub mod channel;
 pub mod discovery;
 pub mod document;
 pub mod eligibility;
+pub mod formats;
 pub mod inventory;
 pub mod merge_patch;
 pub mod order;

@@ -217,23 +217,11 @@ fn normalise_items(items: &mut [Value]) -> Result<(), ApiError> {
         }
         for (c, ch) in characteristics(map.get("product")).iter().enumerate() {
             let name = ch.get("name").and_then(Value::as_str).unwrap_or_default();
-            let value = ch.get("value").and_then(Value::as_str);
-            let path = format!("cartItem[{n}].product.productCharacteristic[{c}].value");
-            match name {
-                "IMEI"
-                    if !value.is_some_and(|v| {
-                        v.bytes().all(|b| b.is_ascii_digit()) && (14..=16).contains(&v.len())
-                    }) =>
-                {
-                    errors.push(FieldError::new(
-                        path,
-                        "an IMEI is 15 digits (14 without its check digit, 16 as IMEISV)",
-                    ));
-                }
-                "isBYOD" | "eSIM_Enabled" if !matches!(value, Some("true" | "false")) => {
-                    errors.push(FieldError::new(path, "must be \"true\" or \"false\""));
-                }
-                _ => {}
+            // A known characteristic's value is text in a known format.
+            let value = ch.get("value").and_then(Value::as_str).unwrap_or_default();
+            if let Some(rule) = omni_core::formats::characteristic_problem(name, value) {
+                let path = format!("cartItem[{n}].product.productCharacteristic[{c}].value");
+                errors.push(FieldError::new(path, rule));
             }
         }
         if let Some(d) = map.get("startDate")
@@ -264,7 +252,10 @@ fn characteristics(product: Option<&Value>) -> Vec<Value> {
 fn is_byod(item: &Value) -> bool {
     characteristics(item.get("product")).iter().any(|c| {
         c.get("name").and_then(Value::as_str) == Some("isBYOD")
-            && c.get("value").and_then(Value::as_str) == Some("true")
+            && c.get("value")
+                .and_then(Value::as_str)
+                .and_then(omni_core::formats::flag)
+                == Some(true)
     })
 }
 

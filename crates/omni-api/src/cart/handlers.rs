@@ -18,8 +18,6 @@ use omni_core::document::FieldError;
 use omni_store::{Document, DocumentQuery, Effects, StoreError};
 use serde_json::Value;
 
-/// The channels a cart may be created in (the discovery channels).
-pub const CHANNELS: [&str; 3] = ["SelfService", "ATTR", "ECOMM"];
 const PATCH_ATTEMPTS: usize = 16;
 
 pub fn router() -> Router<AppState> {
@@ -33,10 +31,10 @@ fn channel(headers: &HeaderMap) -> Result<&'static str, ApiError> {
     let value = headers.get("channelId").and_then(|v| v.to_str().ok());
     match value {
         None => Err(ApiError::field("channelId", "header is required")),
-        Some(v) => CHANNELS.iter().copied().find(|c| *c == v).ok_or_else(|| {
+        Some(v) => omni_core::channel::parse(v).ok_or_else(|| {
             ApiError::field(
                 "channelId",
-                format!("header must be one of {}", CHANNELS.join(", ")),
+                format!("header {}", omni_core::channel::rule()),
             )
         }),
     }

@@ -11,7 +11,7 @@ mod handlers;
 pub mod openapi;
 
 pub use expiry::{run as run_expiry, sweep as sweep_expired};
-pub use handlers::{CHANNELS, router};
+pub use handlers::router;
 
 pub const BASE: &str = "/tmf-api/shoppingCart/v4";
 pub const PATH: &str = "/tmf-api/shoppingCart/v4/shoppingCart";

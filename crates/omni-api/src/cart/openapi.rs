@@ -18,7 +18,7 @@ pub fn fragment() -> (Map<String, Value>, Map<String, Value>) {
     };
     let (mut paths, schemas) = crate::tmf::openapi::fragment(&res);
     let channel = json!({"name": "channelId", "in": "header", "required": true,
-        "description": "Channel of the request", "schema": {"type": "string", "enum": super::handlers::CHANNELS}});
+        "description": "Channel of the request", "schema": {"type": "string", "enum": omni_core::channel::CHANNELS}});
     let who = "Callers: user and m2m principals need sc.ops to write and sc.view (or sc.ops) to read any cart of their tenant; \
                a customer reaches only their own carts (another's is a 404); an unauthenticated prospect may create a cart \
                and reach an unowned cart by its id. Creating and updating validate eligibility (400 'Offerings with ids: … are \

@@ -40,7 +40,10 @@ fn facts(state: &AppState, tenant: &str, items: &[CapturedItem]) -> Vec<ItemFact
                 offering_id: i.offering_id.clone(),
                 byod: i.flag("isBYOD"),
                 esim: i.flag("eSIM_Enabled")
-                    || i.offering_id.as_deref() == Some(omni_core::order::ESIM_OFFERING_ID),
+                    || i.offering_id
+                        .as_deref()
+                        .and_then(|id| index.offering(id))
+                        .is_some_and(|o| o.is_esim()),
                 financed: record::financed(i, &index),
                 new_line: i.subscriber_number.is_none(),
                 physical: false,

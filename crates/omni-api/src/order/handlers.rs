@@ -33,16 +33,9 @@ fn channel(body: &Value, headers: &HeaderMap) -> Result<String, ApiError> {
             "is required (in the body, or the channelId header)",
         ));
     };
-    crate::cart::CHANNELS
-        .iter()
-        .find(|c| **c == channel)
-        .map(|c| c.to_string())
-        .ok_or_else(|| {
-            ApiError::field(
-                "channel",
-                format!("must be one of {}", crate::cart::CHANNELS.join(", ")),
-            )
-        })
+    omni_core::channel::parse(channel)
+        .map(str::to_string)
+        .ok_or_else(|| ApiError::field("channel", omni_core::channel::rule()))
 }
 
 fn related_parties(body: &Value) -> Result<Vec<Value>, ApiError> {

@@ -4,9 +4,9 @@
 //! returned here never stands for a valid value.
 
 use super::effective::EffectiveSpec;
-use super::formats::*;
 use super::reader::{Errors, Obj};
 use super::request::*;
+use crate::formats::*;
 use crate::inventory::{PersonName, Phone, Udl, UsAddress};
 use std::collections::HashSet;
 
@@ -45,7 +45,7 @@ pub(crate) fn person_name(
 /// `{number, extension}`: 10 digits, and 1 to 6 digits.
 pub(crate) fn phone(e: &mut Errors, parent: &Obj, key: &str, required: bool) -> Option<Phone> {
     let o = parent.obj(e, key, &["number", "extension"], required)?;
-    let number = o.shaped(e, "number", true, is_phone_number, "must be 10 digits");
+    let number = o.shaped(e, "number", true, is_phone_number, PHONE_RULE);
     let extension = o.shaped(e, "extension", false, is_extension, "must be 1 to 6 digits");
     Some(Phone {
         number: number?,
@@ -144,14 +144,8 @@ pub(crate) fn subscriber_contact(e: &mut Errors, parent: &Obj) -> Option<Subscri
 
 pub(crate) fn device(e: &mut Errors, parent: &Obj) -> Option<DeviceChange> {
     let o = parent.obj(e, "device", &["imei", "iccid", "networkBlock"], false)?;
-    let imei = o.shaped(e, "imei", false, is_imei, "must be 15 digits");
-    let iccid = o.shaped(
-        e,
-        "iccid",
-        false,
-        is_iccid,
-        "must be 19 or 20 digits starting with 89",
-    );
+    let imei = o.shaped(e, "imei", false, is_imei, IMEI_RULE);
+    let iccid = o.shaped(e, "iccid", false, is_iccid, ICCID_RULE);
     let network_block = o.flag(e, "networkBlock");
     if !(o.has("imei") || o.has("iccid") || o.has("networkBlock")) {
         e.add(o.path.clone(), "must give imei, iccid or networkBlock");

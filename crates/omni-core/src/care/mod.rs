@@ -45,7 +45,6 @@ mod checks;
 mod decode;
 mod effective;
 mod features;
-mod formats;
 mod lookup;
 mod outcome;
 mod parts;
@@ -57,6 +56,7 @@ mod validate;
 #[cfg(test)]
 mod tests;
 
+pub use crate::formats::*;
 pub use apply::{Applied, apply};
 pub use catalog::{
     ADDON_TYPE, CareCatalog, CatalogFacts, OfferingFacts, RATE_PLAN_TYPE, swap_allowed,
@@ -65,7 +65,6 @@ pub use effective::{
     BadEffectiveDate, EffectiveSpec, next_bill_cycle, parse_date, resolve_effective,
 };
 pub use features::{is_live, settle_features};
-pub use formats::*;
 pub use lookup::{InventoryLookup, LineFacts};
 pub use outcome::{
     ChangeFailure, ChangeResult, ChangeStatus, FailureCode, OrderStatus, order_outcome,

@@ -6,12 +6,12 @@
 use super::catalog::CareCatalog;
 use super::checks::{addon_rule, check_line, check_required};
 use super::decode;
-use super::formats::{is_identifier, is_phone_number};
 use super::lookup::InventoryLookup;
 use super::reader::{Errors, Obj};
 use super::reasons::*;
 use super::request::*;
 use crate::document::FieldError;
+use crate::formats::{PHONE_RULE, is_identifier, is_phone_number};
 use crate::inventory::Account;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -231,7 +231,7 @@ fn change_request(
         );
         scope.ids.insert(id.clone(), first);
     }
-    let ctn = o.shaped(e, "ctn", true, is_phone_number, "must be 10 digits");
+    let ctn = o.shaped(e, "ctn", true, is_phone_number, PHONE_RULE);
     if let Some(ctn) = &ctn {
         check_line(e, &o, ctn, scope);
     }
@@ -292,7 +292,7 @@ fn change_request(
             ),
         }
     }
-    let new_ctn = o.shaped(e, "newCtn", false, is_phone_number, "must be 10 digits");
+    let new_ctn = o.shaped(e, "newCtn", false, is_phone_number, PHONE_RULE);
     if let Some(new) = &new_ctn {
         if ctn.as_ref() == Some(new) {
             e.add(o.at("newCtn"), "must differ from ctn");

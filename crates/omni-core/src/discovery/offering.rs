@@ -59,6 +59,9 @@ pub struct IndexedOffering {
     pub requires_existing_product: Vec<String>,
     pub technology: Option<String>,
     pub download_mbps: Option<u64>,
+    /// The `simType` characteristic of a SIM offering: `eSIM` (a profile,
+    /// nothing to ship) or `physical`.
+    pub sim_type: Option<String>,
     pub relationships: Vec<Relationship>,
     /// Category ids the offering is filed under (ancestors not included).
     pub categories: Vec<String>,
@@ -280,6 +283,15 @@ impl IndexedOffering {
                 == Some(&Value::Bool(true)),
             requires_existing_product: texts(doc, "requiresExistingProduct"),
             technology: text(doc, "technology").map(str::to_string),
+            sim_type: doc
+                .get("productOfferingCharacteristic")
+                .and_then(Value::as_array)
+                .and_then(|list| {
+                    list.iter()
+                        .find(|c| c.get("name").and_then(Value::as_str) == Some("simType"))
+                })
+                .and_then(|c| c.get("value").and_then(Value::as_str))
+                .map(str::to_string),
             download_mbps: doc.get("downloadSpeedMbps").and_then(Value::as_u64),
             relationships,
             categories: match doc.get("category") {
@@ -308,6 +320,13 @@ impl IndexedOffering {
 
     pub fn is_device(&self) -> bool {
         self.offering_type == "Mobile_Device"
+    }
+
+    /// An eSIM: the catalog says so (`simType` eSIM), and nothing ships.
+    pub fn is_esim(&self) -> bool {
+        self.sim_type
+            .as_deref()
+            .is_some_and(|t| t.eq_ignore_ascii_case("esim"))
     }
 
     pub fn valid_at(&self, now: DateTime<Utc>) -> bool {

@@ -97,7 +97,7 @@ const LENGTH_100_MORE: [&str; 1] = ["lobs"];
 const MAX_LEN: usize = 1000;
 pub const MAX_LIMIT: usize = 200;
 
-const CHANNELS: [&str; 3] = ["SelfService", "ATTR", "ECOMM"];
+use crate::channel::CHANNELS;
 const CATEGORIES: [&str; 8] = [
     "WBB_Plans",
     "tobrInitiator",

@@ -130,30 +130,6 @@ pub fn reason_problem(actions: &[Action], reason: Option<&ActionReason>) -> Opti
         .then(|| "is required when an item terminates or swaps a product".to_string())
 }
 
-fn digits(v: &str) -> bool {
-    !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit())
-}
-
-/// The format rule a characteristic's value breaks, if any. Check digits are
-/// not enforced: real-world examples in partner documentation fail them.
-pub fn characteristic_problem(name: &str, value: &str) -> Option<String> {
-    match name {
-        "IMEI" if !(digits(value) && (14..=16).contains(&value.len())) => {
-            Some("an IMEI is 15 digits (14 without its check digit, 16 as IMEISV)".into())
-        }
-        "ICCID"
-            if !(digits(value) && (19..=20).contains(&value.len()) && value.starts_with("89")) =>
-        {
-            Some("an ICCID is 19 or 20 digits starting with 89".into())
-        }
-        "paymentOption" if !matches!(value, "full" | "installment") => {
-            Some("paymentOption must be full or installment".into())
-        }
-        "isBYOD" | "eSIM_Enabled"
-            if !matches!(value.to_ascii_lowercase().as_str(), "true" | "false") =>
-        {
-            Some(format!("{name} must be true or false"))
-        }
-        _ => None,
-    }
-}
+/// The format rule a characteristic's value breaks, if any (one rule for
+/// carts and orders: [`crate::formats::characteristic_problem`]).
+pub use crate::formats::characteristic_problem;

@@ -54,7 +54,7 @@ impl CapturedItem {
     }
 
     pub fn flag(&self, name: &str) -> bool {
-        self.characteristic(name) == Some("true")
+        self.characteristic(name).and_then(crate::formats::flag) == Some(true)
     }
 
     pub fn has(&self, action: Action) -> bool {

@@ -75,8 +75,8 @@ pub struct ItemFacts {
     /// The customer brings their own device (`isBYOD` = `true`).
     #[serde(default)]
     pub byod: bool,
-    /// The line will use an eSIM: an `eSIM_Enabled` device or the eSIM
-    /// offering (`SIM_eSIM_prod10900055`).
+    /// The line will use an eSIM: an `eSIM_Enabled` device, or a SIM
+    /// offering the catalog marks as one (`simType` eSIM).
     #[serde(default)]
     pub esim: bool,
     /// A device paid by monthly installments (the 36-month price was chosen)
@@ -131,17 +131,12 @@ impl ItemFacts {
         }
         match self.offering_type.as_str() {
             "Mobile_Device" => !self.byod,
-            "SIM" => !self.esim && self.offering_id.as_deref() != Some(ESIM_OFFERING_ID),
+            "SIM" => !self.esim,
             "Mobile_Accessory" | "Rented_Equipment" => true,
             _ => false,
         }
     }
 }
-
-/// The catalog's physical SIM card offering.
-pub const PHYSICAL_SIM_OFFERING_ID: &str = "790650ec-b512-4bee-ae7f-535668eadf1b";
-/// The catalog's eSIM offering: nothing to ship.
-pub const ESIM_OFFERING_ID: &str = "SIM_eSIM_prod10900055";
 
 /// A bad value in a request, naming the field (a JSON path such as
 /// `shippingAddress.zipCode`) and the rule it breaks. Serializable, unlike

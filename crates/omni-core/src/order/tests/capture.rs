@@ -259,9 +259,12 @@ fn reasons_and_memos() {
 
 #[test]
 fn characteristic_formats() {
+    // One IMEI rule for carts, orders and care (`formats::is_imei`): 15
+    // digits, so neither 14 (no check digit) nor 16 (an IMEISV).
     for (item, ch, value, ok) in [
-        (2, 1, "35807346462028", true),
-        (2, 1, "3580734646202801", true),
+        (2, 1, "358073464620280", true),
+        (2, 1, "35807346462028", false),
+        (2, 1, "3580734646202801", false),
         (2, 1, "3580734646202", false),
         (2, 1, "35807346462028A", false),
         (4, 0, "8901410327019747993", true),

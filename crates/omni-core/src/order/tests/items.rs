@@ -1,7 +1,10 @@
 //! `ItemFacts` helpers and the seed's add-items example, shared by the
 //! other test files.
 
-use crate::order::{ESIM_OFFERING_ID, ItemFacts, PHYSICAL_SIM_OFFERING_ID};
+use crate::order::ItemFacts;
+
+/// The demo catalog's physical SIM card (its `simType` is `physical`).
+const PHYSICAL_SIM: &str = "790650ec-b512-4bee-ae7f-535668eadf1b";
 
 pub fn item(id: &str, action: &str, offering_type: &str) -> ItemFacts {
     ItemFacts {
@@ -21,7 +24,7 @@ pub fn seed_items() -> Vec<ItemFacts> {
     device.byod = true;
     device.esim = true;
     let mut sim = item("sim-new", "swap;add", "SIM");
-    sim.offering_id = Some(PHYSICAL_SIM_OFFERING_ID.to_string());
+    sim.offering_id = Some(PHYSICAL_SIM.to_string());
     let mut items = vec![
         item("plan", "noChange", "Mobile_Offer"),
         item("device-old", "terminate", "Mobile_Device"),
@@ -61,8 +64,9 @@ fn what_ships_by_default() {
     // The BYOD device stays with the customer; the physical SIM ships.
     assert_eq!(physical, ["sim-new"]);
 
+    // An eSIM offering (the catalog's `simType`) ships nothing.
     let mut esim = item("e", "add", "SIM");
-    esim.offering_id = Some(ESIM_OFFERING_ID.to_string());
+    esim.esim = true;
     assert!(!esim.ships_by_default());
     assert!(item("d", "add", "Mobile_Device").ships_by_default());
     assert!(item("x", "add", "Mobile_Accessory").ships_by_default());

@@ -1,7 +1,10 @@
-//! Field formats of a care order. Each check is about shape only (digits,
-//! lengths, allowed characters): whether a number or device exists is the
-//! validator's business, and check digits are deliberately not verified
-//! (the API page's own example IMEI fails the Luhn check and must work).
+//! Field formats, one rule per fact, for every family (carts, order capture,
+//! care orders, the console): a line number, an IMEI, an ICCID, a ZIP code,
+//! and the characteristics items carry. Each check is about shape only
+//! (digits, lengths, allowed characters): whether a number or device exists
+//! is the validator's business, and check digits are deliberately not
+//! verified (the care page's own example IMEI, seed 001, fails the Luhn
+//! check and must work).
 
 /// A string of exactly `len` ASCII digits.
 fn digits(s: &str, len: std::ops::RangeInclusive<usize>) -> bool {
@@ -19,15 +22,59 @@ pub fn is_extension(s: &str) -> bool {
     digits(s, 1..=6)
 }
 
-/// An IMEI: 15 digits (check digit not verified).
+/// An IMEI: 15 digits, the 14 of the device's identity and its check digit
+/// (not verified). An IMEISV (16 digits) names a software version, not a
+/// device, and a 14-digit value lacks the digit every label prints.
 pub fn is_imei(s: &str) -> bool {
     digits(s, 15..=15)
 }
+
+/// What [`is_imei`] demands, as errors say it.
+pub const IMEI_RULE: &str = "an IMEI is 15 digits";
 
 /// An ICCID: 19 or 20 digits starting with `89`, the telecom industry
 /// identifier every SIM carries (check digit not verified).
 pub fn is_iccid(s: &str) -> bool {
     digits(s, 19..=20) && s.starts_with("89")
+}
+
+/// What [`is_iccid`] demands, as errors say it.
+pub const ICCID_RULE: &str = "an ICCID is 19 or 20 digits starting with 89";
+
+/// What [`is_phone_number`] demands, as errors say it.
+pub const PHONE_RULE: &str = "must be 10 digits";
+
+/// A yes/no characteristic (`isBYOD`, `eSIM_Enabled`): `true` or `false`,
+/// in any case (partners send `True`, the pages write `true`).
+pub fn flag(value: &str) -> Option<bool> {
+    if value.eq_ignore_ascii_case("true") {
+        Some(true)
+    } else if value.eq_ignore_ascii_case("false") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// How a device is paid for: in full today, or by installments.
+pub const PAYMENT_OPTIONS: [&str; 2] = ["full", "installment"];
+
+/// The rule an item characteristic's value breaks, if any, for the
+/// characteristics whose format Omni knows; others are free text. Carts
+/// and order capture both check items with it.
+pub fn characteristic_problem(name: &str, value: &str) -> Option<String> {
+    match name {
+        "IMEI" if !is_imei(value) => Some(IMEI_RULE.into()),
+        "ICCID" if !is_iccid(value) => Some(ICCID_RULE.into()),
+        "paymentOption" if !PAYMENT_OPTIONS.contains(&value) => Some(format!(
+            "paymentOption must be {}",
+            PAYMENT_OPTIONS.join(" or ")
+        )),
+        "isBYOD" | "eSIM_Enabled" if flag(value).is_none() => {
+            Some(format!("{name} must be true or false"))
+        }
+        _ => None,
+    }
 }
 
 /// A voicemail PIN: 4 to 8 digits.
@@ -105,6 +152,7 @@ mod tests {
         assert!(is_extension("1885") && !is_extension("1234567"));
         // The page's example IMEI fails Luhn, and must pass.
         assert!(is_imei("359194077165207") && !is_imei("35919407716520"));
+        assert!(!is_imei("3591940771652071"), "an IMEISV is not an IMEI");
         assert!(is_iccid("89014704272630325832") && is_iccid("8901470427263032583"));
         assert!(!is_iccid("99014704272630325832") && !is_iccid("890147042726303258"));
         assert!(is_voicemail_pin("1234") && is_voicemail_pin("12345678"));
@@ -131,5 +179,17 @@ mod tests {
         assert!(is_person_name("Zoë"));
         assert!(!is_person_name(" Alex") && !is_person_name("R2D2") && !is_person_name(""));
         assert!(is_identifier("ChangeID1") && !is_identifier("a b"));
+    }
+
+    #[test]
+    fn item_characteristics() {
+        assert_eq!(characteristic_problem("IMEI", "358073464620280"), None);
+        assert!(characteristic_problem("IMEI", "35807346462028").is_some());
+        assert!(characteristic_problem("ICCID", "99014704272630325832").is_some());
+        assert_eq!(characteristic_problem("isBYOD", "True"), None);
+        assert!(characteristic_problem("eSIM_Enabled", "yes").is_some());
+        assert!(characteristic_problem("paymentOption", "lease").is_some());
+        assert_eq!(characteristic_problem("color", "anything"), None);
+        assert_eq!(flag("FALSE"), Some(false));
     }
 }
