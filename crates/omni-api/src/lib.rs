@@ -16,11 +16,11 @@ pub mod examples;
 pub mod extract;
 pub mod family;
 pub mod idempotency;
+pub mod jobs;
 pub mod limits;
 pub mod metrics;
 pub mod ops;
 pub mod order;
-pub mod pricing;
 pub mod product_order;
 pub mod promotion;
 pub mod qualification;
@@ -114,6 +114,9 @@ fn with_tmf_fragments(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::Ope
     let (p, s) = webhook::openapi::fragment();
     paths.extend(p);
     schemas.extend(s);
+    let (p, s) = jobs::openapi_fragment();
+    paths.extend(p);
+    schemas.extend(s);
     tmf::openapi::projected_reads(&mut paths, &mut schemas);
     tmf::openapi::created_links(&mut paths);
     examples::add(&mut paths);
@@ -154,6 +157,7 @@ pub fn app(state: AppState) -> Router {
         .merge(care::router())
         .merge(webhook::hub::router())
         .merge(webhook::admin::router())
+        .merge(jobs::router())
         .nest(PARTNER_BASE, omni_svcs)
         .merge(SwaggerUi::new("/docs").url("/openapi.json", api))
         .fallback(no_route)

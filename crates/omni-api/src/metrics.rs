@@ -87,6 +87,21 @@ impl Metrics {
     }
 }
 
+/// Background jobs by kind and status (pending, done, failed), as a gauge.
+pub fn render_jobs(out: &mut String, counts: &[omni_store::JobCount]) {
+    out.push_str("# HELP omni_jobs Background jobs by kind and status.\n");
+    out.push_str("# TYPE omni_jobs gauge\n");
+    for c in counts {
+        let _ = writeln!(
+            out,
+            "omni_jobs{{kind=\"{}\",status=\"{}\"}} {}",
+            escape(&c.kind),
+            c.status.as_str(),
+            c.count
+        );
+    }
+}
+
 fn escape(label: &str) -> String {
     label.replace('\\', "\\\\").replace('"', "\\\"")
 }

@@ -59,10 +59,14 @@ pub async fn ready(State(state): State<AppState>) -> Result<Json<Readiness>, Api
 #[utoipa::path(get, path = "/metrics", tag = "operations",
     responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        state.metrics.render(),
-    )
+    let mut text = state.metrics.render();
+    // Jobs are counted in the database, so every node reports the same
+    // totals; a scrape while the database is away still gets the rest.
+    match omni_app::jobs::admin::counts(&state.ctx).await {
+        Ok(counts) => crate::metrics::render_jobs(&mut text, &counts),
+        Err(e) => tracing::warn!(error = %e, "job counts unavailable for /metrics"),
+    }
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text)
 }
 
 /// Gives every request an id, logs it as one JSON line, records its latency,

@@ -363,7 +363,7 @@ fn priced_item(item: &Value, status: &str, ctx: &Context<'_>) -> PricedItem {
     let quantity = item.get("quantity").and_then(Value::as_u64).unwrap_or(1) as u32;
     let charges = offering_id(item)
         .filter(|_| !is_byod(item))
-        .map(|id| crate::pricing::offering_charges(ctx.index, id, quantity))
+        .map(|id| omni_core::pricing::offering_charges(ctx.index, id, quantity))
         .unwrap_or_default();
     PricedItem {
         quantity,
@@ -380,10 +380,10 @@ fn apply_promotions(
     ctx: &Context<'_>,
     customer: Option<&str>,
 ) {
-    let lines: Vec<crate::pricing::Line<'_>> = items
+    let lines: Vec<omni_core::pricing::Line<'_>> = items
         .iter()
         .zip(priced.iter())
-        .map(|(item, p)| crate::pricing::Line {
+        .map(|(item, p)| omni_core::pricing::Line {
             item_id: item.get("id").and_then(Value::as_str).unwrap_or_default(),
             offering_id: offering_id(item).unwrap_or_default(),
             priced: p,
@@ -400,7 +400,7 @@ fn apply_promotions(
         .filter(|c| c.get("name").and_then(Value::as_str) == Some("couponCode"))
         .filter_map(|c| c.get("value").and_then(Value::as_str).map(str::to_string))
         .collect();
-    let buyer = crate::pricing::Buyer {
+    let buyer = omni_core::pricing::Buyer {
         channel: ctx.channel,
         customer_type: ctx
             .facts_of(customer)
@@ -408,7 +408,8 @@ fn apply_promotions(
         coupon_codes: coupons,
         now: ctx.now,
     };
-    let reductions = crate::pricing::promotion_reductions(ctx.index, ctx.promotions, &lines, buyer);
+    let reductions =
+        omni_core::pricing::promotion_reductions(ctx.index, ctx.promotions, &lines, buyer);
     for (item_id, reduction) in reductions {
         let position = items
             .iter()

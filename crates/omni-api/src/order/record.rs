@@ -1,10 +1,10 @@
 //! A partner order as stored, and as a partner reads it back: items with
 //! their prices, the order's totals and what it still needs.
 
-use crate::pricing::{self, Buyer, Line};
 use omni_core::cart::{self, PricedItem};
 use omni_core::discovery::{CatalogIndex, money};
 use omni_core::order::{Action, CapturedItem};
+use omni_core::pricing::{self, Buyer, Line};
 use omni_core::promotion::Promotion;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};

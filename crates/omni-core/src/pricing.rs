@@ -1,10 +1,12 @@
 //! Prices and promotions of catalog offerings, shared by carts and orders so
-//! that an offer costs the same wherever it is bought.
+//! that an offer costs the same wherever it is bought: an offering's charges
+//! come from the catalog index, and the tenant's promotions reduce the lines
+//! of a basket.
 
+use crate::cart::{ItemCharge, PricedItem, Reduction};
+use crate::discovery::CatalogIndex;
+use crate::promotion::{self, LinePrice, PricedLine, Promotion, PromotionContext};
 use chrono::{DateTime, Utc};
-use omni_core::cart::{ItemCharge, PricedItem, Reduction};
-use omni_core::discovery::CatalogIndex;
-use omni_core::promotion::{self, LinePrice, PricedLine, Promotion, PromotionContext};
 use rust_decimal::Decimal;
 
 /// The offering's charges for `quantity` units (prices that apply to that many lines).
