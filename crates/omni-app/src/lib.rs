@@ -18,14 +18,20 @@
 //! terminal `failed` state operators can see and retry.
 
 pub mod caches;
+pub mod care;
+pub mod cart;
 pub mod catalog;
 pub mod clock;
 pub mod context;
 pub mod discovery;
 pub mod error;
 pub mod events;
+pub mod inventory;
 pub mod jobs;
+pub mod order;
+pub mod product_order;
 pub mod promotion;
+pub mod qualification;
 pub mod repo;
 pub mod rules;
 pub mod tmf;

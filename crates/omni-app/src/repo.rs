@@ -1,16 +1,17 @@
 //! Typed repositories over the [`Store`]'s documents, and the one retry
 //! policy every read-change-write uses.
 //!
-//! - A [`Record`] is a struct stored as one document: it names its kind and
-//!   the columns queried beside the body (owner, state, timestamps). A
-//!   [`Repo`] loads records decoded (a document that does not decode is an
-//!   error naming it, never silently skipped), inserts them, and reads many
-//!   at once.
+//! - A [`Record`] is a struct stored as one document: it names its kind, its
+//!   id and its state (a queried column). A [`Repo`] loads records decoded
+//!   (a document that does not decode is an error naming it, never silently
+//!   skipped) as [`Stored`] values, which keep the document's other columns
+//!   (owner party, creation time) so that an update never loses them; it
+//!   inserts them and reads many at once.
 //! - [`Writes`] gathers inserts, updates and deletes of any kinds, typed or
 //!   not, and commits them with their effects (events, jobs, counter bumps,
 //!   the end of the job doing the work) in one transaction.
-//! - [`RetryPolicy::begin`] starts the optimistic loop: read, change, write at the
-//!   version read; when another writer got in first, wait a jittered,
+//! - [`RetryPolicy::begin`] starts the optimistic loop: read, change, write
+//!   at the version read; when another writer got in first, wait a jittered,
 //!   growing moment and start over from a fresh read. A caller that named a
 //!   version (`If-Match`) is never retried: a stale version is its answer.
 //!   [`Repo::change`] and [`change_document`] are that loop for a record and
@@ -32,23 +33,59 @@ pub trait Record: Serialize + DeserializeOwned + Send + Sync {
     const NAME: &'static str;
 
     fn id(&self) -> &str;
-    fn created_at(&self) -> &str;
-    fn updated_at(&self) -> &str;
-    /// The party that owns it, when access depends on it.
-    fn owner(&self) -> Option<&str> {
-        None
-    }
+
     /// Its lifecycle state, when it has one (a queried column).
     fn state(&self) -> Option<&str> {
         None
     }
 }
 
-/// A record with the version it was read at.
+/// A record as read, with the version it was read at and the document's
+/// other columns, which an update keeps.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Stored<T> {
     pub record: T,
     pub version: i64,
+    /// The party that owns it (access checks, lookups by owner).
+    pub owner: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl<T: Record> Stored<T> {
+    /// A record not stored yet, owned by `owner`, created `now`.
+    pub fn new(record: T, owner: Option<String>, now: &str) -> Self {
+        Self {
+            record,
+            version: 0,
+            owner,
+            created_at: now.to_string(),
+            updated_at: now.to_string(),
+        }
+    }
+
+    /// The document that stores this record at `version`, changed at
+    /// `updated_at`.
+    pub fn document(
+        &self,
+        tenant: &str,
+        version: i64,
+        updated_at: &str,
+    ) -> Result<Document, StoreError> {
+        let id = self.record.id();
+        Ok(Document {
+            tenant: tenant.to_string(),
+            kind: T::KIND.to_string(),
+            id: id.to_string(),
+            version,
+            owner: self.owner.clone(),
+            state: self.record.state().map(str::to_string),
+            created_at: self.created_at.clone(),
+            updated_at: updated_at.to_string(),
+            body: serde_json::to_value(&self.record)
+                .map_err(|e| StoreError::Corrupt(format!("{} '{id}': {e}", T::KIND)))?,
+        })
+    }
 }
 
 /// Decodes a stored document as `T`; a body that does not decode is
@@ -58,24 +95,11 @@ pub fn decode<T: Record>(doc: &Document) -> Result<Stored<T>, StoreError> {
         .map(|record| Stored {
             record,
             version: doc.version,
+            owner: doc.owner.clone(),
+            created_at: doc.created_at.clone(),
+            updated_at: doc.updated_at.clone(),
         })
         .map_err(|e| StoreError::Corrupt(format!("{} '{}': {e}", doc.kind, doc.id)))
-}
-
-/// The document that stores `record` at `version`.
-pub fn encode<T: Record>(tenant: &str, record: &T, version: i64) -> Result<Document, StoreError> {
-    Ok(Document {
-        tenant: tenant.to_string(),
-        kind: T::KIND.to_string(),
-        id: record.id().to_string(),
-        version,
-        owner: record.owner().map(str::to_string),
-        state: record.state().map(str::to_string),
-        created_at: record.created_at().to_string(),
-        updated_at: record.updated_at().to_string(),
-        body: serde_json::to_value(record)
-            .map_err(|e| StoreError::Corrupt(format!("{} '{}': {e}", T::KIND, record.id())))?,
-    })
 }
 
 /// The records of one kind in one tenant.
@@ -121,27 +145,34 @@ impl<'a, T: Record> Repo<'a, T> {
             .collect()
     }
 
-    /// Stores a new record; `AlreadyExists` when its id is taken.
-    pub async fn insert(&self, record: &T, effects: &Effects) -> Result<(), StoreError> {
-        let doc = encode(self.tenant, record, 1)?;
+    /// Stores a new record (version 1); `AlreadyExists` when its id is taken.
+    pub async fn insert(&self, new: &Stored<T>, effects: &Effects) -> Result<(), StoreError> {
+        let doc = new.document(self.tenant, 1, &new.updated_at)?;
         self.store.insert_document(&doc, effects).await
     }
 
-    /// Writes `record` over the version it was read at.
-    pub async fn update(&self, read: i64, record: &T, effects: &Effects) -> Result<(), StoreError> {
-        let doc = encode(self.tenant, record, read + 1)?;
+    /// Writes the record over the version it was read at, changed `now`.
+    pub async fn update(
+        &self,
+        read: &Stored<T>,
+        now: &str,
+        effects: &Effects,
+    ) -> Result<(), StoreError> {
+        let doc = read.document(self.tenant, read.version + 1, now)?;
         self.store.update_document(&doc, effects).await
     }
 
     /// Reads the record, lets `change` edit it (and say what the write
-    /// carries besides), and writes it over the version read, retried from a
-    /// fresh read by `policy` when another writer got in first. `expected`
-    /// (`If-Match`) turns a stale version into `PreconditionFailed` instead.
-    /// `change` may refuse with an error; then nothing is written.
+    /// carries besides), and writes it over the version read, changed `now`,
+    /// retried from a fresh read by `policy` when another writer got in
+    /// first. `expected` (`If-Match`) turns a stale version into
+    /// `PreconditionFailed` instead. `change` may refuse with an error; then
+    /// nothing is written.
     pub async fn change<R>(
         &self,
         id: &str,
         expected: Option<i64>,
+        now: &str,
         policy: &RetryPolicy,
         mut change: impl FnMut(&mut T) -> AppResult<(R, Effects)>,
     ) -> AppResult<(Stored<T>, R)> {
@@ -152,9 +183,10 @@ impl<'a, T: Record> Repo<'a, T> {
                 return Err(AppError::PreconditionFailed);
             }
             let (answer, effects) = change(&mut stored.record)?;
-            match self.update(stored.version, &stored.record, &effects).await {
+            match self.update(&stored, now, &effects).await {
                 Ok(()) => {
                     stored.version += 1;
+                    stored.updated_at = now.to_string();
                     return Ok((stored, answer));
                 }
                 Err(StoreError::VersionConflict { .. }) => retry.conflict(T::NAME).await?,
@@ -180,21 +212,22 @@ impl Writes {
         }
     }
 
-    pub fn insert<T: Record>(&mut self, tenant: &str, record: &T) -> Result<(), StoreError> {
-        self.writes
-            .push(DocumentWrite::Insert(encode(tenant, record, 1)?));
+    /// A new record (version 1).
+    pub fn insert<T: Record>(&mut self, tenant: &str, new: &Stored<T>) -> Result<(), StoreError> {
+        let doc = new.document(tenant, 1, &new.updated_at)?;
+        self.writes.push(DocumentWrite::Insert(doc));
         Ok(())
     }
 
-    /// `record` over the version `read` it was read at.
+    /// The record over the version it was read at, changed `now`.
     pub fn update<T: Record>(
         &mut self,
         tenant: &str,
-        read: i64,
-        record: &T,
+        read: &Stored<T>,
+        now: &str,
     ) -> Result<(), StoreError> {
-        self.writes
-            .push(DocumentWrite::Update(encode(tenant, record, read + 1)?));
+        let doc = read.document(tenant, read.version + 1, now)?;
+        self.writes.push(DocumentWrite::Update(doc));
         Ok(())
     }
 

@@ -1,0 +1,1 @@
+//! (The use cases of this family move here from omni-api.)
