@@ -16,7 +16,6 @@ pub fn spawn(
     let mut tasks = omni_app::workers::spawn(&state.ctx, shutdown.clone());
     tasks.extend([
         tokio::spawn(crate::order::worker::run(state.clone(), shutdown.clone())),
-        tokio::spawn(crate::care::worker::run(state.clone(), shutdown.clone())),
         tokio::spawn(crate::idempotency::run_sweeper(
             store.clone(),
             shutdown.clone(),

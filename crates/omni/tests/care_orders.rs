@@ -5,7 +5,7 @@
 mod common;
 
 use common::TestServer;
-use omni_api::care::worker;
+use omni_app::care::worker;
 use omni_core::PrincipalKind;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -227,7 +227,7 @@ async fn the_pages_example_is_accepted_then_applied_on_its_billing_cycle() {
     // Not due yet: nothing is applied.
     let before = c.line("1234567890").await;
     assert_eq!(
-        worker::claim_and_process(&server.state, "w")
+        worker::claim_and_process(&server.state.ctx, "w")
             .await
             .expect("claim"),
         0
@@ -238,7 +238,7 @@ async fn the_pages_example_is_accepted_then_applied_on_its_billing_cycle() {
     // On the billing cycle day it is.
     let then = due + chrono::Duration::seconds(1);
     assert_eq!(
-        worker::claim_and_process_at(&server.state, "w", then)
+        worker::claim_and_process_at(&server.state.ctx, "w", then)
             .await
             .expect("claim"),
         1
@@ -472,7 +472,7 @@ async fn an_order_is_cancelled_before_processing_and_not_after() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["orderCancellationResponse"]["status"], "Cancelled");
     assert_eq!(
-        worker::claim_and_process(&server.state, "w")
+        worker::claim_and_process(&server.state.ctx, "w")
             .await
             .expect("claim"),
         1
@@ -489,7 +489,7 @@ async fn an_order_is_cancelled_before_processing_and_not_after() {
 
     let id = c.accept(suspend()).await;
     assert_eq!(
-        worker::claim_and_process(&server.state, "w")
+        worker::claim_and_process(&server.state.ctx, "w")
             .await
             .expect("claim"),
         1
@@ -527,7 +527,7 @@ async fn a_crashed_worker_is_resumed_and_nothing_applies_twice() {
         .expect("claim");
     assert_eq!(claimed.len(), 1);
     assert_eq!(
-        worker::claim_and_process(&server.state, "alive")
+        worker::claim_and_process(&server.state.ctx, "alive")
             .await
             .expect("resume"),
         1
@@ -559,7 +559,7 @@ async fn a_crashed_worker_is_resumed_and_nothing_applies_twice() {
         .await
         .expect("enqueue");
     assert_eq!(
-        worker::claim_and_process(&server.state, "alive")
+        worker::claim_and_process(&server.state.ctx, "alive")
             .await
             .expect("again"),
         1
@@ -575,8 +575,8 @@ async fn two_workers_at_once_apply_a_change_once() {
     let c = client(&server);
     let id = c.accept(dallas(vec![json!({"type": "suspend", "changeRequestId": "s", "ctn": "1234567893", "suspendServiceReason": "Lost"})])).await;
     let (a, b) = tokio::join!(
-        worker::claim_and_process(&server.state, "node-a"),
-        worker::claim_and_process(&server.state, "node-b"),
+        worker::claim_and_process(&server.state.ctx, "node-a"),
+        worker::claim_and_process(&server.state.ctx, "node-b"),
     );
     assert_eq!(a.expect("a") + b.expect("b"), 1);
     assert_eq!(c.status(&id).await["status"], "Completed");
@@ -601,7 +601,7 @@ async fn a_dated_feature_starts_and_ends_on_its_dates() {
             "items": [{"id": "sku12037300017", "action": "add", "effectiveDate": stamp(start), "expirationDate": stamp(end)}]})]))
         .await;
     assert_eq!(
-        worker::claim_and_process(&server.state, "w")
+        worker::claim_and_process(&server.state.ctx, "w")
             .await
             .expect("claim"),
         1
@@ -619,14 +619,14 @@ async fn a_dated_feature_starts_and_ends_on_its_dates() {
     assert_eq!(feature(c.line("1234567893").await), "scheduled");
     let at = |t: chrono::DateTime<chrono::Utc>| t + chrono::Duration::seconds(1);
     assert_eq!(
-        worker::claim_and_process_at(&server.state, "w", at(start))
+        worker::claim_and_process_at(&server.state.ctx, "w", at(start))
             .await
             .expect("claim"),
         1
     );
     assert_eq!(feature(c.line("1234567893").await), "active");
     assert_eq!(
-        worker::claim_and_process_at(&server.state, "w", at(end))
+        worker::claim_and_process_at(&server.state.ctx, "w", at(end))
             .await
             .expect("claim"),
         1

@@ -8,7 +8,7 @@
 mod common;
 
 use common::TestServer;
-use omni_api::care::worker;
+use omni_app::care::worker;
 use omni_core::PrincipalKind;
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -171,7 +171,7 @@ async fn three_workers_apply_every_change_once_in_request_order() {
             let (state, stop) = (server.state.clone(), stop.clone());
             tokio::spawn(async move {
                 while !stop.load(Ordering::Relaxed) {
-                    let claimed = worker::claim_and_process(&state, &format!("node-{w}"))
+                    let claimed = worker::claim_and_process(&state.ctx, &format!("node-{w}"))
                         .await
                         .expect("claim and process");
                     if claimed == 0 {

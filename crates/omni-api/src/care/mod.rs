@@ -1,19 +1,14 @@
-//! Business care orders (`/api/orderingMobility/v1/...`): accept a care
-//! order after validating it whole, apply each change request when it falls
-//! due (a worker, see [`worker`]), report status, show a line as it is now,
-//! and cancel an order before any of it was processed. The family wraps
-//! every body as `xxxRequest` / `xxxResponse`; errors keep the TMF body,
-//! which names each failing field.
+//! Business care orders (`/api/orderingMobility/v1/...`): the routes, the
+//! three headers every call must carry (`X-ATT-ClientId`,
+//! `X-ATT-ConversationId`, `X-ATT-MessageId`) and the client id echoed on
+//! every answer. The handlers ([`handlers`]) extract, call a use case of
+//! `omni_app::care` (accept, status, account, cancel; its worker applies
+//! each change request when due) and render the `xxxResponse` wrapper;
+//! errors keep the TMF body, which names each failing field.
 
-mod batch;
-mod change;
-mod facts;
 mod handlers;
 pub mod notify;
 pub mod openapi;
-pub mod record;
-mod settle;
-pub mod worker;
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -23,14 +18,10 @@ use axum::http::{HeaderMap, HeaderName};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{delete, post};
-use omni_core::{Principal, PrincipalKind};
+use omni_core::Principal;
 
 /// Mount point of the family.
 pub const BASE: &str = "/api/orderingMobility/v1";
-/// Stored care orders.
-pub const KIND: &str = "careOrder";
-/// Role of the systems and agents that place care orders.
-pub const ROLE: &str = "care.ops";
 pub const CLIENT_ID: HeaderName = HeaderName::from_static("x-att-clientid");
 /// The headers every call of the family must carry, as the page spells them.
 const REQUIRED_HEADERS: [&str; 3] = ["X-ATT-ClientId", "X-ATT-ConversationId", "X-ATT-MessageId"];
@@ -68,10 +59,9 @@ async fn echo_client_id(request: Request, next: Next) -> Response {
     response
 }
 
+/// Checked before the headers, as every use case of the family checks it.
 fn authorize(principal: &Principal) -> Result<(), ApiError> {
-    principal.require_kind(&[PrincipalKind::User, PrincipalKind::M2m])?;
-    principal.require_role(ROLE)?;
-    Ok(())
+    Ok(omni_app::care::authorize(principal)?)
 }
 
 /// Checks the three required headers; returns the client id.

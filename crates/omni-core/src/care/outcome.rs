@@ -42,6 +42,10 @@ pub enum FailureCode {
     NoSim,
     /// An item's expiration is not after its effective date once resolved.
     InvalidDates,
+    /// The change could not be applied however often it was tried (stored
+    /// data that no longer reads, an outage that outlasted every retry); the
+    /// message says why. An operator may retry it once the cause is fixed.
+    ProcessingFailed,
 }
 
 impl FailureCode {
@@ -64,6 +68,7 @@ impl FailureCode {
             Self::NoDevice => "NO_DEVICE",
             Self::NoSim => "NO_SIM",
             Self::InvalidDates => "INVALID_DATES",
+            Self::ProcessingFailed => "PROCESSING_FAILED",
         }
     }
 }

@@ -1,12 +1,17 @@
 //! A stored care order: the validated order, when each change request is
-//! due, and each one's result. One document per order; the worker rewrites
-//! it (version checked) in the same transaction as the line it changes, so
-//! a change's result and its effect are stored together or not at all.
+//! due, and each one's result. One `careOrder` document per order; the
+//! worker rewrites it (version checked) in the same transaction as the line
+//! it changes, so a change's result and its effect are stored together or
+//! not at all.
 
-use super::KIND;
-use omni_app::events::{EventSource, event};
-use omni_core::care::{CareOrder, ChangeResult, ChangeStatus, OrderStatus, order_outcome};
-use omni_store::{Document, NewEvent, StoreError};
+use super::{DOMAIN, KIND};
+use crate::events::{EventSource, event};
+use crate::repo::{Record, Repo};
+use chrono::{DateTime, Utc};
+use omni_core::care::{
+    CareOrder, ChangeFailure, ChangeResult, ChangeStatus, FailureCode, OrderStatus, order_outcome,
+};
+use omni_store::{NewEvent, Store};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -67,6 +72,24 @@ pub struct CareOrderRecord {
     pub changes: Vec<ChangeState>,
 }
 
+impl Record for CareOrderRecord {
+    const KIND: &'static str = KIND;
+    const NAME: &'static str = "care order";
+
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn state(&self) -> Option<&str> {
+        Some(self.status.as_str())
+    }
+}
+
+/// The tenant's care orders.
+pub fn orders<'a>(store: &'a dyn Store, tenant: &'a str) -> Repo<'a, CareOrderRecord> {
+    Repo::new(store, tenant)
+}
+
 impl CareOrderRecord {
     /// The status from the results, unless the order was cancelled.
     pub fn settle_status(&mut self) {
@@ -82,6 +105,56 @@ impl CareOrderRecord {
         self.changes
             .iter()
             .all(|c| c.result.status == ChangeStatus::Pending)
+    }
+
+    /// Stores change request `index`'s result, processed `now`, and settles
+    /// the order's status.
+    pub fn record_result(&mut self, index: usize, result: ChangeResult, now: &str) {
+        if let Some(slot) = self.changes.get_mut(index) {
+            slot.result = result;
+            slot.processed_at = Some(now.to_string());
+        }
+        self.updated_at = now.to_string();
+        self.settle_status();
+    }
+
+    /// Change request `index` failed for good however often it was tried
+    /// (`PROCESSING_FAILED`, `reason` as its message). `false` when there is
+    /// nothing to mark: it was processed meanwhile, or the order cancelled.
+    pub fn fail_change(&mut self, index: usize, reason: &str, now: &str) -> bool {
+        let pending = self
+            .changes
+            .get(index)
+            .filter(|c| c.result.status == ChangeStatus::Pending)
+            .map(|c| c.result.change_request_id.clone());
+        let Some(id) = pending.filter(|_| self.status != RecordStatus::Cancelled) else {
+            return false;
+        };
+        let failure = ChangeFailure::new(FailureCode::ProcessingFailed, reason);
+        self.record_result(index, ChangeResult::failed(id, failure), now);
+        true
+    }
+
+    /// Takes back what [`Self::fail_change`] recorded, so that an operator's
+    /// retry applies the change: pending again, the order in progress.
+    /// `false` for any other result (a refusal of the change itself stays).
+    pub fn reopen_change(&mut self, index: usize, now: &str) -> bool {
+        let Some(slot) = self.changes.get_mut(index) else {
+            return false;
+        };
+        let by_runner = slot
+            .result
+            .failure
+            .as_ref()
+            .is_some_and(|f| f.code == FailureCode::ProcessingFailed);
+        if !by_runner {
+            return false;
+        }
+        slot.result = ChangeResult::pending(slot.result.change_request_id.clone());
+        slot.processed_at = None;
+        self.updated_at = now.to_string();
+        self.settle_status();
+        true
     }
 
     /// The order as the family answers it (`careOrderResponse` and
@@ -132,25 +205,11 @@ impl CareOrderRecord {
         })
     }
 
-    pub fn document(&self, tenant: &str, version: i64) -> Result<Document, StoreError> {
-        Ok(Document {
-            tenant: tenant.to_string(),
-            kind: KIND.into(),
-            id: self.id.clone(),
-            version,
-            owner: None,
-            state: Some(self.status.as_str().into()),
-            created_at: self.created_at.clone(),
-            updated_at: self.updated_at.clone(),
-            body: serde_json::to_value(self).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        })
-    }
-
-    /// `CareOrderStatusChangeEvent` with the order as answered.
-    pub fn status_event(&self, tenant: &str) -> NewEvent {
+    /// `CareOrderStatusChangeEvent` with the order as answered, at `now`.
+    pub fn status_event(&self, tenant: &str, now: DateTime<Utc>) -> NewEvent {
         let source = EventSource {
             tenant,
-            domain: "orderingMobility",
+            domain: DOMAIN,
             kind: KIND,
             id: &self.id,
             correlation_id: None,
@@ -158,11 +217,6 @@ impl CareOrderRecord {
         // Notification subscriptions are scoped by the client that placed the order.
         let mut order = self.render();
         order["clientId"] = json!(self.client_id);
-        event(
-            &source,
-            "CareOrderStatusChangeEvent",
-            &order,
-            chrono::Utc::now(),
-        )
+        event(&source, "CareOrderStatusChangeEvent", &order, now)
     }
 }
