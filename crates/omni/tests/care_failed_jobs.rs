@@ -111,12 +111,14 @@ async fn admin(server: &TestServer, method: &str, path: &str) -> (u16, Value) {
     (status, resp.json().await.unwrap_or(Value::Null))
 }
 
+fn suspend() -> Value {
+    json!({"type": "suspend", "changeRequestId": "s", "ctn": LINE, "suspendServiceReason": "Lost"})
+}
+
 #[tokio::test]
 async fn a_change_that_can_never_succeed_fails_then_an_operator_retries_it() {
     let server = TestServer::start_demo_without_workers().await;
-    let suspend = json!({"type": "suspend", "changeRequestId": "s", "ctn": LINE,
-        "suspendServiceReason": "Lost"});
-    let id = accept(&server, suspend).await;
+    let id = accept(&server, suspend()).await;
     // The line's document no longer reads as a line.
     let line = stored_line(&server, LINE).await.expect("the line");
     let mut broken = line.body.clone();
@@ -177,6 +179,38 @@ async fn a_change_that_can_never_succeed_fails_then_an_operator_retries_it() {
     assert_eq!(order["status"], "Completed", "{order}");
     assert_eq!(order["changeRequest"][0]["status"], "completed", "{order}");
     assert_eq!(line_status(&server, LINE).await, (200, json!("suspended")));
+}
+
+/// A stored care order that no longer reads fails a status search (a 500,
+/// logged) instead of being left out of the answer unnoticed.
+#[tokio::test]
+async fn a_care_order_that_does_not_read_fails_the_status_search() {
+    let server = TestServer::start_demo_without_workers().await;
+    let id = accept(&server, suspend()).await;
+    let search = json!({"orderStatusRequest": {"accountGroupId": "73001012763"}});
+    let (status, body) = post(&server, "/orderStatus/CareOrder", search.clone()).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["orderStatusResponse"]["orders"][0]["orderId"],
+        id.as_str()
+    );
+
+    let mut doc = server
+        .store
+        .get_document("default", "careOrder", &id)
+        .await
+        .expect("read")
+        .expect("the order");
+    doc.body["changes"] = json!("none");
+    doc.version += 1;
+    server
+        .store
+        .update_document(&doc, &Effects::none())
+        .await
+        .expect("overwrite the order");
+    let (status, body) = post(&server, "/orderStatus/CareOrder", search).await;
+    assert_eq!(status, 500, "{body}");
+    assert_eq!(body["code"], "INTERNAL", "{body}");
 }
 
 /// What a write touches, as stored: each document it names, each job it
