@@ -220,3 +220,68 @@ impl CareOrderRecord {
         event(&source, "CareOrderStatusChangeEvent", &order, now)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An order with two change requests, both pending (the requests
+    /// themselves do not matter to results).
+    fn order() -> CareOrderRecord {
+        let pending = |id: &str| ChangeState {
+            due_at: "2026-01-01T00:00:00Z".into(),
+            result: ChangeResult::pending(id),
+            processed_at: None,
+        };
+        CareOrderRecord {
+            id: "CO-1".into(),
+            client_id: "client".into(),
+            status: RecordStatus::InProgress,
+            created_at: "2026-01-01T00:00:00Z".into(),
+            updated_at: "2026-01-01T00:00:00Z".into(),
+            order: CareOrder {
+                foundation_account_number: "81730304".into(),
+                account_group_id: None,
+                po_number: None,
+                consent_to_recurring_charges: None,
+                order_contact: None,
+                change_requests: Vec::new(),
+            },
+            changes: vec![pending("a"), pending("b")],
+        }
+    }
+
+    const NOW: &str = "2026-01-02T00:00:00Z";
+
+    #[test]
+    fn a_failure_for_good_is_recorded_on_a_pending_change_and_taken_back() {
+        let mut o = order();
+        assert!(o.fail_change(0, "gave up", NOW));
+        let failure = o.changes[0].result.failure.clone().expect("failure");
+        assert_eq!(failure.code, FailureCode::ProcessingFailed);
+        assert_eq!(failure.message, "gave up");
+        assert_eq!(o.status, RecordStatus::InProgress, "b is still pending");
+        assert!(!o.fail_change(0, "again", NOW), "already failed");
+
+        assert!(o.reopen_change(0, NOW));
+        assert_eq!(o.changes[0].result, ChangeResult::pending("a"));
+        assert_eq!(o.changes[0].processed_at, None);
+        assert!(!o.reopen_change(0, NOW), "nothing left to take back");
+    }
+
+    #[test]
+    fn a_refusal_stays_and_a_cancelled_order_records_nothing() {
+        let mut o = order();
+        let refused = ChangeFailure::new(FailureCode::IllegalTransition, "no");
+        o.record_result(0, ChangeResult::failed("a", refused), NOW);
+        o.record_result(1, ChangeResult::completed("b"), NOW);
+        assert_eq!(o.status, RecordStatus::PartiallyCompleted);
+        assert!(!o.reopen_change(0, NOW), "the line's own refusal is final");
+        assert!(!o.fail_change(1, "late", NOW), "already completed");
+
+        let mut o = order();
+        o.status = RecordStatus::Cancelled;
+        assert!(!o.fail_change(0, "gave up", NOW));
+        assert_eq!(o.status, RecordStatus::Cancelled);
+    }
+}
