@@ -1,6 +1,6 @@
-//! The background work every node runs: keeping in-memory catalog indexes
-//! and caches current, and sweeping expired carts and idempotency keys. All
-//! of it stops when `shutdown` turns true.
+//! The background work every node runs: `omni_app::workers` (caches, job
+//! workers, idempotency sweep) and what has not moved there yet. All of it
+//! stops when `shutdown` turns true.
 
 use crate::state::AppState;
 use omni_store::Store;
@@ -17,11 +17,6 @@ pub fn spawn(
     tasks.extend([
         tokio::spawn(crate::order::worker::run(state.clone(), shutdown.clone())),
         tokio::spawn(crate::care::worker::run(state.clone(), shutdown.clone())),
-        tokio::spawn(crate::idempotency::run_sweeper(
-            store.clone(),
-            shutdown.clone(),
-        )),
-        tokio::spawn(crate::webhook::run(state.clone(), shutdown.clone())),
         tokio::spawn(crate::cart::run_expiry(store, shutdown)),
     ]);
     tasks

@@ -26,6 +26,7 @@ pub mod context;
 pub mod discovery;
 pub mod error;
 pub mod events;
+pub mod idempotency;
 pub mod inventory;
 pub mod jobs;
 pub mod order;
