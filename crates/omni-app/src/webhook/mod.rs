@@ -37,6 +37,8 @@ mod redrive;
 mod round;
 pub mod sign;
 pub mod subscription;
+#[cfg(test)]
+mod tests;
 
 pub use dead_letter::{DeadLetter, LetterStatus};
 pub use deliver::EventDelivery;
