@@ -1,6 +1,6 @@
 //! The background work every node runs: keeping in-memory catalog indexes
-//! and caches current, and sweeping expired carts and idempotency keys. All
-//! of it stops when `shutdown` turns true.
+//! and caches current, and sweeping expired idempotency keys (expired carts:
+//! `omni_app::workers`). All of it stops when `shutdown` turns true.
 
 use crate::state::AppState;
 use omni_store::Store;
@@ -22,7 +22,6 @@ pub fn spawn(
             shutdown.clone(),
         )),
         tokio::spawn(crate::webhook::run(state.clone(), shutdown.clone())),
-        tokio::spawn(crate::cart::run_expiry(store, shutdown)),
     ]);
     tasks
 }

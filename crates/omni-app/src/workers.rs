@@ -33,6 +33,10 @@ pub fn spawn(ctx: &Context, shutdown: watch::Receiver<bool>) -> Vec<JoinHandle<(
             async move { ctx.caches.refresh(ctx.store(), ctx.now()).await }
         },
     )));
+    tasks.push(tokio::spawn(crate::cart::expiry_task(
+        ctx.clone(),
+        shutdown.clone(),
+    )));
     for handler in handlers() {
         tasks.push(tokio::spawn(jobs::run_worker(
             ctx.clone(),
