@@ -1,6 +1,6 @@
-//! The background work every node runs: `omni_app::workers` (caches, job
-//! workers, idempotency sweep) and what has not moved there yet. All of it
-//! stops when `shutdown` turns true.
+//! The background work every node runs: `omni_app::workers` (caches, cart
+//! expiry, idempotency sweep, job workers) and what has not moved there
+//! yet. All of it stops when `shutdown` turns true.
 
 use crate::state::AppState;
 use omni_store::Store;
@@ -8,16 +8,17 @@ use std::sync::Arc;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+/// `_store` is the context's store; the parameter stays until the order
+/// and care workers move to `omni_app::workers` too.
 pub fn spawn(
     state: &AppState,
-    store: Arc<dyn Store>,
+    _store: Arc<dyn Store>,
     shutdown: watch::Receiver<bool>,
 ) -> Vec<JoinHandle<()>> {
     let mut tasks = omni_app::workers::spawn(&state.ctx, shutdown.clone());
     tasks.extend([
         tokio::spawn(crate::order::worker::run(state.clone(), shutdown.clone())),
         tokio::spawn(crate::care::worker::run(state.clone(), shutdown.clone())),
-        tokio::spawn(crate::cart::run_expiry(store, shutdown)),
     ]);
     tasks
 }

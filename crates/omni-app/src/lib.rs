@@ -34,6 +34,7 @@ pub mod product_order;
 pub mod promotion;
 pub mod qualification;
 pub mod repo;
+pub mod request;
 pub mod rules;
 pub mod tmf;
 pub mod webhook;

@@ -36,6 +36,10 @@ pub fn spawn(ctx: &Context, shutdown: watch::Receiver<bool>) -> Vec<JoinHandle<(
             async move { ctx.caches.refresh(ctx.store(), ctx.now()).await }
         },
     )));
+    tasks.push(tokio::spawn(crate::cart::expiry_task(
+        ctx.clone(),
+        shutdown.clone(),
+    )));
     let sweeper = ctx.clone();
     tasks.push(tokio::spawn(every(
         "idempotency sweep",
