@@ -10,21 +10,19 @@
 //! assessor Omni does not have; parking orders there would leave them stuck.
 
 use super::{
-    ATTEMPTS, CANCEL_KIND, KIND, can_read, contention, correlation_id, href, render, render_cancel,
-    state_change_event, state_conflict, writer,
+    CANCEL_KIND, CANCELS, DOMAIN, KIND, NAME, can_read, can_write, href, render, render_cancel,
+    state_change_event, state_conflict,
 };
-use crate::auth::Caller;
-use crate::error::ApiError;
-use crate::extract::{JsonBody, QueryPairs};
-use crate::state::AppState;
-use crate::tmf::{list_page, single_resource_query, with_etag};
-use axum::extract::{FromRequest, Path, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use crate::context::Context;
+use crate::error::{AppError, AppResult};
+use crate::events::{EventSource, event};
+use crate::repo::{RetryPolicy, Writes};
+use crate::tmf::{Versioned, list_documents};
 use chrono::{DateTime, Utc};
-use omni_app::events::{EventSource, event};
+use omni_core::Principal;
 use omni_core::document::FieldError;
 use omni_core::product_order::{self as domain, CancelError};
+use omni_core::tmf630::{ListQuery, Page};
 use omni_store::{Document, DocumentQuery, DocumentWrite, Effects, NewEvent, StoreError};
 use serde_json::{Value, json};
 
@@ -38,7 +36,7 @@ fn cancel_event(
 ) -> NewEvent {
     let source = EventSource {
         tenant,
-        domain: super::DOMAIN,
+        domain: DOMAIN,
         kind: CANCEL_KIND,
         id,
         correlation_id,
@@ -51,15 +49,17 @@ fn cancel_event(
     )
 }
 
-pub(super) async fn create(
-    State(state): State<AppState>,
-    caller: Caller,
-    headers: HeaderMap,
-    request: Request,
-) -> Result<Response, ApiError> {
-    let principal = writer(caller)?;
-    let JsonBody(body) = JsonBody::<Value>::from_request(request, &state).await?;
-    domain::validate_cancel(&body, Utc::now()).map_err(ApiError::fields)?;
+/// Cancels the order `body` names, or refuses; answers the stored request
+/// (always version 1) and where it lives.
+pub async fn create(
+    ctx: &Context,
+    principal: &Principal,
+    body: Value,
+    correlation: Option<&str>,
+) -> AppResult<(Value, String)> {
+    can_write(principal)?;
+    let now = ctx.now();
+    domain::validate_cancel(&body, now).map_err(AppError::fields)?;
     let order_id = body["productOrder"]["id"]
         .as_str()
         .unwrap_or_default()
@@ -68,24 +68,20 @@ pub(super) async fn create(
         .get("cancellationReason")
         .and_then(Value::as_str)
         .map(str::to_string);
-    let public_url = &state.ctx.config.public_url;
-    let correlation = correlation_id(&headers);
+    let public_url = &ctx.config.public_url;
+    let tenant = principal.tenant.as_str();
     let id = uuid::Uuid::new_v4().to_string();
+    let time = omni_core::time::rfc3339(now);
     // The order is decided at the version read and written at the next one:
     // if a worker moved it in between, the write fails and we decide again.
-    for _ in 0..ATTEMPTS {
-        let Some(mut order) = state
-            .ctx
-            .store
-            .get_document(&principal.tenant, KIND, &order_id)
-            .await?
-        else {
-            return Err(ApiError::field(
+    let mut retry = RetryPolicy::REQUEST.begin(false);
+    loop {
+        let Some(mut order) = ctx.store.get_document(tenant, KIND, &order_id).await? else {
+            return Err(AppError::field(
                 "productOrder.id",
                 format!("names no product order '{order_id}'"),
             ));
         };
-        let now = Utc::now();
         match domain::cancel(&mut order.body, reason.as_deref(), now) {
             Ok(_) => {}
             Err(CancelError::Refused { state: s, reason }) => {
@@ -96,16 +92,17 @@ pub(super) async fn create(
             }
             Err(CancelError::Corrupt) => {
                 tracing::error!(order = %order_id, "a stored product order has no valid state");
-                return Err(ApiError::internal());
+                return Err(AppError::Internal(
+                    "a stored product order has no valid state".into(),
+                ));
             }
         }
-        let time = omni_core::time::rfc3339(now);
         order.version += 1;
         order.updated_at = time.clone();
         order.state = Some(domain::State::Cancelled.as_str().into());
 
         let Value::Object(mut task) = body.clone() else {
-            return Err(ApiError::field("body", "must be a JSON object"));
+            return Err(AppError::field("body", "must be a JSON object"));
         };
         domain::stamp_cancel_request(&mut task, &id, now);
         task.insert(
@@ -113,45 +110,33 @@ pub(super) async fn create(
             order_ref(&body["productOrder"], &href(public_url, &order_id)),
         );
         let request_doc = Document {
-            tenant: principal.tenant.clone(),
+            tenant: tenant.to_string(),
             kind: CANCEL_KIND.into(),
             id: id.clone(),
             version: 1,
             owner: None,
             state: Some(domain::TASK_DONE.into()),
             created_at: time.clone(),
-            updated_at: time,
+            updated_at: time.clone(),
             body: Value::Object(task),
         };
         let rendered = render_cancel(public_url, &request_doc);
         let rendered_order = render(public_url, &order);
-        let tenant = principal.tenant.as_str();
-        let effects = Effects::events(vec![
+        let mut writes = Writes::new(Effects::events(vec![
             cancel_event(tenant, &id, "Create", &rendered, correlation, now),
             // The task was carried out within the request: listeners learn it
             // is done as they would from an asynchronous one.
             cancel_event(tenant, &id, "StateChange", &rendered, correlation, now),
             state_change_event(tenant, &order_id, &rendered_order, correlation, now),
-        ]);
-        let writes = [
-            DocumentWrite::Insert(request_doc),
-            DocumentWrite::Update(order),
-        ];
-        match state.ctx.store.write_documents(&writes, &effects).await {
-            Ok(()) => {
-                let mut response = (StatusCode::CREATED, axum::Json(rendered)).into_response();
-                if let Ok(location) =
-                    HeaderValue::from_str(&format!("{public_url}{}/{id}", super::CANCELS))
-                {
-                    response.headers_mut().insert(header::LOCATION, location);
-                }
-                return Ok(with_etag(response, 1));
-            }
-            Err(StoreError::VersionConflict { .. }) => continue,
+        ]));
+        writes.document(DocumentWrite::Insert(request_doc));
+        writes.document(DocumentWrite::Update(order));
+        match writes.commit(ctx.store()).await {
+            Ok(()) => return Ok((rendered, format!("{public_url}{CANCELS}/{id}"))),
+            Err(StoreError::VersionConflict { .. }) => retry.conflict(NAME).await?,
             Err(e) => return Err(e.into()),
         }
     }
-    Err(contention())
 }
 
 /// The reference to the order as stored and answered: its id, link and
@@ -167,36 +152,32 @@ fn order_ref(given: &Value, order_href: &str) -> Value {
     reference
 }
 
-pub(super) async fn list(
-    State(state): State<AppState>,
-    Caller(principal): Caller,
-    query: QueryPairs,
-) -> Result<Response, ApiError> {
-    can_read(&principal)?;
+pub async fn list(ctx: &Context, principal: &Principal, query: &ListQuery) -> AppResult<Page> {
+    can_read(principal)?;
     let stored = DocumentQuery {
         tenant: principal.tenant.clone(),
         kind: CANCEL_KIND.into(),
         owner: None,
         page: None,
     };
-    let public_url = state.ctx.config.public_url.clone();
-    list_page(&state, stored, &query, |d| render_cancel(&public_url, d)).await
+    let public_url = &ctx.config.public_url;
+    list_documents(ctx, stored, query, |d| render_cancel(public_url, d)).await
 }
 
-pub(super) async fn retrieve(
-    State(state): State<AppState>,
-    Caller(principal): Caller,
-    query: QueryPairs,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    can_read(&principal)?;
-    let query = single_resource_query(&query)?;
-    let doc = state
-        .ctx
+pub async fn get(
+    ctx: &Context,
+    principal: &Principal,
+    id: &str,
+    query: &ListQuery,
+) -> AppResult<Versioned> {
+    can_read(principal)?;
+    let doc = ctx
         .store
-        .get_document(&principal.tenant, CANCEL_KIND, &id)
+        .get_document(&principal.tenant, CANCEL_KIND, id)
         .await?
-        .ok_or_else(|| ApiError::not_found(CANCEL_KIND, &id))?;
-    let body = query.project(render_cancel(&state.ctx.config.public_url, &doc));
-    Ok(with_etag(axum::Json(body).into_response(), doc.version))
+        .ok_or_else(|| AppError::not_found(CANCEL_KIND, id))?;
+    Ok(Versioned {
+        body: query.project(render_cancel(&ctx.config.public_url, &doc)),
+        version: doc.version,
+    })
 }
