@@ -7,12 +7,12 @@ use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::{JsonBody, QueryPairs};
 use crate::state::AppState;
-use crate::tmf::{correlation, if_match, render_page, single_resource_query, with_etag};
+use crate::tmf::{correlation, if_match, render_page, with_etag};
 use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use omni_app::product_order::{self as use_case, cancel, orders};
-use omni_app::tmf::Versioned;
+use omni_app::tmf::{self, TmfResource, Versioned};
 use omni_core::tmf630::ListQuery;
 use serde_json::Value;
 
@@ -41,28 +41,18 @@ pub(super) async fn create(
     Ok(created(order.body, &location, order.version))
 }
 
+/// A list of either resource; the caller must be able to read before its
+/// query is even looked at.
 pub(super) async fn list(
+    res: TmfResource,
     State(state): State<AppState>,
     Caller(principal): Caller,
     query: QueryPairs,
 ) -> Result<Response, ApiError> {
-    use_case::can_read(&principal)?;
+    res.authorize_read(&principal)?;
     let query = ListQuery::parse(query.iter(), &[])?;
     Ok(render_page(
-        orders::list(&state.ctx, &principal, &query).await?,
-    ))
-}
-
-pub(super) async fn retrieve(
-    State(state): State<AppState>,
-    Caller(principal): Caller,
-    query: QueryPairs,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    use_case::can_read(&principal)?;
-    let query = single_resource_query(&query)?;
-    Ok(versioned(
-        orders::get(&state.ctx, &principal, &id, &query).await?,
+        tmf::list(&state.ctx, &res, &principal, &query).await?,
     ))
 }
 
@@ -110,29 +100,4 @@ pub(super) async fn create_cancel(
     let (task, location) =
         cancel::create(&state.ctx, &principal, body, correlation(&headers)).await?;
     Ok(created(task, &location, 1))
-}
-
-pub(super) async fn list_cancels(
-    State(state): State<AppState>,
-    Caller(principal): Caller,
-    query: QueryPairs,
-) -> Result<Response, ApiError> {
-    use_case::can_read(&principal)?;
-    let query = ListQuery::parse(query.iter(), &[])?;
-    Ok(render_page(
-        cancel::list(&state.ctx, &principal, &query).await?,
-    ))
-}
-
-pub(super) async fn retrieve_cancel(
-    State(state): State<AppState>,
-    Caller(principal): Caller,
-    query: QueryPairs,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    use_case::can_read(&principal)?;
-    let query = single_resource_query(&query)?;
-    Ok(versioned(
-        cancel::get(&state.ctx, &principal, &id, &query).await?,
-    ))
 }

@@ -24,12 +24,27 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
 /// The `orderId` a body names.
-pub(super) fn order_id_of(body: &Value) -> AppResult<String> {
+fn order_id_of(body: &Value) -> AppResult<String> {
     body.get("orderId")
         .and_then(Value::as_str)
         .filter(|s| !s.is_empty() && s.len() <= 100)
         .map(str::to_string)
         .ok_or_else(|| AppError::field("orderId", "is required"))
+}
+
+/// The order a step's body names (`orderId`), for a caller who may read it.
+async fn order_named(
+    ctx: &Context,
+    principal: &Principal,
+    body: &Value,
+) -> AppResult<(String, OrderRecord)> {
+    authorize(principal)?;
+    let id = order_id_of(body)?;
+    let record = orders(ctx.store(), &principal.tenant)
+        .get(&id)
+        .await?
+        .record;
+    Ok((id, record))
 }
 
 /// Reads the draft order, lets `change` edit it (or refuse), and writes it
@@ -62,12 +77,7 @@ pub async fn required_terms(
     principal: &Principal,
     body: &Value,
 ) -> AppResult<Value> {
-    authorize(principal)?;
-    let id = order_id_of(body)?;
-    let record = orders(ctx.store(), &principal.tenant)
-        .get(&id)
-        .await?
-        .record;
+    let (id, record) = order_named(ctx, principal, body).await?;
     let view = CatalogView::new(ctx, &principal.tenant, ctx.now());
     let offered = terms::required_agreements(&view.item_facts(&record.items));
     Ok(json!({
@@ -122,12 +132,7 @@ pub async fn fulfillment_options(
     principal: &Principal,
     body: &Value,
 ) -> AppResult<Value> {
-    authorize(principal)?;
-    let id = order_id_of(body)?;
-    let record = orders(ctx.store(), &principal.tenant)
-        .get(&id)
-        .await?
-        .record;
+    let (_, record) = order_named(ctx, principal, body).await?;
     let stores = stores(ctx, &principal.tenant).await?;
     let view = CatalogView::new(ctx, &principal.tenant, ctx.now());
     Ok(json!(view.options(&record, &stores)))

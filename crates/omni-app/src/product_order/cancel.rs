@@ -10,44 +10,17 @@
 //! assessor Omni does not have; parking orders there would leave them stuck.
 
 use super::{
-    CANCEL_KIND, CANCELS, DOMAIN, KIND, NAME, can_read, can_write, href, render, render_cancel,
+    CANCEL_KIND, CANCEL_RESOURCE, KIND, NAME, can_write, cancel_event, href, render,
     state_change_event, state_conflict,
 };
 use crate::context::Context;
 use crate::error::{AppError, AppResult};
-use crate::events::{EventSource, event};
 use crate::repo::{RetryPolicy, Writes};
-use crate::tmf::{Versioned, list_documents};
-use chrono::{DateTime, Utc};
 use omni_core::Principal;
 use omni_core::document::FieldError;
 use omni_core::product_order::{self as domain, CancelError};
-use omni_core::tmf630::{ListQuery, Page};
-use omni_store::{Document, DocumentQuery, DocumentWrite, Effects, NewEvent, StoreError};
+use omni_store::{Document, DocumentWrite, Effects, StoreError};
 use serde_json::{Value, json};
-
-fn cancel_event(
-    tenant: &str,
-    id: &str,
-    what: &str,
-    request: &Value,
-    correlation_id: Option<&str>,
-    now: DateTime<Utc>,
-) -> NewEvent {
-    let source = EventSource {
-        tenant,
-        domain: DOMAIN,
-        kind: CANCEL_KIND,
-        id,
-        correlation_id,
-    };
-    event(
-        &source,
-        &format!("CancelProductOrder{what}Event"),
-        request,
-        now,
-    )
-}
 
 /// Cancels the order `body` names, or refuses; answers the stored request
 /// (always version 1) and where it lives.
@@ -120,7 +93,7 @@ pub async fn create(
             updated_at: time.clone(),
             body: Value::Object(task),
         };
-        let rendered = render_cancel(public_url, &request_doc);
+        let rendered = CANCEL_RESOURCE.render(public_url, &request_doc);
         let rendered_order = render(public_url, &order);
         let mut writes = Writes::new(Effects::events(vec![
             cancel_event(tenant, &id, "Create", &rendered, correlation, now),
@@ -132,7 +105,7 @@ pub async fn create(
         writes.document(DocumentWrite::Insert(request_doc));
         writes.document(DocumentWrite::Update(order));
         match writes.commit(ctx.store()).await {
-            Ok(()) => return Ok((rendered, format!("{public_url}{CANCELS}/{id}"))),
+            Ok(()) => return Ok((rendered, CANCEL_RESOURCE.href(public_url, &id))),
             Err(StoreError::VersionConflict { .. }) => retry.conflict(NAME).await?,
             Err(e) => return Err(e.into()),
         }
@@ -150,34 +123,4 @@ fn order_ref(given: &Value, order_href: &str) -> Value {
         reference["name"] = name.clone();
     }
     reference
-}
-
-pub async fn list(ctx: &Context, principal: &Principal, query: &ListQuery) -> AppResult<Page> {
-    can_read(principal)?;
-    let stored = DocumentQuery {
-        tenant: principal.tenant.clone(),
-        kind: CANCEL_KIND.into(),
-        owner: None,
-        page: None,
-    };
-    let public_url = &ctx.config.public_url;
-    list_documents(ctx, stored, query, |d| render_cancel(public_url, d)).await
-}
-
-pub async fn get(
-    ctx: &Context,
-    principal: &Principal,
-    id: &str,
-    query: &ListQuery,
-) -> AppResult<Versioned> {
-    can_read(principal)?;
-    let doc = ctx
-        .store
-        .get_document(&principal.tenant, CANCEL_KIND, id)
-        .await?
-        .ok_or_else(|| AppError::not_found(CANCEL_KIND, id))?;
-    Ok(Versioned {
-        body: query.project(render_cancel(&ctx.config.public_url, &doc)),
-        version: doc.version,
-    })
 }

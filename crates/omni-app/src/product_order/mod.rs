@@ -5,6 +5,9 @@
 //! `order.view` to read. Product orders are free-form TMF documents; the
 //! decisions about them are `omni_core::product_order`'s.
 //!
+//! Lists and reads are the generic TM Forum ones ([`crate::tmf::list`],
+//! [`crate::tmf::get`] with [`ORDER_RESOURCE`] or [`CANCEL_RESOURCE`]).
+//!
 //! Every change — a client's PATCH, a worker's [`move_state`] — goes through
 //! [`revise`]: read, decide on the order read, write at the version read with
 //! its events; a concurrent writer makes it decide again on a fresh read
@@ -16,9 +19,10 @@ pub mod orders;
 use crate::context::Context;
 use crate::error::{AppError, AppResult, Invalid};
 use crate::events::{EventSource, event};
+use crate::tmf::TmfResource;
 use chrono::{DateTime, Utc};
 use omni_core::Principal;
-use omni_core::document::FieldError;
+use omni_core::document::{FieldError, ResourceSpec};
 use omni_core::product_order::{self as domain, RevisionError, State};
 use omni_store::{Document, Effects, NewEvent, StoreError};
 use serde_json::{Value, json};
@@ -36,21 +40,60 @@ pub const TAG: &str = "TMF622 Product Ordering";
 /// How contention and retries name a product order.
 const NAME: &str = "product order";
 
+/// The two resources as TM Forum resources: how they are read (through
+/// [`crate::tmf::list`] and [`crate::tmf::get`], writers may read what they
+/// write), rendered and described.
+pub const ORDER_RESOURCE: TmfResource = resource(&domain::PRODUCT_ORDER);
+pub const CANCEL_RESOURCE: TmfResource = resource(&domain::CANCEL_PRODUCT_ORDER);
+
+const fn resource(spec: &'static ResourceSpec) -> TmfResource {
+    TmfResource {
+        api_base: BASE,
+        domain: DOMAIN,
+        spec,
+        write_role: WRITE_ROLE,
+        read_role: Some(READ_ROLE),
+        tag: TAG,
+        version_counter: None,
+    }
+}
+
 pub fn href(public_url: &str, id: &str) -> String {
-    format!("{public_url}{ORDERS}/{id}")
+    ORDER_RESOURCE.href(public_url, id)
 }
 
 /// A stored product order as clients see it: `id` and `href` first.
 pub fn render(public_url: &str, doc: &Document) -> Value {
-    crate::tmf::with_id_and_href(doc, href(public_url, &doc.id))
+    ORDER_RESOURCE.render(public_url, doc)
 }
 
-pub fn render_cancel(public_url: &str, doc: &Document) -> Value {
-    crate::tmf::with_id_and_href(doc, format!("{public_url}{CANCELS}/{}", doc.id))
+/// A `…{what}Event` of the resource (`what` is `Create`, `StateChange`,
+/// `AttributeValueChange` or `Delete`) carrying the rendered resource.
+fn resource_event(
+    tenant: &str,
+    res: &TmfResource,
+    id: &str,
+    what: &str,
+    body: &Value,
+    correlation_id: Option<&str>,
+    now: DateTime<Utc>,
+) -> NewEvent {
+    let source = EventSource {
+        tenant,
+        domain: DOMAIN,
+        kind: res.spec.kind,
+        id,
+        correlation_id,
+    };
+    event(
+        &source,
+        &format!("{}{what}Event", res.spec.type_name),
+        body,
+        now,
+    )
 }
 
-/// A `ProductOrder…Event` (`what` is `Create`, `StateChange`,
-/// `AttributeValueChange` or `Delete`) carrying the rendered order.
+/// A `ProductOrder…Event` carrying the rendered order.
 pub fn order_event(
     tenant: &str,
     id: &str,
@@ -59,14 +102,35 @@ pub fn order_event(
     correlation_id: Option<&str>,
     now: DateTime<Utc>,
 ) -> NewEvent {
-    let source = EventSource {
+    resource_event(
         tenant,
-        domain: DOMAIN,
-        kind: KIND,
+        &ORDER_RESOURCE,
         id,
+        what,
+        order,
         correlation_id,
-    };
-    event(&source, &format!("ProductOrder{what}Event"), order, now)
+        now,
+    )
+}
+
+/// A `CancelProductOrder…Event` carrying the rendered request.
+pub fn cancel_event(
+    tenant: &str,
+    id: &str,
+    what: &str,
+    request: &Value,
+    correlation_id: Option<&str>,
+    now: DateTime<Utc>,
+) -> NewEvent {
+    resource_event(
+        tenant,
+        &CANCEL_RESOURCE,
+        id,
+        what,
+        request,
+        correlation_id,
+        now,
+    )
 }
 
 /// The event of an order that moved to another state.
@@ -82,15 +146,11 @@ pub fn state_change_event(
 
 /// Writers may always read what they write.
 pub fn can_read(principal: &Principal) -> AppResult<()> {
-    if principal.has_role(WRITE_ROLE) {
-        Ok(())
-    } else {
-        Ok(principal.require_role(READ_ROLE)?)
-    }
+    ORDER_RESOURCE.authorize_read(principal)
 }
 
 pub fn can_write(principal: &Principal) -> AppResult<()> {
-    Ok(principal.require_role(WRITE_ROLE)?)
+    ORDER_RESOURCE.authorize_write(principal)
 }
 
 /// The request is well formed but the order's current state forbids it: a

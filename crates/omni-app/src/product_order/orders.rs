@@ -1,14 +1,14 @@
-//! `productOrder`: create, list, get, merge PATCH and DELETE.
+//! `productOrder`: create, merge PATCH and DELETE (lists and reads are the
+//! generic TM Forum ones, see the module above).
 
-use super::{Change, KIND, can_read, can_write, href, order_event, render, revise};
+use super::{Change, KIND, can_write, href, order_event, render, revise};
 use crate::context::Context;
 use crate::error::{AppError, AppResult};
 use crate::repo::RetryPolicy;
-use crate::tmf::{Versioned, list_documents};
+use crate::tmf::Versioned;
 use omni_core::Principal;
 use omni_core::product_order as domain;
-use omni_core::tmf630::{ListQuery, Page};
-use omni_store::{Document, DocumentQuery, Effects, StoreError};
+use omni_store::{Document, Effects, StoreError};
 use serde_json::Value;
 
 /// A new order, `acknowledged`; answers it with where it lives.
@@ -58,36 +58,6 @@ pub async fn create(
         },
         href(public_url, &id),
     ))
-}
-
-pub async fn list(ctx: &Context, principal: &Principal, query: &ListQuery) -> AppResult<Page> {
-    can_read(principal)?;
-    let stored = DocumentQuery {
-        tenant: principal.tenant.clone(),
-        kind: KIND.into(),
-        owner: None,
-        page: None,
-    };
-    let public_url = &ctx.config.public_url;
-    list_documents(ctx, stored, query, |d| render(public_url, d)).await
-}
-
-pub async fn get(
-    ctx: &Context,
-    principal: &Principal,
-    id: &str,
-    query: &ListQuery,
-) -> AppResult<Versioned> {
-    can_read(principal)?;
-    let doc = ctx
-        .store
-        .get_document(&principal.tenant, KIND, id)
-        .await?
-        .ok_or_else(|| AppError::not_found(KIND, id))?;
-    Ok(Versioned {
-        body: query.project(render(&ctx.config.public_url, &doc)),
-        version: doc.version,
-    })
 }
 
 /// A merge patch of the latest version, or of the version `expected` names.

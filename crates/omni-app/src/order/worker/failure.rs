@@ -20,7 +20,7 @@ use crate::product_order::{self, state_change_event};
 use crate::repo::{RetryPolicy, Stored, Writes};
 use chrono::{DateTime, Utc};
 use omni_core::product_order::{State, state_of};
-use omni_store::{Document, DocumentWrite, Effects, Job, JobDone, StoreError};
+use omni_store::{Document, DocumentWrite, Effects, Job, JobDone, NewEvent, StoreError};
 use serde_json::{Value, json};
 
 /// The id of the note that carries why the order failed.
@@ -58,13 +58,25 @@ fn failure_note(reason: &str, stamp: &str) -> Value {
     json!({"id": FAILURE_NOTE, "author": "Omni order worker", "date": stamp, "text": reason, "@type": "Note"})
 }
 
+/// The product order with `body` in state `to`, changed `now`, and the
+/// event that announces it.
+fn rewritten(po: &Document, body: Value, to: State, now: DateTime<Utc>) -> (Document, NewEvent) {
+    let changed = moved(
+        Document { body, ..po.clone() },
+        to.as_str(),
+        &omni_core::time::rfc3339(now),
+    );
+    let event = state_change_event(&po.tenant, &po.id, &changed.body, None, now);
+    (changed, event)
+}
+
 /// The product order failed `now` for `reason`, with its event; `None` when
 /// it is already final (or has no state we know) and stays as it is.
 fn fail_product_order(
     po: &Document,
     reason: &str,
     now: DateTime<Utc>,
-) -> Option<(State, Document, omni_store::NewEvent)> {
+) -> Option<(State, Document, NewEvent)> {
     let from = state_of(&po.body).filter(|s| !s.is_final())?;
     let stamp = omni_core::time::rfc3339(now);
     let mut body = po.body.clone();
@@ -74,12 +86,7 @@ fn fail_product_order(
         Some(notes) => notes.push(failure_note(reason, &stamp)),
         None => body["note"] = json!([failure_note(reason, &stamp)]),
     }
-    let failed = moved(
-        Document { body, ..po.clone() },
-        State::Failed.as_str(),
-        &stamp,
-    );
-    let event = state_change_event(&po.tenant, &po.id, &failed.body, None, now);
+    let (failed, event) = rewritten(po, body, State::Failed, now);
     Some((from, failed, event))
 }
 
@@ -152,7 +159,7 @@ fn restore_product_order(
     po: &Document,
     from: State,
     now: DateTime<Utc>,
-) -> Option<(Document, omni_store::NewEvent)> {
+) -> Option<(Document, NewEvent)> {
     if state_of(&po.body) != Some(State::Failed) {
         return None;
     }
@@ -169,10 +176,7 @@ fn restore_product_order(
             fields.remove("note");
         }
     }
-    let stamp = omni_core::time::rfc3339(now);
-    let restored = moved(Document { body, ..po.clone() }, from.as_str(), &stamp);
-    let event = state_change_event(&po.tenant, &po.id, &restored.body, None, now);
-    Some((restored, event))
+    Some(rewritten(po, body, from, now))
 }
 
 /// An operator retries the failed job: the partner order is `submitted`
