@@ -6,11 +6,11 @@
 //! completes in the background, applying it to the inventory.
 //!
 //! ```text
-//! capture.rs     create, add items, read back        ─┐
-//! checkout.rs    terms, fulfillment, payment          ├─ record.rs (Repo<OrderRecord>)
-//! submission.rs  submit: order + product order + job ─┘
-//! view.rs        what every answer shows: facts, prices, validation
-//! worker/        the job that completes a submitted order
+//! capture.rs     create, add items (facts.rs: the inventory they name), read back ─┐
+//! checkout.rs    terms, fulfillment, payment                                      ├─ record.rs
+//! submission.rs  submit: order + TMF622 product order + completion job, one write ─┘  Repo<OrderRecord>
+//! view.rs        what every answer shows: item facts, prices (prices.rs), validation
+//! worker/        the job that completes a submitted order (a jobs::JobHandler)
 //! ```
 //!
 //! Callers are users or m2m principals with `order.ops`; errors use the
