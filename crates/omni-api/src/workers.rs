@@ -15,7 +15,6 @@ pub fn spawn(
 ) -> Vec<JoinHandle<()>> {
     let mut tasks = omni_app::workers::spawn(&state.ctx, shutdown.clone());
     tasks.extend([
-        tokio::spawn(crate::order::worker::run(state.clone(), shutdown.clone())),
         tokio::spawn(crate::care::worker::run(state.clone(), shutdown.clone())),
         tokio::spawn(crate::idempotency::run_sweeper(
             store.clone(),

@@ -17,7 +17,7 @@ use tokio::task::JoinHandle;
 /// The handler of every job kind (for the workers, and for operators'
 /// retries, which let the handler take back a recorded failure).
 pub fn handlers() -> Vec<Arc<dyn JobHandler>> {
-    Vec::new()
+    vec![Arc::new(crate::order::worker::OrderWorker)]
 }
 
 /// Starts every background task of a node.
