@@ -8,18 +8,18 @@ use std::sync::Arc;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-/// `_store` is the context's store; the parameter stays until the order
-/// and care workers move to `omni_app::workers` too.
+/// `_store` is the context's store; the parameter stays until the care
+/// worker moves to `omni_app::workers` too.
 pub fn spawn(
     state: &AppState,
     _store: Arc<dyn Store>,
     shutdown: watch::Receiver<bool>,
 ) -> Vec<JoinHandle<()>> {
     let mut tasks = omni_app::workers::spawn(&state.ctx, shutdown.clone());
-    tasks.extend([
-        tokio::spawn(crate::order::worker::run(state.clone(), shutdown.clone())),
-        tokio::spawn(crate::care::worker::run(state.clone(), shutdown.clone())),
-    ]);
+    tasks.extend([tokio::spawn(crate::care::worker::run(
+        state.clone(),
+        shutdown.clone(),
+    ))]);
     tasks
 }
 

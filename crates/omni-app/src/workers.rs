@@ -18,9 +18,10 @@ use tokio::task::JoinHandle;
 /// retries, which let the handler take back a recorded failure), as the
 /// settings make them (a delivery's timeout sets the delivery worker's lease).
 pub fn handlers(config: &AppConfig) -> Vec<Arc<dyn JobHandler>> {
-    vec![Arc::new(crate::webhook::EventDelivery::new(
-        &config.webhooks,
-    ))]
+    vec![
+        Arc::new(crate::order::worker::OrderWorker),
+        Arc::new(crate::webhook::EventDelivery::new(&config.webhooks)),
+    ]
 }
 
 /// Starts every background task of a node.
