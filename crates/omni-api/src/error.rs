@@ -180,12 +180,17 @@ impl From<AppError> for ApiError {
             }
             AppError::Invalid(invalid) => {
                 let message = invalid.message();
-                let reason = if invalid.code == "BAD_REQUEST" {
-                    "Bad request"
-                } else {
-                    "Invalid request"
+                let (status, reason) = match invalid.code {
+                    "BAD_REQUEST" => (StatusCode::BAD_REQUEST, "Bad request"),
+                    // Well formed, but the resource's state forbids it.
+                    "STATE_CONFLICT" => (StatusCode::CONFLICT, "Conflict"),
+                    // Order capture's items, each refused with its own code.
+                    _ if !invalid.entries.is_empty() => {
+                        (StatusCode::BAD_REQUEST, "Validation Failure")
+                    }
+                    _ => (StatusCode::BAD_REQUEST, "Invalid request"),
                 };
-                let mut e = Self::new(StatusCode::BAD_REQUEST, invalid.code, reason, message);
+                let mut e = Self::new(status, invalid.code, reason, message);
                 e.details = invalid.details;
                 e.action = invalid.action;
                 e.entries = invalid.entries;

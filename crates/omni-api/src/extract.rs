@@ -67,28 +67,11 @@ fn is_json(content_type: &str) -> bool {
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
+        let inner = e.inner();
         if inner.is_syntax() || inner.is_eof() {
             return ApiError::field("body", format!("is not valid JSON ({inner})"));
         }
-        let message = inner.to_string();
-        // serde reports a missing field at its parent; name the field itself.
-        let field = match message
-            .strip_prefix("missing field `")
-            .and_then(|r| r.split('`').next())
-        {
-            Some(name) if path == "." => name.to_string(),
-            Some(name) => format!("{path}.{name}"),
-            None if path == "." => "body".to_string(),
-            None => path,
-        };
-        let rule = message
-            .split(" at line ")
-            .next()
-            .unwrap_or(&message)
-            .to_string();
-        ApiError::field(field, rule)
+        omni_app::request::field_error(e.path(), inner).into()
     })?;
     de.end()
         .map_err(|e| ApiError::field("body", format!("is not valid JSON ({e})")))?;

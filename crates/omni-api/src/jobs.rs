@@ -71,7 +71,7 @@ async fn retry(
     Caller(principal): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let handlers = omni_app::workers::handlers();
+    let handlers = omni_app::workers::handlers(&state.ctx.config);
     Ok(Json(
         admin::retry(&state.ctx, &principal, &id, &handlers).await?,
     ))

@@ -1,62 +1,15 @@
-//! The background work every node runs: keeping in-memory catalog indexes
-//! and caches current, and sweeping expired carts and idempotency keys. All
-//! of it stops when `shutdown` turns true.
+//! The background work every node runs: all of it is `omni_app::workers`
+//! now (caches, cart expiry, idempotency sweep, the order, care and
+//! delivery job workers), on the state's context. All of it stops when
+//! `shutdown` turns true.
 
 use crate::state::AppState;
 use omni_store::Store;
-use std::sync::Arc;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-pub fn spawn(
-    state: &AppState,
-    store: Arc<dyn Store>,
-    shutdown: watch::Receiver<bool>,
-) -> Vec<JoinHandle<()>> {
-    let mut tasks = omni_app::workers::spawn(&state.ctx, shutdown.clone());
-    tasks.extend([
-        tokio::spawn(crate::order::worker::run(state.clone(), shutdown.clone())),
-        tokio::spawn(crate::idempotency::run_sweeper(
-            store.clone(),
-            shutdown.clone(),
-        )),
-        tokio::spawn(crate::webhook::run(state.clone(), shutdown.clone())),
-        tokio::spawn(crate::cart::run_expiry(store, shutdown)),
-    ]);
-    tasks
-}
-
-/// The loop of a job worker: run `step` (claim and process what is due)
-/// until it finds nothing, then wait for `signal`, `idle` or shutdown.
-pub async fn poll_jobs<F, Fut>(
-    what: &str,
-    idle: std::time::Duration,
-    signal: &tokio::sync::Notify,
-    mut shutdown: watch::Receiver<bool>,
-    mut step: F,
-) where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<usize, omni_store::StoreError>>,
-{
-    loop {
-        if *shutdown.borrow() {
-            return;
-        }
-        let busy = match step().await {
-            Ok(n) => n > 0,
-            Err(e) => {
-                tracing::warn!(error = %e, "claiming {what} jobs failed");
-                false
-            }
-        };
-        if !busy {
-            tokio::select! {
-                _ = tokio::time::sleep(idle) => {}
-                _ = signal.notified() => {}
-                _ = shutdown.changed() => {}
-            }
-        }
-    }
+pub fn spawn(state: &AppState, shutdown: watch::Receiver<bool>) -> Vec<JoinHandle<()>> {
+    omni_app::workers::spawn(&state.ctx, shutdown)
 }
 
 /// Loads everything the workers keep in memory once, before serving.

@@ -25,7 +25,8 @@ pub struct PartnerEntry {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Invalid {
     /// Stable code: `INVALID_FIELD` when fields are named, `BAD_REQUEST`
-    /// for a request that is wrong as a whole.
+    /// for a request that is wrong as a whole, `STATE_CONFLICT` for a well
+    /// formed request the resource's state forbids (a 409 naming fields).
     pub code: &'static str,
     /// One entry per failing field or item.
     pub details: Vec<FieldError>,

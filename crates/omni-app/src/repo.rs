@@ -18,7 +18,7 @@
 //!   for a raw TMF document.
 
 use crate::error::{AppError, AppResult};
-use omni_store::{Document, DocumentKey, DocumentWrite, Effects, Store, StoreError};
+use omni_store::{Document, DocumentKey, DocumentQuery, DocumentWrite, Effects, Store, StoreError};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
@@ -143,6 +143,18 @@ impl<'a, T: Record> Repo<'a, T> {
         docs.iter()
             .map(|doc| Ok((doc.id.clone(), decode(doc)?)))
             .collect()
+    }
+
+    /// Every record `owner` owns (a customer party's accounts, say).
+    pub async fn owned_by(&self, owner: &str) -> Result<Vec<Stored<T>>, StoreError> {
+        let query = DocumentQuery {
+            tenant: self.tenant.to_string(),
+            kind: T::KIND.to_string(),
+            owner: Some(owner.to_string()),
+            page: None,
+        };
+        let docs = self.store.list_documents(&query).await?;
+        docs.iter().map(decode).collect()
     }
 
     /// Stores a new record (version 1); `AlreadyExists` when its id is taken.

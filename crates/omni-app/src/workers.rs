@@ -5,7 +5,7 @@
 //! `shutdown` turns true.
 
 use crate::caches::POLL_INTERVAL;
-use crate::context::Context;
+use crate::context::{AppConfig, Context};
 use crate::jobs::{self, JobHandler};
 use std::fmt::Display;
 use std::future::Future;
@@ -15,9 +15,14 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 /// The handler of every job kind (for the workers, and for operators'
-/// retries, which let the handler take back a recorded failure).
-pub fn handlers() -> Vec<Arc<dyn JobHandler>> {
-    vec![Arc::new(crate::care::worker::CareWorker::default())]
+/// retries, which let the handler take back a recorded failure), as the
+/// settings make them (a delivery's timeout sets the delivery worker's lease).
+pub fn handlers(config: &AppConfig) -> Vec<Arc<dyn JobHandler>> {
+    vec![
+        Arc::new(crate::order::worker::OrderWorker),
+        Arc::new(crate::webhook::EventDelivery::new(&config.webhooks)),
+        Arc::new(crate::care::worker::CareWorker::default()),
+    ]
 }
 
 /// Starts every background task of a node.
@@ -33,7 +38,21 @@ pub fn spawn(ctx: &Context, shutdown: watch::Receiver<bool>) -> Vec<JoinHandle<(
             async move { ctx.caches.refresh(ctx.store(), ctx.now()).await }
         },
     )));
-    for handler in handlers() {
+    tasks.push(tokio::spawn(crate::cart::expiry_task(
+        ctx.clone(),
+        shutdown.clone(),
+    )));
+    let sweeper = ctx.clone();
+    tasks.push(tokio::spawn(every(
+        "idempotency sweep",
+        crate::idempotency::SWEEP_INTERVAL,
+        shutdown.clone(),
+        move || {
+            let ctx = sweeper.clone();
+            async move { crate::idempotency::sweep(&ctx).await.map(drop) }
+        },
+    )));
+    for handler in handlers(&ctx.config) {
         tasks.push(tokio::spawn(jobs::run_worker(
             ctx.clone(),
             handler,

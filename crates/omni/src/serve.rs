@@ -61,7 +61,7 @@ pub async fn serve(cli: &Cli) -> anyhow::Result<()> {
         "discovery index ready"
     );
     let (stop_workers, workers_stopped) = tokio::sync::watch::channel(false);
-    let workers = omni_api::workers::spawn(&state, store.clone(), workers_stopped);
+    let workers = omni_api::workers::spawn(&state, workers_stopped);
     let app = omni_api::app(state);
     tracing::info!(%addr, database = %redact(&cli.database_url), backend = store.backend(), "listening");
     println!(

@@ -668,7 +668,7 @@ async fn expired_carts_are_removed() {
         .update_document(&doc, &past)
         .await
         .expect("age the cart");
-    let removed = omni_api::cart::sweep_expired(s.store.as_ref())
+    let removed = omni_app::cart::sweep_expired(&s.state.ctx)
         .await
         .expect("sweep");
     assert_eq!(removed, 1);

@@ -427,7 +427,7 @@ async fn a_crashed_worker_is_resumed_and_nothing_applies_twice() {
     let claimed = server
         .store
         .claim_jobs(&omni_store::JobClaim {
-            kind: omni_api::order::worker::JOB_KIND.into(),
+            kind: omni_app::order::worker::JOB_KIND.into(),
             worker: "dead".into(),
             now: stamp(now),
             lease_until: stamp(now - chrono::Duration::seconds(1)),
@@ -456,7 +456,7 @@ async fn a_crashed_worker_is_resumed_and_nothing_applies_twice() {
         "nothing applied yet"
     );
 
-    let processed = omni_api::order::worker::claim_and_process(&server.state, "alive")
+    let processed = omni_app::order::worker::claim_and_process(&server.state.ctx, "alive")
         .await
         .expect("resume");
     assert_eq!(processed, 1);
@@ -492,14 +492,14 @@ async fn a_crashed_worker_is_resumed_and_nothing_applies_twice() {
         .enqueue_job(&omni_store::NewJob {
             id: format!("again-{id}"),
             tenant: "default".into(),
-            kind: omni_api::order::worker::JOB_KIND.into(),
+            kind: omni_app::order::worker::JOB_KIND.into(),
             payload: json!({"orderId": id}),
             run_at: stamp(chrono::Utc::now()),
             now: stamp(chrono::Utc::now()),
         })
         .await
         .expect("enqueue");
-    omni_api::order::worker::claim_and_process(&server.state, "alive")
+    omni_app::order::worker::claim_and_process(&server.state.ctx, "alive")
         .await
         .expect("again");
     assert_eq!(subscriber(&server, "4690002221").await, after);
@@ -577,7 +577,7 @@ async fn a_submitted_order_is_a_product_order_that_tmf622_can_cancel() {
         resp.text().await.unwrap_or_default()
     );
 
-    omni_api::order::worker::claim_and_process(&server.state, "w")
+    omni_app::order::worker::claim_and_process(&server.state.ctx, "w")
         .await
         .expect("process");
     let (_, order) = c.get(&format!("/order/{id}")).await;

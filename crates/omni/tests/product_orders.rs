@@ -365,23 +365,16 @@ async fn completed_orders_and_unknown_orders_are_not_cancelled() {
     let t = ops(&s, "default");
     let id = create(&s, &t).await;
     // A worker moves the order through the same path as PATCH.
-    let public = &s.state.ctx.config.public_url;
     for to in [State::InProgress, State::Completed] {
-        let moved =
-            omni_api::product_order::move_state(s.store.as_ref(), public, "default", &id, to, None)
-                .await
-                .expect("legal move");
+        let moved = omni_app::product_order::move_state(&s.state.ctx, "default", &id, to, None)
+            .await
+            .expect("legal move");
         assert_eq!(moved["state"], json!(to));
     }
-    let illegal = omni_api::product_order::move_state(
-        s.store.as_ref(),
-        public,
-        "default",
-        &id,
-        State::Held,
-        None,
-    )
-    .await;
+    let illegal =
+        omni_app::product_order::move_state(&s.state.ctx, "default", &id, State::Held, None)
+            .await
+            .map_err(omni_api::error::ApiError::from);
     assert_eq!(illegal.expect_err("final").status.as_u16(), 409);
 
     let r = send(
@@ -629,7 +622,6 @@ async fn concurrent_writers_never_lose_an_update() {
     // ends in the winner's state.
     for _ in 0..4 {
         let id = create(&s, &t).await;
-        let public = s.state.ctx.config.public_url.clone();
         let cancel = send(
             &s,
             "POST",
@@ -638,9 +630,8 @@ async fn concurrent_writers_never_lose_an_update() {
             Some(json!({"productOrder": {"id": id}})),
             None,
         );
-        let start = omni_api::product_order::move_state(
-            s.store.as_ref(),
-            &public,
+        let start = omni_app::product_order::move_state(
+            &s.state.ctx,
             "default",
             &id,
             State::InProgress,

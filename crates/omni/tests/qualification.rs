@@ -627,6 +627,18 @@ async fn bad_input_names_the_field() {
     assert_eq!(r.total, Some(0));
 }
 
+/// A JSON body with a number where an action belongs names the action; it
+/// was once refused as "body: is not valid JSON".
+#[tokio::test]
+async fn a_number_for_an_action_names_the_action() {
+    let s = TestServer::start().await;
+    let body = json!({"channel": {"id": "ECOMM"},
+        "productOfferingQualificationItem": [{"id": "1", "action": 5, "productOffering": {"id": UNLIMITED_PREMIUM}}]});
+    let r = post(&s, POQ, None, &body).await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert_eq!(r.field(), "productOfferingQualificationItem[0].action");
+}
+
 #[tokio::test]
 async fn who_may_ask_and_read() {
     let s = TestServer::start_with_demo().await;

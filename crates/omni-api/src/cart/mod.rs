@@ -1,18 +1,10 @@
-//! TMF663 Shopping Cart: `/tmf-api/shoppingCart/v4/shoppingCart`. Every
-//! create and update runs the page's validations (eligibility, service
-//! qualification, the tenant's rule sets, item relationships), prices the
-//! items from the catalog and applies promotions automatically.
+//! TMF663 Shopping Cart: `/tmf-api/shoppingCart/v4/shoppingCart`. The
+//! handlers extract the caller, the `channelId` header, the body and
+//! `If-Match`, call the use cases of `omni_app::cart` (which validate, price
+//! and apply promotions) and render the cart with its `Location` and `ETag`.
 
-mod access;
-mod build;
-mod customer;
-mod expiry;
 mod handlers;
 pub mod openapi;
 
-pub use expiry::{run as run_expiry, sweep as sweep_expired};
 pub use handlers::router;
-
-pub const BASE: &str = "/tmf-api/shoppingCart/v4";
-pub const PATH: &str = "/tmf-api/shoppingCart/v4/shoppingCart";
-pub const KIND: &str = "shoppingCart";
+pub use omni_app::cart::{BASE, KIND, PATH};

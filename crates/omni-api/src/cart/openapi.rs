@@ -11,8 +11,8 @@ pub fn fragment() -> (Map<String, Value>, Map<String, Value>) {
         api_base: BASE,
         domain: "shoppingCart",
         spec: &SHOPPING_CART,
-        write_role: super::access::WRITE_ROLE,
-        read_role: Some(super::access::READ_ROLE),
+        write_role: omni_app::cart::WRITE_ROLE,
+        read_role: Some(omni_app::cart::READ_ROLE),
         tag: "TMF663 Shopping Cart",
         version_counter: None,
     };

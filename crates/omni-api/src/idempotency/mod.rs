@@ -17,7 +17,8 @@
 //!    `Retry-After` if there is none yet.
 //!
 //! Keys expire after `ttl` (24 h): an expired key is not honoured even before
-//! the sweeper ([`run_sweeper`]) deletes it.
+//! the sweep (`omni_app::idempotency::sweep`, a periodic task of every node)
+//! deletes it.
 
 mod capture;
 pub mod openapi;
@@ -32,11 +33,9 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderName, Method};
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use omni_store::{IdempotencyRecord, IdempotencyReservation, IdempotencyScope, Reservation, Store};
+use omni_store::{IdempotencyRecord, IdempotencyReservation, IdempotencyScope, Reservation};
 use sha2::{Digest, Sha256};
-use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::watch;
 use tokio::time::Instant;
 
 pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
@@ -257,37 +256,6 @@ fn fingerprint(method: &Method, uri: &axum::http::Uri, body: &[u8]) -> String {
     hash.update(b"\n");
     hash.update(body);
     hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Deletes expired keys every minute, on every node (each delete is safe to
-/// race), until `shutdown` turns true.
-pub async fn run_sweeper(store: Arc<dyn Store>, mut shutdown: watch::Receiver<bool>) {
-    const BATCH: i64 = 1000;
-    loop {
-        let now = omni_core::time::rfc3339(chrono::Utc::now());
-        loop {
-            match store.delete_expired_idempotency(&now, BATCH).await {
-                Ok(n) if n as i64 == BATCH => continue,
-                Ok(n) => {
-                    if n > 0 {
-                        tracing::debug!(deleted = n, "expired idempotency keys deleted");
-                    }
-                    break;
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, "idempotency sweep failed; retrying later");
-                    break;
-                }
-            }
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(Duration::from_secs(60)) => {}
-            _ = shutdown.changed() => {}
-        }
-        if *shutdown.borrow() {
-            return;
-        }
-    }
 }
 
 #[cfg(test)]

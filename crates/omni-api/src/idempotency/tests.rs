@@ -8,6 +8,7 @@ use crate::state::ApiConfig;
 use axum::body::Body;
 use axum::http::StatusCode;
 use axum::routing::post;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use tower::ServiceExt;
 

@@ -152,7 +152,10 @@ pub fn fragment() -> (Map<String, Value>, Map<String, Value>) {
     );
     paths.insert(
         "/omni-svcs/v1/order/{id}".into(),
-        json!({"get": with_id(operation("The whole order: items, prices, totals, validation", None, (200, "The order", json!({"type": "object", "properties": {"validation": schema("OrderValidation")}})), &[401, 403, 404]))}),
+        json!({"get": with_id(operation("The whole order: items, prices, totals, validation", None, (200, "The order", json!({"type": "object", "properties": {
+            "state": {"type": "string", "enum": ["draft", "submitted", "completed", "partial", "failed", "cancelled"]},
+            "validation": schema("OrderValidation"),
+            "failureReason": {"type": "string", "description": "Why completing the submitted order failed for good (state failed); an operator's retry of its job clears it"}}})), &[401, 403, 404]))}),
     );
     // The created order's id is what every other call takes.
     let links: Map<String, Value> = [

@@ -3,9 +3,8 @@
 //! states, the state machine's 409, a cancellation task without PATCH or
 //! DELETE), with the roles.
 
-use super::{BASE, DOMAIN, READ_ROLE, TAG, WRITE_ROLE};
-use crate::tmf::TmfResource;
-use omni_core::product_order::{CANCEL_PRODUCT_ORDER, PRODUCT_ORDER, State};
+use omni_app::product_order::{CANCEL_RESOURCE, ORDER_RESOURCE};
+use omni_core::product_order::State;
 use serde_json::{Map, Value, json};
 
 const ORDER_RULES: &str = "Callers need order.ops to write and order.ops or order.view to read; only the caller's tenant is visible. \
@@ -23,26 +22,13 @@ const CANCEL_RULES: &str = "Callers need order.ops to create and order.ops or or
     Any other order is refused with 409 naming its state, and nothing is stored: cancellation of an order in \
     fulfilment is not supported. requestedCancellationDate may not be in the future.";
 
-fn resource(spec: &'static omni_core::document::ResourceSpec) -> TmfResource {
-    TmfResource {
-        api_base: BASE,
-        domain: DOMAIN,
-        spec,
-        write_role: WRITE_ROLE,
-        read_role: Some(READ_ROLE),
-        tag: TAG,
-        version_counter: None,
-    }
-}
-
 fn date(description: &str) -> Value {
     json!({"type": "string", "format": "date-time", "readOnly": true, "description": description})
 }
 
 pub fn fragment() -> (Map<String, Value>, Map<String, Value>) {
-    let (mut paths, mut schemas) = crate::tmf::openapi::fragment(&resource(&PRODUCT_ORDER));
-    let (cancel_paths, cancel_schemas) =
-        crate::tmf::openapi::fragment(&resource(&CANCEL_PRODUCT_ORDER));
+    let (mut paths, mut schemas) = crate::tmf::openapi::fragment(&ORDER_RESOURCE);
+    let (cancel_paths, cancel_schemas) = crate::tmf::openapi::fragment(&CANCEL_RESOURCE);
     paths.extend(cancel_paths);
     schemas.extend(cancel_schemas);
 

@@ -1,15 +1,13 @@
-//! The TMF679 and TMF645 endpoints' part of the OpenAPI document.
+//! The TMF679 and TMF645 endpoints' part of the OpenAPI document. The
+//! documents' schemas are the application layer's
+//! (`omni_app::qualification::schema`), which checks requests against them.
 
-use super::{Kind, OPS_ROLE, POQ, SQ, VIEW_ROLE};
-use omni_core::eligibility::ReasonCode;
+use omni_app::qualification::schema::{reason_codes, schema_ref, schemas};
+use omni_app::qualification::{Kind, OPS_ROLE, POQ, SQ, VIEW_ROLE};
 use serde_json::{Map, Value, json};
 
 const POQ_TAG: &str = "TMF679 Product Offering Qualification";
 const SQ_TAG: &str = "TMF645 Service Qualification";
-
-fn schema_ref(name: &str) -> Value {
-    json!({"$ref": format!("#/components/schemas/{name}")})
-}
 
 fn error(description: &str) -> Value {
     json!({"description": description,
@@ -22,14 +20,6 @@ fn access() -> String {
          role `{OPS_ROLE}`. Reading stored answers needs a token: `user`/`m2m` with `{OPS_ROLE}` or `{VIEW_ROLE}` \
          read the whole tenant's, a `customer` only those it asked for."
     )
-}
-
-fn reason_codes() -> String {
-    ReasonCode::ALL
-        .iter()
-        .map(|c| format!("`{c}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// Paths of one kind: POST and GET on the collection, GET on one answer.
@@ -99,182 +89,6 @@ fn paths(kind: Kind, tag: &str, summary: &str, description: String) -> Map<Strin
                 "404": error("No such answer in the caller's tenant (or not the calling customer's)"),
             }
         }}),
-    );
-    out
-}
-
-fn reference(description: &str) -> Value {
-    json!({"type": "object", "required": ["id"], "description": description,
-           "properties": {"id": {"type": "string"}, "href": {"type": "string"}, "name": {"type": "string"}}})
-}
-
-pub(super) fn schemas() -> Map<String, Value> {
-    let text = |d: &str| json!({"type": "string", "description": d});
-    let date = |d: &str| json!({"type": "string", "format": "date-time", "description": d});
-    let places = json!({"type": "array", "items": {"type": "object",
-        "properties": {"id": {"type": "string", "description": "Service address id of the address registry"},
-                       "role": {"type": "string"}}}});
-    let parties = json!({"type": "array", "items": {"type": "object", "required": ["id"],
-        "properties": {"id": {"type": "string"}, "role": {"type": "string"}, "@referredType": {"type": "string"}}},
-        "description": "Recorded with the answer; does not change it"});
-    let reasons = json!({"type": "array", "items": schema_ref("EligibilityUnavailabilityReason"),
-        "description": "Present when the item is unqualified (unless provideUnavailabilityReason is false)"});
-    let mut out = Map::new();
-    out.insert(
-        "EligibilityUnavailabilityReason".into(),
-        json!({"type": "object", "required": ["code", "label"], "properties": {
-            "code": {"type": "string", "description": format!("Stable code: {}", reason_codes())},
-            "label": text("What is wrong, in words")}}),
-    );
-
-    let poq_item_props = json!({
-        "id": text("Item id, unique in the request"),
-        "action": {"type": "string", "enum": ["add", "modify", "delete", "noChange"],
-                   "description": "add (default): qualify productOffering. modify: qualify productOffering and, when product.productOffering names the offering the customer has, check that it may be swapped for it. delete, noChange: always qualified"},
-        "productOffering": reference("The offering to qualify (required for add and modify)"),
-        "product": {"type": "object", "description": "The customer's product the item changes",
-                    "properties": {"id": {"type": "string"}, "productOffering": reference("Its offering")}},
-    });
-    let mut poq_item_answer = poq_item_props.clone();
-    if let Value::Object(props) = &mut poq_item_answer {
-        props.insert("state".into(), json!({"type": "string", "enum": ["done"]}));
-        props.insert(
-            "qualificationItemResult".into(),
-            json!({"type": "string", "enum": ["qualified", "unqualified"]}),
-        );
-        props.insert("eligibilityUnavailabilityReason".into(), reasons.clone());
-    }
-    out.insert(
-        "ProductOfferingQualificationItem".into(),
-        json!({"type": "object", "required": ["id"], "properties": poq_item_answer}),
-    );
-    let poq_create = json!({
-        "channel": reference("Sales channel, e.g. ECOMM, ATTR, SelfService (required)"),
-        "relatedParty": parties,
-        "place": {"description": "At most one service address: offerings with requiresServiceQualification are then also checked there (UNKNOWN_ADDRESS, TECHNOLOGY_NOT_AVAILABLE, SPEED_NOT_AVAILABLE)", "type": "array", "items": places["items"].clone()},
-        "customerType": text("Omni extension: checked against the offering's customerTypes (e.g. Consumer, Business)"),
-        "customerSubType": text("Omni extension: checked against customerSubTypes (e.g. Individual, Enterprise)"),
-        "paymentType": text("Omni extension: Prepaid or Postpaid, checked against paymentType"),
-        "creditClass": text("Omni extension: the customer's credit class, checked against the offering's creditRisk (low, medium, high)"),
-        "market": text("Omni extension: market code, checked against markets (e.g. DLS)"),
-        "existingProductOffering": {"type": "array", "items": reference("An offering the customer has a product of"),
-            "description": "Omni extension: the customer's products, for offerings with requiresExistingProduct (upgrade-only offers). The offerings of modify and noChange items' products count too"},
-        "provideUnavailabilityReason": {"type": "boolean", "description": "false leaves eligibilityUnavailabilityReason out"},
-        "description": text("Kept as sent"),
-        "productOfferingQualificationItem": {"type": "array", "minItems": 1, "maxItems": super::MAX_ITEMS,
-            "items": {"type": "object", "required": ["id"], "properties": poq_item_props}},
-    });
-    let mut poq_answer = poq_create.clone();
-    if let Value::Object(props) = &mut poq_answer {
-        props.insert("id".into(), text("Generated"));
-        props.insert("href".into(), text("Link to the stored answer"));
-        props.insert("@type".into(), json!({"type": "string"}));
-        props.insert("state".into(), json!({"type": "string", "enum": ["done"]}));
-        props.insert(
-            "qualificationResult".into(),
-            json!({"type": "string", "enum": ["qualified", "unqualified"],
-                   "description": "qualified when every item is"}),
-        );
-        props.insert("creationDate".into(), date("When it was asked"));
-        props.insert(
-            "effectiveQualificationDate".into(),
-            date("When it was answered"),
-        );
-        props.insert(
-            "productOfferingQualificationItem".into(),
-            json!({"type": "array", "items": schema_ref("ProductOfferingQualificationItem")}),
-        );
-    }
-    out.insert(
-        "ProductOfferingQualification_Create".into(),
-        json!({"type": "object", "required": ["channel", "productOfferingQualificationItem"], "properties": poq_create}),
-    );
-    out.insert(
-        "ProductOfferingQualification".into(),
-        json!({"type": "object", "required": ["id", "href", "state", "qualificationResult"], "properties": poq_answer}),
-    );
-
-    let characteristic = json!({"type": "object", "required": ["name", "value"], "properties": {
-        "name": {"type": "string", "enum": ["productOfferingId", "technology", "downloadSpeedMbps"]},
-        "value": {"description": "productOfferingId and technology: a string; downloadSpeedMbps: a whole number (or numeric string)"}}});
-    let sq_item_props = json!({
-        "id": text("Item id, unique in the request; its position (from 1) when absent"),
-        "service": {"type": "object", "required": ["place"], "properties": {
-            "serviceSpecification": {"type": "object", "description": "id (or name): the access technology, e.g. fiber or fixedWireless",
-                "properties": {"id": {"type": "string"}, "name": {"type": "string"}}},
-            "serviceCharacteristic": {"type": "array", "items": characteristic,
-                "description": "Either productOfferingId (the service that offering needs), or technology and/or downloadSpeedMbps (the least speed)"},
-            "place": {"description": "Exactly one service address", "type": "array", "items": places["items"].clone()}}},
-    });
-    let mut sq_item_answer = sq_item_props.clone();
-    if let Value::Object(props) = &mut sq_item_answer {
-        props.insert("state".into(), json!({"type": "string", "enum": ["done"]}));
-        props.insert(
-            "qualificationResult".into(),
-            json!({"type": "string", "enum": ["qualified", "unqualified"]}),
-        );
-        props.insert("eligibilityUnavailabilityReason".into(), reasons);
-        props.insert(
-            "alternateServiceProposal".into(),
-            json!({"type": "array", "items": schema_ref("AlternateServiceProposal"),
-                   "description": "When unqualified: each technology the address has (unless provideAlternative is false)"}),
-        );
-    }
-    out.insert(
-        "AlternateServiceProposal".into(),
-        json!({"type": "object", "properties": {
-            "id": {"type": "string"},
-            "alternateService": {"type": "object", "properties": {
-                "serviceSpecification": {"type": "object", "properties": {"id": {"type": "string"}, "name": {"type": "string"}}},
-                "serviceCharacteristic": {"type": "array", "items": {"type": "object",
-                    "description": "technology, and maxDownloadSpeedMbps: the address's best download speed"}},
-                "place": {"type": "array", "items": {"type": "object"}}}}}}),
-    );
-    out.insert(
-        "CheckServiceQualificationItem".into(),
-        json!({"type": "object", "properties": sq_item_answer}),
-    );
-    let sq_create = json!({
-        "serviceQualificationItem": {"type": "array", "minItems": 1, "maxItems": super::MAX_ITEMS,
-            "items": {"type": "object", "required": ["service"], "properties": sq_item_props}},
-        "relatedParty": parties,
-        "provideAlternative": {"type": "boolean", "description": "false leaves alternateServiceProposal out"},
-        "provideUnavailabilityReason": {"type": "boolean", "description": "false leaves eligibilityUnavailabilityReason out"},
-        "description": text("Kept as sent"),
-        "externalId": text("Kept as sent"),
-    });
-    let mut sq_answer = sq_create.clone();
-    if let Value::Object(props) = &mut sq_answer {
-        props.insert("id".into(), text("Generated"));
-        props.insert("href".into(), text("Link to the stored answer"));
-        props.insert("@type".into(), json!({"type": "string"}));
-        props.insert("state".into(), json!({"type": "string", "enum": ["done"]}));
-        props.insert(
-            "qualificationResult".into(),
-            json!({"type": "string", "enum": ["qualified", "unqualified"],
-                   "description": "qualified when every item is (TMF645's alternate is not used)"}),
-        );
-        props.insert("creationDate".into(), date("When it was asked"));
-        props.insert(
-            "checkServiceQualificationDate".into(),
-            date("When it was asked"),
-        );
-        props.insert(
-            "effectiveQualificationDate".into(),
-            date("When it was answered"),
-        );
-        props.insert(
-            "serviceQualificationItem".into(),
-            json!({"type": "array", "items": schema_ref("CheckServiceQualificationItem")}),
-        );
-    }
-    out.insert(
-        "CheckServiceQualification_Create".into(),
-        json!({"type": "object", "required": ["serviceQualificationItem"], "properties": sq_create}),
-    );
-    out.insert(
-        "CheckServiceQualification".into(),
-        json!({"type": "object", "required": ["id", "href", "state", "qualificationResult"], "properties": sq_answer}),
     );
     out
 }

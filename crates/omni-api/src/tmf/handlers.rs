@@ -152,7 +152,7 @@ async fn create(
     Ok(with_etag(response, created.version))
 }
 
-async fn retrieve(
+pub(crate) async fn retrieve(
     res: TmfResource,
     State(state): State<AppState>,
     Caller(principal): Caller,

@@ -8,7 +8,8 @@ pub mod openapi;
 
 pub use handlers::{RESULT_COUNT, TOTAL_COUNT, router};
 pub(crate) use handlers::{
-    if_match, list_page, precondition_failed, single_resource_query, with_etag,
+    correlation, if_match, list_page, precondition_failed, render_page, retrieve,
+    single_resource_query, with_etag,
 };
 pub use omni_app::tmf::TmfResource;
 pub(crate) use omni_app::tmf::with_id_and_href;

@@ -1,9 +1,7 @@
 //! TM Forum hubs: `POST {api}/hub` registers a listener for the API's
-//! events, `GET`/`DELETE {api}/hub/{id}` read and remove it. A listener
-//! receives the events of its tenant and API that match its TMF630 query.
+//! events, `GET`/`DELETE {api}/hub/{id}` read and remove it. See
+//! `omni_app::webhook::hub`.
 
-use super::SUBSCRIPTION_KIND;
-use super::subscription::{Subscription, SubscriptionRequest, subscribe, unsubscribe};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::JsonBody;
@@ -13,52 +11,45 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use omni_core::{Principal, PrincipalKind};
+use omni_app::webhook::hub::{self, Hub};
+use omni_app::webhook::{Registered, Registration};
 use serde::Deserialize;
 
-/// One API's hub.
-#[derive(Debug)]
-pub struct HubApi {
-    pub base: &'static str,
-    /// Event domain the API writes.
-    pub domain: &'static str,
-    /// Any of these roles may register (the API's read or write roles).
-    pub roles: &'static [&'static str],
-}
-
-pub const HUBS: [HubApi; 6] = [
-    HubApi {
+/// The hub of every TM Forum API that writes events.
+pub const HUBS: [Hub; 6] = [
+    Hub {
         base: crate::catalog::BASE,
         domain: "productCatalogManagement",
         roles: &[crate::catalog::WRITE_ROLE, "catalog.view"],
     },
-    HubApi {
+    Hub {
         base: crate::promotion::BASE,
         domain: "promotionManagement",
         roles: &[crate::promotion::WRITE_ROLE, crate::promotion::READ_ROLE],
     },
-    HubApi {
+    Hub {
         base: crate::cart::BASE,
         domain: "shoppingCart",
         roles: &["sc.ops", "sc.view"],
     },
-    HubApi {
+    Hub {
         base: crate::product_order::BASE,
         domain: "productOrderingManagement",
         roles: &["order.ops", "order.view"],
     },
-    HubApi {
+    Hub {
         base: crate::qualification::POQ_BASE,
         domain: "productOfferingQualification",
         roles: &["sc.ops", "sc.view"],
     },
-    HubApi {
+    Hub {
         base: crate::qualification::SQ_BASE,
         domain: "serviceQualificationManagement",
         roles: &["sc.ops", "sc.view"],
     },
 ];
 
+/// The body of a registration (`EventSubscriptionInput`).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct HubInput {
@@ -87,45 +78,26 @@ pub fn router() -> Router<AppState> {
     router
 }
 
-fn authorize(api: &HubApi, principal: &Principal) -> Result<(), ApiError> {
-    principal.require_kind(&[PrincipalKind::User, PrincipalKind::M2m])?;
-    if api.roles.iter().any(|r| principal.has_role(r)) {
-        return Ok(());
-    }
-    Err(ApiError::new(
-        StatusCode::FORBIDDEN,
-        "FORBIDDEN",
-        "Forbidden",
-        format!("missing role: one of {}", api.roles.join(", ")),
-    ))
-}
-
 async fn register(
-    api: &'static HubApi,
+    api: &'static Hub,
     State(state): State<AppState>,
     Caller(p): Caller,
     JsonBody(input): JsonBody<HubInput>,
 ) -> Result<Response, ApiError> {
-    authorize(api, &p)?;
-    let (sub, generated) = subscribe(
-        &state,
-        SubscriptionRequest {
-            tenant: p.tenant.clone(),
-            domain: api.domain.into(),
-            callback: input.callback,
-            query: input.query,
-            secret: input.secret,
-            scope: None,
-            created_by: p.subject.clone().unwrap_or_default(),
-            callback_field: "callback",
-        },
-    )
-    .await?;
-    let mut body = sub.render();
-    if let Some(secret) = generated {
+    let request = Registration {
+        callback: input.callback,
+        query: input.query,
+        secret: input.secret,
+    };
+    let Registered {
+        subscription,
+        secret,
+    } = hub::register(&state.ctx, &p, api, request).await?;
+    let mut body = subscription.render();
+    if let Some(secret) = secret {
         body["secret"] = secret.into();
     }
-    let location = format!("{}{}/hub/{}", state.ctx.config.public_url, api.base, sub.id);
+    let location = api.href(&state.ctx.config.public_url, &subscription.id);
     Ok((
         StatusCode::CREATED,
         [(header::LOCATION, location)],
@@ -135,30 +107,21 @@ async fn register(
 }
 
 async fn read(
-    api: &'static HubApi,
+    api: &'static Hub,
     State(state): State<AppState>,
     Caller(p): Caller,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    authorize(api, &p)?;
-    let sub = state
-        .ctx
-        .store
-        .get_document(&p.tenant, SUBSCRIPTION_KIND, &id)
-        .await?
-        .and_then(|d| Subscription::from_document(&d).ok())
-        .filter(|s| s.domain == api.domain && s.scope.is_none())
-        .ok_or_else(|| ApiError::not_found("hub", &id))?;
-    Ok(Json(sub.render()).into_response())
+    let subscription = hub::get(&state.ctx, &p, api, &id).await?;
+    Ok(Json(subscription.render()).into_response())
 }
 
 async fn remove(
-    api: &'static HubApi,
+    api: &'static Hub,
     State(state): State<AppState>,
     Caller(p): Caller,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    authorize(api, &p)?;
-    unsubscribe(&state, &p.tenant, api.domain, &id, None).await?;
+    hub::remove(&state.ctx, &p, api, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -47,8 +47,6 @@ use omni_core::{Principal, PrincipalKind};
 pub const KIND: &str = "careOrder";
 /// Role of the systems and agents that place care orders.
 pub const ROLE: &str = "care.ops";
-/// The family's event domain.
-pub const DOMAIN: &str = "orderingMobility";
 
 /// Users and machines with the care role; customers and prospects never.
 pub fn authorize(principal: &Principal) -> AppResult<()> {

@@ -4,9 +4,11 @@
 //! it changes, so a change's result and its effect are stored together or
 //! not at all.
 
-use super::{DOMAIN, KIND};
+use super::KIND;
 use crate::events::{EventSource, event};
 use crate::repo::{Record, Repo};
+// Care clients are notified of exactly this event (notification subscriptions).
+use crate::webhook::notify::{DOMAIN, EVENT_TYPE};
 use chrono::{DateTime, Utc};
 use omni_core::care::{
     CareOrder, ChangeFailure, ChangeResult, ChangeStatus, FailureCode, OrderStatus, order_outcome,
@@ -205,7 +207,8 @@ impl CareOrderRecord {
         })
     }
 
-    /// `CareOrderStatusChangeEvent` with the order as answered, at `now`.
+    /// `CareOrderStatusChangeEvent` ([`EVENT_TYPE`]) with the order as
+    /// answered, at `now`.
     pub fn status_event(&self, tenant: &str, now: DateTime<Utc>) -> NewEvent {
         let source = EventSource {
             tenant,
@@ -217,7 +220,7 @@ impl CareOrderRecord {
         // Notification subscriptions are scoped by the client that placed the order.
         let mut order = self.render();
         order["clientId"] = json!(self.client_id);
-        event(&source, "CareOrderStatusChangeEvent", &order, now)
+        event(&source, EVENT_TYPE, &order, now)
     }
 }
 

@@ -1,1 +1,345 @@
-//! (The use cases of this family move here from omni-api.)
+//! TMF663 Shopping Cart (the shopping cart page): carts a prospect, a
+//! customer or an agent fills in a channel, each one a free-form TMF
+//! document owned by its customer party. Every create and change runs the
+//! page's validations, prices the items from the catalog and applies
+//! promotions automatically ([`build`]).
+//!
+//! ```text
+//! create   access → customer facts → build → insert (event, expiry)
+//! list/get access → read what the caller may see
+//! patch    access → read → merge → customer facts → build → write at the
+//!          version read; another writer first: read again (RetryPolicy)
+//! delete   access → read → delete at the version read (event)
+//! ```
+//!
+//! The request's time is read once and used for the cart's validity,
+//! eligibility, promotions and events. Who may touch which cart is
+//! [`access`]; expired carts are swept by [`expiry`].
+
+mod access;
+mod build;
+mod customer;
+mod expiry;
+mod items;
+
+pub use crate::tmf::Versioned;
+pub use access::{Access, READ_ROLE, WRITE_ROLE};
+pub use expiry::{SWEEP_INTERVAL, sweep_expired, task as expiry_task};
+
+use crate::context::Context;
+use crate::error::{AppError, AppResult};
+use crate::events::{EventSource, event};
+use crate::repo::RetryPolicy;
+use crate::tmf::{self, list_documents, with_id_and_href};
+use build::{Basis, Built};
+use chrono::{DateTime, Utc};
+use omni_core::tmf630::{ListQuery, Page};
+use omni_core::{AccessError, Principal};
+use omni_store::{Document, DocumentQuery, Effects, NewEvent, StoreError};
+use serde_json::Value;
+
+pub const BASE: &str = "/tmf-api/shoppingCart/v4";
+pub const PATH: &str = "/tmf-api/shoppingCart/v4/shoppingCart";
+pub const KIND: &str = "shoppingCart";
+
+pub fn href(public_url: &str, id: &str) -> String {
+    format!("{public_url}{PATH}/{id}")
+}
+
+/// The cart as clients see it: `id` and `href` first, then the body.
+fn render(public_url: &str, doc: &Document) -> Value {
+    with_id_and_href(doc, href(public_url, &doc.id))
+}
+
+/// Checked before a create's or change's body is even read: a user or
+/// machine without the role gets 401/403 however its payload looks.
+pub fn authorize_write(principal: &Principal) -> AppResult<()> {
+    access::for_write(principal).map(drop)
+}
+
+/// A merge patch (RFC 7386) of a cart: an object that leaves `id` alone.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CartPatch(Value);
+
+impl CartPatch {
+    pub fn new(patch: Value) -> AppResult<Self> {
+        if !patch.is_object() {
+            return Err(AppError::field(
+                "body",
+                "must be a JSON object (a merge patch)",
+            ));
+        }
+        if patch.get("id").is_some() {
+            return Err(AppError::field("id", "may not be changed"));
+        }
+        Ok(Self(patch))
+    }
+}
+
+/// `ShoppingCart{what}Event` of the cart as answered.
+fn cart_event(
+    principal: &Principal,
+    id: &str,
+    what: &str,
+    cart: &Value,
+    correlation: Option<&str>,
+    now: DateTime<Utc>,
+) -> NewEvent {
+    let source = EventSource {
+        tenant: &principal.tenant,
+        domain: "shoppingCart",
+        kind: KIND,
+        id,
+        correlation_id: correlation,
+    };
+    event(&source, &format!("ShoppingCart{what}Event"), cart, now)
+}
+
+/// Reads what the pipeline needs (the customer's facts from the inventory,
+/// the tenant's catalog, promotions and rule sets from the caches) and
+/// builds the cart.
+async fn build_for(
+    ctx: &Context,
+    principal: &Principal,
+    access: &Access,
+    channel: &str,
+    input: Value,
+    now: DateTime<Utc>,
+) -> AppResult<Built> {
+    let customer = match access.customer_of(&input) {
+        Some(party) => customer::load(ctx.store(), &principal.tenant, &party).await?,
+        None => None,
+    };
+    let index = ctx.caches.catalog.get(&principal.tenant);
+    let promotions = ctx.caches.promotions.get(&principal.tenant);
+    let rule_sets = ctx.caches.rule_sets.get(&principal.tenant);
+    build::build(
+        input,
+        &Basis {
+            index: &index,
+            channel,
+            access,
+            promotions: &promotions,
+            rule_sets: &rule_sets,
+            customer: customer.as_ref(),
+            now,
+        },
+    )
+}
+
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 100
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'))
+}
+
+/// A new cart in `channel`, with the client's `id` or a new one.
+pub async fn create(
+    ctx: &Context,
+    principal: &Principal,
+    channel: &str,
+    mut input: Value,
+    correlation: Option<&str>,
+) -> AppResult<Versioned> {
+    let access = access::for_write(principal)?;
+    let id = match input.as_object_mut().and_then(|m| m.remove("id")) {
+        None => uuid::Uuid::new_v4().to_string(),
+        Some(Value::String(id)) if valid_id(&id) => id,
+        Some(_) => {
+            return Err(AppError::field(
+                "id",
+                "must be 1 to 100 letters, digits, '-', '_', '.' or ':'",
+            ));
+        }
+    };
+    let now = ctx.now();
+    let built = build_for(ctx, principal, &access, channel, input, now).await?;
+    let time = omni_core::time::rfc3339(now);
+    let doc = Document {
+        tenant: principal.tenant.clone(),
+        kind: KIND.into(),
+        id: id.clone(),
+        version: 1,
+        owner: built.owner,
+        state: None,
+        created_at: time.clone(),
+        updated_at: time,
+        body: built.body,
+    };
+    let rendered = render(&ctx.config.public_url, &doc);
+    let effects = Effects {
+        events: vec![cart_event(
+            principal,
+            &id,
+            "Create",
+            &rendered,
+            correlation,
+            now,
+        )],
+        expires_at: Some(Some(built.expires_at)),
+        ..Effects::none()
+    };
+    match ctx.store.insert_document(&doc, &effects).await {
+        Ok(()) => Ok(Versioned {
+            body: rendered,
+            version: doc.version,
+        }),
+        Err(StoreError::AlreadyExists { .. }) => Err(AppError::conflict(format!(
+            "a shopping cart with id '{id}' already exists"
+        ))),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The carts the caller may see (a customer's own; every cart of the
+/// tenant for users and machines), as a TMF630 page.
+pub async fn list(
+    ctx: &Context,
+    principal: &Principal,
+    pairs: &[(String, String)],
+) -> AppResult<Page> {
+    let owner = match access::for_read(principal)? {
+        Access::Any => None,
+        Access::Owner(me) => Some(me),
+        // A prospect holds a cart's id, not a list of everyone's carts.
+        Access::Prospect => return Err(AccessError::Unauthenticated.into()),
+    };
+    let query = ListQuery::parse(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())), &[])?;
+    let stored = DocumentQuery {
+        tenant: principal.tenant.clone(),
+        kind: KIND.into(),
+        owner,
+        page: None,
+    };
+    let public_url = &ctx.config.public_url;
+    list_documents(ctx, stored, &query, |d| render(public_url, d)).await
+}
+
+/// The cart if this caller may see it; anything else is "not found", so a
+/// cart's existence never leaks to someone who may not read it.
+async fn visible(
+    ctx: &Context,
+    principal: &Principal,
+    access: &Access,
+    id: &str,
+) -> AppResult<Document> {
+    match ctx.store.get_document(&principal.tenant, KIND, id).await? {
+        Some(doc) if access.can_see(&doc) => Ok(doc),
+        _ => Err(AppError::not_found(KIND, id)),
+    }
+}
+
+/// One cart; `pairs` may only name `fields`.
+pub async fn get(
+    ctx: &Context,
+    principal: &Principal,
+    id: &str,
+    pairs: &[(String, String)],
+) -> AppResult<Versioned> {
+    let access = access::for_read(principal)?;
+    let query = tmf::single_resource_query(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
+    let doc = visible(ctx, principal, &access, id).await?;
+    Ok(Versioned {
+        body: query.project(render(&ctx.config.public_url, &doc)),
+        version: doc.version,
+    })
+}
+
+/// Merges `patch` into the latest version of the cart, or into the version
+/// `expected` names (`If-Match`), and builds the result again in `channel`.
+/// Without `expected`, a write that another writer beat is redone from a
+/// fresh read ([`RetryPolicy::REQUEST`]), so concurrent changes all land.
+/// The customer's facts are read again on each attempt: the merged cart may
+/// name another customer.
+pub async fn patch(
+    ctx: &Context,
+    principal: &Principal,
+    channel: &str,
+    id: &str,
+    patch: &CartPatch,
+    expected: Option<i64>,
+    correlation: Option<&str>,
+) -> AppResult<Versioned> {
+    let access = access::for_write(principal)?;
+    let now = ctx.now();
+    let mut retry = RetryPolicy::REQUEST.begin(expected.is_some());
+    loop {
+        let mut doc = visible(ctx, principal, &access, id).await?;
+        if expected.is_some_and(|v| v != doc.version) {
+            return Err(AppError::PreconditionFailed);
+        }
+        let mut merged = build::strip_computed(doc.body.clone());
+        omni_core::merge_patch(&mut merged, &patch.0);
+        let built = build_for(ctx, principal, &access, channel, merged, now).await?;
+        doc.version += 1;
+        doc.updated_at = omni_core::time::rfc3339(now);
+        doc.owner = built.owner;
+        doc.body = built.body;
+        let rendered = render(&ctx.config.public_url, &doc);
+        let effects = Effects {
+            events: vec![cart_event(
+                principal,
+                id,
+                "AttributeValueChange",
+                &rendered,
+                correlation,
+                now,
+            )],
+            expires_at: Some(Some(built.expires_at)),
+            ..Effects::none()
+        };
+        match ctx.store.update_document(&doc, &effects).await {
+            Ok(()) => {
+                return Ok(Versioned {
+                    body: rendered,
+                    version: doc.version,
+                });
+            }
+            Err(StoreError::VersionConflict { .. }) => retry.conflict("cart").await?,
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// Deletes the cart at the version read (or the one `expected` names). A
+/// cart changed meanwhile is not deleted: the caller decides again on what
+/// it now holds.
+pub async fn delete(
+    ctx: &Context,
+    principal: &Principal,
+    id: &str,
+    expected: Option<i64>,
+    correlation: Option<&str>,
+) -> AppResult<()> {
+    let access = access::for_write(principal)?;
+    let doc = visible(ctx, principal, &access, id).await?;
+    if expected.is_some_and(|v| v != doc.version) {
+        return Err(AppError::PreconditionFailed);
+    }
+    let now = ctx.now();
+    let rendered = render(&ctx.config.public_url, &doc);
+    let effects = Effects::events(vec![cart_event(
+        principal,
+        id,
+        "Delete",
+        &rendered,
+        correlation,
+        now,
+    )]);
+    match ctx
+        .store
+        .delete_document(&doc.key(), Some(doc.version), &effects)
+        .await
+    {
+        Ok(()) => Ok(()),
+        Err(StoreError::VersionConflict { .. }) if expected.is_some() => {
+            Err(AppError::PreconditionFailed)
+        }
+        Err(StoreError::VersionConflict { .. } | StoreError::NotFound { .. }) => Err(
+            AppError::conflict("the cart changed while it was being deleted; retry"),
+        ),
+        Err(e) => Err(e.into()),
+    }
+}

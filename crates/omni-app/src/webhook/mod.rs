@@ -1,8 +1,59 @@
 //! Event delivery to subscribers' callbacks (webhooks), shared by every API
-//! family: TM Forum hubs (`{api}/hub`) and the care family's notification
-//! subscriptions.
+//! family: TM Forum hubs (`{api}/hub`, [`hub`]) and the care family's
+//! notification subscriptions ([`notify`]) register here; one worker
+//! ([`deliver`]) delivers, on the shared job runner.
+//!
+//! ```text
+//! register (hub / notify) ── subscription.rs: one `eventSubscription` record
+//!                              + its perpetual job `eventSubscription.deliver`
+//! deliver.rs  (job runner) ── each leased subscription in a task of its own:
+//!   round.rs                    read the outbox after the cursor, POST what
+//!   callback.rs                 matches (signed, sign.rs), move the cursor;
+//!                               a delivery that keeps failing becomes a
+//!                               dead letter (dead_letter.rs)
+//! admin.rs (operators)     ── delivery state, dead letters, re-drive, which
+//!   redrive.rs                  runs as a one-off job `deadLetter.redrive`
+//! ```
+//!
+//! Each subscription holds where to deliver, what to deliver (the API's
+//! event domain, an optional TMF630 query over the event envelope, an
+//! optional exact scope such as one care client), the signing secret, and
+//! its delivery state: a cursor into the outbox. The outbox is written in
+//! the same transaction as every change, so nothing acknowledged is missed;
+//! a subscription's deliveries are made one at a time in outbox order by
+//! whichever worker holds its job's lease, so a subscriber receives events
+//! in the order they were committed. A delivery that keeps failing is
+//! retried with exponential backoff and jitter and, after
+//! [`WebhookConfig::max_attempts`], parked as a dead letter so that the
+//! events after it can flow.
+
+pub mod admin;
+mod callback;
+pub mod dead_letter;
+pub mod deliver;
+pub mod hub;
+pub mod notify;
+mod redrive;
+mod round;
+pub mod sign;
+pub mod subscription;
+#[cfg(test)]
+mod tests;
+
+pub use dead_letter::{DeadLetter, LetterStatus};
+pub use deliver::EventDelivery;
+pub use subscription::{Registered, Registration, Scope, Subscription};
 
 use std::time::Duration;
+
+/// Stored subscriptions (one per registration, with its delivery state).
+pub const SUBSCRIPTION_KIND: &str = "eventSubscription";
+/// Events parked after their last failed attempt.
+pub const DEAD_LETTER_KIND: &str = "deadLetter";
+/// The perpetual job of one subscription: whoever leases it delivers.
+pub const DELIVERY_JOB: &str = "eventSubscription.deliver";
+/// A one-off job re-delivering a dead letter.
+pub const REDRIVE_JOB: &str = "deadLetter.redrive";
 
 /// How deliveries are made and retried.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,5 +79,17 @@ impl Default for WebhookConfig {
             timeout: Duration::from_secs(10),
             poll: Duration::from_millis(100),
         }
+    }
+}
+
+impl WebhookConfig {
+    /// The wait before the next attempt after `failed` failed ones.
+    pub fn backoff(&self, failed: u32) -> Duration {
+        crate::jobs::backoff::delay(
+            failed,
+            self.backoff_base,
+            self.backoff_max,
+            rand::random::<f64>(),
+        )
     }
 }

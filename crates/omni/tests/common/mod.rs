@@ -35,7 +35,13 @@ impl TestServer {
     /// A demo server whose background workers do not run, so a test can
     /// play a worker's part (or a crashed worker's) itself.
     pub async fn start_demo_without_workers() -> Self {
-        let server = Self::start_inner(ApiConfig::default(), false).await;
+        Self::start_demo_without_workers_with(ApiConfig::default()).await
+    }
+
+    /// As [`Self::start_demo_without_workers`], with `config` (e.g. a small
+    /// number of job attempts).
+    pub async fn start_demo_without_workers_with(config: ApiConfig) -> Self {
+        let server = Self::start_inner(config, false).await;
         server.load_demo().await;
         server
     }
@@ -53,7 +59,7 @@ impl TestServer {
         // The sender lives as long as the runtime: the refresher stops with the test.
         std::mem::forget(_stop);
         if workers {
-            omni_api::workers::spawn(&state, store.clone(), stopped);
+            omni_api::workers::spawn(&state, stopped);
         }
         let app = omni_api::app(state.clone());
         tokio::spawn(async move {

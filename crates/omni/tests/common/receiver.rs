@@ -32,7 +32,7 @@ impl Delivery {
     /// Whether the signature header is valid for `secret`.
     pub fn signed_with(&self, secret: &str) -> bool {
         let timestamp: i64 = self.header("x-omni-timestamp").parse().expect("timestamp");
-        omni_api::webhook::sign::verify(
+        omni_app::webhook::sign::verify(
             secret,
             timestamp,
             &self.body,

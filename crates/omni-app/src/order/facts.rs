@@ -1,12 +1,15 @@
 //! The catalog, inventory and address facts an order's items are checked
-//! against, read from storage once per request before the pure checks run.
+//! against (the add-items page, seed 000), read from storage once per
+//! request, a few queries in all, before the pure checks of
+//! `omni_core::order::capture` run.
 
-use crate::error::ApiError;
+use crate::catalog::PLACE_KIND;
+use crate::error::AppResult;
+use crate::inventory;
+use chrono::{DateTime, Utc};
 use omni_core::discovery::CatalogIndex;
 use omni_core::eligibility::{self, EligibilityContext};
-use omni_core::inventory::{
-    ACCOUNT_KIND, Account, BILLING_ACCOUNT_KIND, BillingAccount, SUBSCRIBER_KIND, Subscriber,
-};
+use omni_core::inventory::{Account, BillingAccount, Subscriber};
 use omni_core::order::{CaptureFacts, CapturedItem};
 use omni_store::Store;
 use serde_json::Value;
@@ -15,42 +18,30 @@ use std::collections::{BTreeSet, HashMap};
 pub struct StoredFacts<'a> {
     pub index: &'a CatalogIndex,
     pub channel: String,
-    pub now: chrono::DateTime<chrono::Utc>,
+    pub now: DateTime<Utc>,
     pub billing: HashMap<String, BillingAccount>,
     pub accounts: HashMap<String, Account>,
     pub subscribers: HashMap<String, Subscriber>,
     pub places: BTreeSet<String>,
 }
 
-fn texts<'v>(items: &'v [Value], pointer: &str) -> impl Iterator<Item = String> + 'v {
-    let pointer = pointer.to_string();
+fn texts(items: &[Value], pointer: &str) -> BTreeSet<String> {
     items
         .iter()
-        .filter_map(move |i| i.pointer(&pointer).and_then(Value::as_str))
+        .filter_map(|i| i.pointer(pointer).and_then(Value::as_str))
         .map(str::to_string)
+        .collect()
 }
 
-pub async fn decode<T: serde::de::DeserializeOwned>(
-    store: &dyn Store,
-    tenant: &str,
-    kind: &str,
-    id: &str,
-) -> Result<Option<(T, i64)>, ApiError> {
-    let Some(doc) = store.get_document(tenant, kind, id).await? else {
-        return Ok(None);
-    };
-    match serde_json::from_value(doc.body) {
-        Ok(v) => Ok(Some((v, doc.version))),
-        Err(e) => {
-            tracing::error!(kind, id, error = %e, "stored inventory record does not decode");
-            Err(ApiError::unavailable("stored data could not be read"))
-        }
-    }
+/// Ids no longer than `max`: longer ones name nothing, and are not looked up.
+fn plausible(ids: BTreeSet<String>, max: usize) -> Vec<String> {
+    ids.into_iter().filter(|id| id.len() <= max).collect()
 }
 
 impl<'a> StoredFacts<'a> {
-    /// Reads every billing account, subscriber, account and place that the
-    /// request's items or the order's earlier items name.
+    /// Reads every line, billing account, account and place that the
+    /// request's items or the order's earlier items name. A stored record
+    /// that does not decode fails the request (it is logged where decoded).
     pub async fn load(
         store: &dyn Store,
         tenant: &str,
@@ -58,59 +49,58 @@ impl<'a> StoredFacts<'a> {
         channel: &str,
         request_items: &[Value],
         earlier: &[CapturedItem],
-    ) -> Result<Self, ApiError> {
-        let mut ctns: BTreeSet<String> = texts(request_items, "/subscriberNumber").collect();
+        now: DateTime<Utc>,
+    ) -> AppResult<Self> {
+        let mut ctns = texts(request_items, "/subscriberNumber");
         ctns.extend(earlier.iter().filter_map(|i| i.subscriber_number.clone()));
-        let mut billing_ids: BTreeSet<String> =
-            texts(request_items, "/billingAccount/id").collect();
+        let mut billing_ids = texts(request_items, "/billingAccount/id");
         billing_ids.extend(earlier.iter().filter_map(|i| i.billing_account_id.clone()));
-        let mut facts = Self {
-            index,
-            channel: channel.to_string(),
-            now: chrono::Utc::now(),
-            billing: HashMap::new(),
-            accounts: HashMap::new(),
-            subscribers: HashMap::new(),
-            places: BTreeSet::new(),
-        };
-        for ctn in ctns.iter().filter(|c| c.len() <= 20) {
-            if let Some((s, _)) = decode::<Subscriber>(store, tenant, SUBSCRIBER_KIND, ctn).await? {
-                billing_ids.insert(s.billing_account_id.clone());
-                facts.subscribers.insert(ctn.clone(), s);
-            }
-        }
-        for id in billing_ids.iter().filter(|b| b.len() <= 100) {
-            if let Some((b, _)) =
-                decode::<BillingAccount>(store, tenant, BILLING_ACCOUNT_KIND, id).await?
-            {
-                if !facts.accounts.contains_key(&b.account_id)
-                    && let Some((a, _)) =
-                        decode::<Account>(store, tenant, ACCOUNT_KIND, &b.account_id).await?
-                {
-                    facts.accounts.insert(a.id.clone(), a);
-                }
-                facts.billing.insert(id.clone(), b);
-            }
-        }
+
+        let subscribers: HashMap<String, Subscriber> = inventory::lines(store, tenant)
+            .find_many(&plausible(ctns, 20))
+            .await?
+            .into_iter()
+            .map(|(ctn, s)| (ctn, s.record))
+            .collect();
+        billing_ids.extend(subscribers.values().map(|s| s.billing_account_id.clone()));
+        let billing: HashMap<String, BillingAccount> = inventory::billing_accounts(store, tenant)
+            .find_many(&plausible(billing_ids, 100))
+            .await?
+            .into_iter()
+            .map(|(id, b)| (id, b.record))
+            .collect();
+        let account_ids: BTreeSet<String> =
+            billing.values().map(|b| b.account_id.clone()).collect();
+        let accounts = inventory::accounts(store, tenant)
+            .find_many(&account_ids.into_iter().collect::<Vec<_>>())
+            .await?
+            .into_iter()
+            .map(|(id, a)| (id, a.record))
+            .collect();
+
         let places: BTreeSet<String> = request_items
             .iter()
             .filter_map(|i| i.pointer("/product/place"))
-            .filter_map(|p| p.as_array())
-            .flat_map(|list| list.iter())
+            .filter_map(Value::as_array)
+            .flatten()
             .filter_map(|p| p.get("id").and_then(Value::as_str))
-            .filter(|p| p.len() <= 100)
             .map(str::to_string)
             .collect();
-        for place in places {
-            if store
-                .get_document(tenant, crate::catalog::PLACE_KIND, &place)
-                .await?
-                .is_some()
-            {
-                facts.places.insert(place);
-            }
-        }
-        Ok(facts)
+        let places = store
+            .get_documents(tenant, PLACE_KIND, &plausible(places, 100))
+            .await?
+            .into_iter()
+            .map(|doc| doc.id)
+            .collect();
+        Ok(Self {
+            index,
+            channel: channel.to_string(),
+            now,
+            billing,
+            accounts,
+            subscribers,
+            places,
+        })
     }
 
     /// Who is buying: from the billing account and its account.

@@ -1,44 +1,19 @@
-//! `POST /tmf-api/serviceQualificationManagement/v4/checkServiceQualification`:
-//! can these addresses be served?
-//!
-//! Each `serviceQualificationItem[]` names its address in `service.place[]`
-//! (exactly one place id from the address registry) and what it asks for in
-//! `service`:
-//! - an offering: `serviceCharacteristic` `{"name": "productOfferingId",
-//!   "value": "<offering id>"}`; qualified when the offering needs no service
-//!   qualification, or its technology and speed are available there;
-//! - or a technology and speed: `serviceSpecification.id` (or `name`) or the
-//!   characteristic `technology` names the access technology (`fiber`,
-//!   `fixedWireless`), and the characteristic `downloadSpeedMbps` the least
-//!   download speed wanted. Both are optional: neither asks whether the
-//!   address has any service at all.
-//!
-//! An item is `qualified` or `unqualified` (Omni does not use TMF645's
-//! `alternate`): an unqualified item has `eligibilityUnavailabilityReason[]`
-//! (`UNKNOWN_ADDRESS`, `TECHNOLOGY_NOT_AVAILABLE`, `SPEED_NOT_AVAILABLE`,
-//! `NOT_FOUND`) and `alternateServiceProposal[]`, one per technology the
-//! address has, with its best download speed. `provideUnavailabilityReason:
-//! false` and `provideAlternative: false` leave them out. The whole answer is
-//! `qualified` when every item is.
+//! The TMF645 request as Omni reads it: each item's address (exactly one
+//! place id) and what it asks for there (an offering's service, or a
+//! technology and a least download speed), checked with every failing
+//! field named.
 
-use super::{Problems, check_count, read_body, stamp, store};
-use crate::auth::Caller;
-use crate::error::ApiError;
-use crate::state::AppState;
-use axum::extract::{Request, State};
-use axum::http::HeaderMap;
-use axum::response::Response;
-use chrono::{DateTime, Utc};
-use omni_core::discovery::CatalogIndex;
-use omni_core::service_qualification::{ServiceNeed, ServiceQualification, qualify_service};
+use crate::error::AppResult;
+use crate::qualification::question::Problems;
+use omni_core::service_qualification::ServiceNeed;
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
-const ITEMS: &str = "serviceQualificationItem";
+pub(super) const ITEMS: &str = "serviceQualificationItem";
 /// Characteristic naming the offering whose service is asked for.
 const OFFERING: &str = "productOfferingId";
 /// Characteristic naming the access technology.
-const TECHNOLOGY: &str = "technology";
+pub(super) const TECHNOLOGY: &str = "technology";
 /// Characteristic naming the least download speed, in Mbps.
 const SPEED: &str = "downloadSpeedMbps";
 /// Role of the place in alternative proposals when the item gives none.
@@ -86,21 +61,21 @@ struct Item {
 /// The body as far as Omni reads it; everything else is kept as sent.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Body {
+pub(super) struct Body {
     service_qualification_item: Vec<Item>,
     #[serde(default)]
     related_party: Vec<IdRef>,
-    provide_alternative: Option<bool>,
-    provide_unavailability_reason: Option<bool>,
+    pub(super) provide_alternative: Option<bool>,
+    pub(super) provide_unavailability_reason: Option<bool>,
 }
 
 /// One item, decoded: its id, address (and the place's role) and need.
 #[derive(Debug)]
-struct Question {
-    id: String,
-    place: String,
-    role: String,
-    need: ServiceNeed,
+pub(super) struct Question {
+    pub(super) id: String,
+    pub(super) place: String,
+    pub(super) role: String,
+    pub(super) need: ServiceNeed,
 }
 
 /// A whole number of Mbps, given as a JSON number or a numeric string.
@@ -117,9 +92,11 @@ fn item_id(i: usize, item: &Item) -> String {
     item.id.clone().unwrap_or_else(|| (i + 1).to_string())
 }
 
+/// The question of item `i`; `None` (with its problems added) when the
+/// item breaks a rule.
 fn question(i: usize, item: &Item, p: &mut Problems) -> Option<Question> {
     let at = format!("{ITEMS}[{i}].service");
-    let before = p.0.len();
+    let before = p.len();
     let places: Vec<&PlaceRef> = item
         .service
         .place
@@ -220,7 +197,7 @@ fn question(i: usize, item: &Item, p: &mut Problems) -> Option<Question> {
             min_download_mbps: speed,
         },
     };
-    if p.0.len() > before {
+    if p.len() > before {
         return None;
     }
     Some(Question {
@@ -232,10 +209,11 @@ fn question(i: usize, item: &Item, p: &mut Problems) -> Option<Question> {
 }
 
 impl Body {
-    fn questions(&self) -> Result<Vec<Question>, ApiError> {
+    /// Each item's question, or every failing field at once.
+    pub(super) fn questions(&self) -> AppResult<Vec<Question>> {
         let mut p = Problems::default();
         let items = &self.service_qualification_item;
-        check_count(&mut p, ITEMS, items.len());
+        p.count(ITEMS, items.len());
         for (i, party) in self.related_party.iter().enumerate() {
             p.text(format!("relatedParty[{i}].id"), &party.id);
         }
@@ -260,133 +238,10 @@ impl Body {
     }
 }
 
-fn proposals(q: &Question, answer: &ServiceQualification) -> Vec<Value> {
-    answer
-        .alternatives
-        .iter()
-        .enumerate()
-        .map(|(n, alt)| {
-            json!({
-                "id": (n + 1).to_string(),
-                "alternateService": {
-                    "serviceSpecification": {"id": alt.technology, "name": alt.technology},
-                    "serviceCharacteristic": [
-                        {"name": TECHNOLOGY, "value": alt.technology},
-                        {"name": "maxDownloadSpeedMbps", "value": alt.max_download_mbps},
-                    ],
-                    "place": [{"id": q.place, "role": q.role}],
-                },
-            })
-        })
-        .collect()
-}
-
-/// The answer: the request as sent, each item with its result, and the
-/// attributes of a completed qualification.
-fn evaluate(
-    index: &CatalogIndex,
-    mut raw: Map<String, Value>,
-    body: &Body,
-    questions: &[Question],
-    now: DateTime<Utc>,
-) -> Map<String, Value> {
-    let with_reasons = body.provide_unavailability_reason != Some(false);
-    let with_alternatives = body.provide_alternative != Some(false);
-    let sent: Vec<Value> = match raw.remove(ITEMS) {
-        Some(Value::Array(items)) => items,
-        _ => Vec::new(),
-    };
-    let mut all_qualified = true;
-    let items: Vec<Value> = questions
-        .iter()
-        .zip(sent)
-        .map(|(q, sent)| {
-            let answer = qualify_service(index, &q.place, &q.need);
-            all_qualified &= answer.qualified;
-            let mut out = match sent {
-                Value::Object(map) => map,
-                _ => Map::new(),
-            };
-            out.insert("id".into(), json!(q.id));
-            out.insert("state".into(), json!(super::DONE));
-            let result = if answer.qualified {
-                "qualified"
-            } else {
-                "unqualified"
-            };
-            out.insert("qualificationResult".into(), json!(result));
-            if !answer.reasons.is_empty() && with_reasons {
-                out.insert(
-                    "eligibilityUnavailabilityReason".into(),
-                    json!(answer.reasons),
-                );
-            }
-            let proposed = proposals(q, &answer);
-            if !proposed.is_empty() && with_alternatives {
-                out.insert("alternateServiceProposal".into(), Value::Array(proposed));
-            }
-            Value::Object(out)
-        })
-        .collect();
-    let result = if all_qualified {
-        "qualified"
-    } else {
-        "unqualified"
-    };
-    stamp(super::SQ, &mut raw, result, now);
-    raw.insert(
-        "checkServiceQualificationDate".into(),
-        json!(omni_core::time::rfc3339(now)),
-    );
-    raw.insert(ITEMS.into(), Value::Array(items));
-    raw
-}
-
-pub(super) async fn create(
-    State(state): State<AppState>,
-    Caller(principal): Caller,
-    headers: HeaderMap,
-    request: Request,
-) -> Result<Response, ApiError> {
-    let (raw, body) = read_body::<Body>(super::SQ, &principal, &state, request).await?;
-    let questions = body.questions()?;
-    let index = state.ctx.caches.catalog.get(&principal.tenant);
-    let now = Utc::now();
-    let answer = evaluate(&index, raw, &body, &questions, now);
-    store(super::SQ, &state, &principal, &headers, answer, now).await
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use omni_core::discovery::CatalogSource;
-
-    fn index() -> CatalogIndex {
-        CatalogIndex::build(
-            &CatalogSource {
-                offerings: vec![
-                    json!({"id": "fiber-1g", "name": "Fiber 1G", "lifecycleStatus": "Active",
-                    "requiresServiceQualification": true, "technology": "fiber", "downloadSpeedMbps": 1000}),
-                ],
-                places: vec![
-                    json!({"id": "fw", "technologies": ["fixedWireless"], "maxDownloadSpeedMbps": 225}),
-                    json!({"id": "both", "technologies": ["fiber", "fixedWireless"], "maxDownloadSpeedMbps": 5000}),
-                ],
-                ..CatalogSource::default()
-            },
-            Utc::now(),
-        )
-    }
-
-    fn answer(request: Value) -> Result<Map<String, Value>, ApiError> {
-        let text = serde_json::to_vec(&request).map_err(|_| ApiError::internal())?;
-        let body: Body = crate::extract::decode(&text)?;
-        let questions = body.questions()?;
-        let Value::Object(raw) = request else {
-            return Err(ApiError::bad_request("not an object"));
-        };
-        Ok(evaluate(&index(), raw, &body, &questions, Utc::now()))
-    }
+    use serde_json::json;
 
     fn item(place: &str, spec: Option<&str>, chars: Value) -> Value {
         let mut service = json!({"place": [{"id": place, "role": "installationAddress"}], "serviceCharacteristic": chars});
@@ -397,47 +252,14 @@ mod tests {
     }
 
     fn field_of(request: Value) -> String {
-        match answer(request) {
+        match crate::request::decode::<Body>(&request).and_then(|body| body.questions()) {
             Err(e) => e
-                .details
+                .details()
                 .first()
                 .map(|d| d.field.clone())
                 .unwrap_or_default(),
-            Ok(a) => panic!("accepted: {a:?}"),
+            Ok(questions) => panic!("accepted: {questions:?}"),
         }
-    }
-
-    #[test]
-    fn items_by_offering_and_by_technology() {
-        let a = answer(json!({"serviceQualificationItem": [
-            item("fw", Some("fiber"), json!([])),
-            item("both", None, json!([{"name": "technology", "value": "fiber"}, {"name": "downloadSpeedMbps", "value": "1000"}])),
-            item("fw", None, json!([{"name": "productOfferingId", "value": "fiber-1g"}])),
-            item("nowhere", None, json!([])),
-        ]}))
-        .expect("answer");
-        let items = a[ITEMS].as_array().expect("items");
-        let result = |i: usize| items[i]["qualificationResult"].as_str().unwrap_or_default();
-        assert_eq!(
-            (result(0), result(1), result(2), result(3)),
-            ("unqualified", "qualified", "unqualified", "unqualified")
-        );
-        assert_eq!(items[0]["id"], "1");
-        assert_eq!(
-            items[0]["eligibilityUnavailabilityReason"][0]["code"],
-            "TECHNOLOGY_NOT_AVAILABLE"
-        );
-        let proposal = &items[0]["alternateServiceProposal"][0]["alternateService"];
-        assert_eq!(proposal["serviceSpecification"]["id"], "fixedWireless");
-        assert_eq!(proposal["serviceCharacteristic"][1]["value"], 225);
-        assert_eq!(proposal["place"][0]["role"], "installationAddress");
-        assert!(items[1].get("alternateServiceProposal").is_none());
-        assert_eq!(
-            items[3]["eligibilityUnavailabilityReason"][0]["code"],
-            "UNKNOWN_ADDRESS"
-        );
-        assert_eq!(a["qualificationResult"], "unqualified");
-        assert_eq!(a["state"], "done");
     }
 
     #[test]

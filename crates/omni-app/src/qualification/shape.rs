@@ -1,22 +1,12 @@
 //! The documented request schema, checked: Omni reads only part of a
 //! qualification request and stores the rest as sent, so an attribute the
-//! document types (`description`: a string) but the engine never reads
-//! would otherwise be stored with any value, and answered back in breach of
-//! the answer's schema. Only what the request schemas use is understood:
-//! `type`, `enum`, `properties` and `items`.
+//! `<Name>_Create` schema (`schema.rs`) types (`description`: a string) but
+//! the engine never reads would otherwise be stored with any value, and
+//! answered back in breach of the answer's schema. Only what the request
+//! schemas use is understood: `type`, `enum`, `properties` and `items`.
 
-use super::Problems;
+use super::question::Problems;
 use serde_json::Value;
-use std::sync::OnceLock;
-
-/// The `<Name>_Create` schema of the document, built once.
-pub(super) fn create_schema(type_name: &str) -> &'static Value {
-    static SCHEMAS: OnceLock<serde_json::Map<String, Value>> = OnceLock::new();
-    let schemas = SCHEMAS.get_or_init(super::openapi::schemas);
-    schemas
-        .get(&format!("{type_name}_Create"))
-        .unwrap_or(&Value::Null)
-}
 
 /// Adds a problem for each value under `path` whose type or enum differs
 /// from `schema`'s; attributes the schema does not name are not judged.
@@ -128,12 +118,5 @@ mod tests {
             ),
             ["action", "description", "flag", "party[1].name"]
         );
-    }
-
-    #[test]
-    fn the_documented_create_schemas_are_found() {
-        for name in ["ProductOfferingQualification", "CheckServiceQualification"] {
-            assert!(create_schema(name)["properties"].is_object(), "{name}");
-        }
     }
 }

@@ -1,12 +1,22 @@
-//! A registered callback and its delivery state, and registering one.
+//! A registered callback and its delivery state (one `eventSubscription`
+//! record), and registering or removing one. The TM Forum hubs
+//! ([`super::hub`]) and the care family's notification subscriptions
+//! ([`super::notify`]) both come here; they differ in who may register, how
+//! their errors name the fields and the scope they set.
+//!
+//! A registration is checked whole (every bad field named at once), stored
+//! with its delivery job in one write, and starts at the outbox's head: it
+//! receives the events committed from then on.
 
 use super::{DELIVERY_JOB, SUBSCRIPTION_KIND, sign};
-use crate::error::ApiError;
-use crate::state::AppState;
+use crate::context::Context;
+use crate::error::{AppError, AppResult};
+use crate::repo::{Record, Repo, Stored};
+use chrono::{DateTime, Utc};
 use omni_core::document::FieldError;
-use omni_core::time::rfc3339;
+use omni_core::time::{parse_rfc3339, rfc3339};
 use omni_core::tmf630::ListQuery;
-use omni_store::{Document, DocumentKey, DocumentWrite, Effects, NewJob, StoredEvent};
+use omni_store::{DocumentKey, Effects, NewJob, Store, StoreError, StoredEvent};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -55,38 +65,26 @@ pub struct Subscription {
     pub dead_lettered: u64,
 }
 
-/// What a caller asks for.
-pub struct SubscriptionRequest {
-    pub tenant: String,
-    pub domain: String,
-    pub callback: Option<String>,
-    pub query: Option<String>,
-    pub secret: Option<String>,
-    pub scope: Option<Scope>,
-    pub created_by: String,
-    /// How the family names the callback field in errors.
-    pub callback_field: &'static str,
+impl Record for Subscription {
+    const KIND: &'static str = SUBSCRIPTION_KIND;
+    /// Both families answer "hub with id … does not exist".
+    const NAME: &'static str = "hub";
+
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The domain is the queried column: operators list by API.
+    fn state(&self) -> Option<&str> {
+        Some(&self.domain)
+    }
+}
+
+pub fn subscriptions<'a>(store: &'a dyn Store, tenant: &'a str) -> Repo<'a, Subscription> {
+    Repo::new(store, tenant)
 }
 
 impl Subscription {
-    pub fn from_document(doc: &Document) -> Result<Self, String> {
-        serde_json::from_value(doc.body.clone()).map_err(|e| e.to_string())
-    }
-
-    pub fn document(&self, tenant: &str, version: i64, now: &str) -> Result<Document, ApiError> {
-        Ok(Document {
-            tenant: tenant.to_string(),
-            kind: SUBSCRIPTION_KIND.into(),
-            id: self.id.clone(),
-            version,
-            owner: Some(self.created_by.clone()),
-            state: Some(self.domain.clone()),
-            created_at: self.created_at.clone(),
-            updated_at: now.to_string(),
-            body: serde_json::to_value(self).map_err(|_| ApiError::internal())?,
-        })
-    }
-
     /// Whether `event` (of this subscription's tenant) is for it.
     pub fn wants(&self, tenant: &str, event: &StoredEvent, filter: &ListQuery) -> bool {
         let payload = &event.event.payload;
@@ -103,6 +101,27 @@ impl Subscription {
                 at.as_str() == Some(s.value.as_str())
             })
             && filter.matches(payload)
+    }
+
+    /// Its stored filter; a stored query that no longer parses is corrupt.
+    pub fn filter(&self) -> Result<ListQuery, StoreError> {
+        parse_query(self.query.as_deref()).map_err(|rule| {
+            StoreError::Corrupt(format!("{SUBSCRIPTION_KIND} '{}': query {rule}", self.id))
+        })
+    }
+
+    /// When the next attempt at the event after the cursor is due, if a
+    /// delivery failed; a stored time that does not parse is corrupt.
+    pub fn next_attempt(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        match self.next_attempt_at.as_deref() {
+            None => Ok(None),
+            Some(text) => parse_rfc3339(text).map(Some).ok_or_else(|| {
+                StoreError::Corrupt(format!(
+                    "{SUBSCRIPTION_KIND} '{}': nextAttemptAt '{text}'",
+                    self.id
+                ))
+            }),
+        }
     }
 
     /// The TMF hub view: what was registered, never the secret.
@@ -127,6 +146,36 @@ impl Subscription {
             "lastError": self.last_error,
         })
     }
+}
+
+/// What a caller asks to register.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Registration {
+    pub callback: Option<String>,
+    /// TMF630 attribute filters over the event envelope.
+    pub query: Option<String>,
+    /// Signing secret; generated (and answered once) when absent.
+    pub secret: Option<String>,
+}
+
+/// A stored registration, with the secret when Omni generated it: the only
+/// time it is shown.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Registered {
+    pub subscription: Subscription,
+    pub secret: Option<String>,
+}
+
+/// How a family names the fields of a registration in its errors.
+pub(super) struct FieldNames {
+    pub callback: &'static str,
+    pub secret: &'static str,
+}
+
+/// What a family registers for, besides the request itself.
+pub(super) struct Target {
+    pub domain: &'static str,
+    pub scope: Option<Scope>,
 }
 
 /// Parses a stored or requested TMF630 query; `None` and `""` match all.
@@ -174,71 +223,73 @@ fn check_callback(callback: Option<&str>, field: &str, errors: &mut Vec<FieldErr
     text.to_string()
 }
 
-/// Validates and stores a subscription; it receives the events committed
-/// from now on. Returns it, and the secret when Omni generated it (the only
-/// time it is shown).
-pub async fn subscribe(
-    state: &AppState,
-    request: SubscriptionRequest,
-) -> Result<(Subscription, Option<String>), ApiError> {
+/// Checks and stores a subscription of the caller's tenant, with its
+/// delivery job, in one write. The caller was authorized by the family.
+pub(super) async fn subscribe(
+    ctx: &Context,
+    tenant: &str,
+    created_by: &str,
+    target: Target,
+    request: Registration,
+    names: &FieldNames,
+) -> AppResult<Registered> {
     let mut errors = Vec::new();
-    let callback = check_callback(
-        request.callback.as_deref(),
-        request.callback_field,
-        &mut errors,
-    );
+    let callback = check_callback(request.callback.as_deref(), names.callback, &mut errors);
     if let Err(rule) = parse_query(request.query.as_deref()) {
         errors.push(FieldError::new("query", rule));
     }
-    let chosen = request.secret.clone();
-    if let Some(secret) = &chosen
+    if let Some(secret) = &request.secret
         && !(MIN_SECRET_LEN..=MAX_SECRET_LEN).contains(&secret.len())
     {
         errors.push(FieldError::new(
-            "secret",
+            names.secret,
             format!("must be {MIN_SECRET_LEN} to {MAX_SECRET_LEN} characters"),
         ));
     }
     if !errors.is_empty() {
-        return Err(ApiError::fields(errors));
+        return Err(AppError::fields(errors));
     }
-    let generated = chosen.is_none().then(sign::new_secret);
-    let now = rfc3339(chrono::Utc::now());
+    let generated = request.secret.is_none().then(sign::new_secret);
+    let now = rfc3339(ctx.now());
     let subscription = Subscription {
         id: uuid::Uuid::now_v7().to_string(),
         callback,
         query: request.query.filter(|q| !q.is_empty()),
-        domain: request.domain,
-        scope: request.scope,
-        secret: chosen.or_else(|| generated.clone()).unwrap_or_default(),
-        created_by: request.created_by,
+        domain: target.domain.to_string(),
+        scope: target.scope,
+        secret: request
+            .secret
+            .or_else(|| generated.clone())
+            .unwrap_or_default(),
+        created_by: created_by.to_string(),
         created_at: now.clone(),
-        cursor: state.ctx.store.outbox_stream_head().await?,
+        cursor: ctx.store.outbox_stream_head().await?,
         attempts: 0,
         next_attempt_at: None,
         last_error: None,
         delivered: 0,
         dead_lettered: 0,
     };
-    let doc = subscription.document(&request.tenant, 1, &now)?;
     let job = NewJob {
-        id: delivery_job_id(&request.tenant, &subscription.id),
-        tenant: request.tenant.clone(),
+        id: delivery_job_id(tenant, &subscription.id),
+        tenant: tenant.to_string(),
         kind: DELIVERY_JOB.into(),
         payload: json!({"subscriptionId": subscription.id}),
         run_at: now.clone(),
-        now,
+        now: now.clone(),
     };
+    let stored = Stored::new(subscription, Some(created_by.to_string()), &now);
     let effects = Effects {
         jobs: vec![job],
-        ..Effects::default()
+        ..Effects::none()
     };
-    state
-        .ctx
-        .store
-        .write_documents(&[DocumentWrite::Insert(doc)], &effects)
+    subscriptions(ctx.store(), tenant)
+        .insert(&stored, &effects)
         .await?;
-    Ok((subscription, generated))
+    Ok(Registered {
+        subscription: stored.record,
+        secret: generated,
+    })
 }
 
 pub fn delivery_job_id(tenant: &str, subscription: &str) -> String {
@@ -246,42 +297,42 @@ pub fn delivery_job_id(tenant: &str, subscription: &str) -> String {
 }
 
 /// Removes a subscription of `domain`; its job ends when it next runs.
-/// `owned_by` restricts removal to subscriptions with that scope value.
-pub async fn unsubscribe(
-    state: &AppState,
+/// `scope_value` restricts removal to subscriptions with that scope value
+/// (a care client removes only its own). Another API's, another client's
+/// and a missing subscription all answer "not found".
+pub(super) async fn unsubscribe(
+    ctx: &Context,
     tenant: &str,
     domain: &str,
     id: &str,
     scope_value: Option<&str>,
-) -> Result<(), ApiError> {
-    let what = "hub";
-    let doc = state
-        .ctx
-        .store
-        .get_document(tenant, SUBSCRIPTION_KIND, id)
+) -> AppResult<()> {
+    let not_found = || AppError::not_found(Subscription::NAME, id);
+    let sub = subscriptions(ctx.store(), tenant)
+        .find(id)
         .await?
-        .ok_or_else(|| ApiError::not_found(what, id))?;
-    let sub = Subscription::from_document(&doc).map_err(|_| ApiError::internal())?;
+        .ok_or_else(not_found)?;
     let same_scope = match scope_value {
         None => true,
-        Some(v) => sub.scope.as_ref().is_some_and(|s| s.value == v),
+        Some(v) => sub.record.scope.as_ref().is_some_and(|s| s.value == v),
     };
-    if sub.domain != domain || !same_scope {
-        return Err(ApiError::not_found(what, id));
+    if sub.record.domain != domain || !same_scope {
+        return Err(not_found());
     }
     let key = DocumentKey {
         tenant: tenant.to_string(),
         kind: SUBSCRIPTION_KIND.into(),
         id: id.to_string(),
     };
-    match state
-        .ctx
+    // Any version: the delivery worker moves the cursor all the time, and
+    // removal does not depend on the delivery state.
+    match ctx
         .store
-        .delete_document(&key, None, &Effects::default())
+        .delete_document(&key, None, &Effects::none())
         .await
     {
         Ok(()) => Ok(()),
-        Err(omni_store::StoreError::NotFound { .. }) => Err(ApiError::not_found(what, id)),
+        Err(StoreError::NotFound { .. }) => Err(not_found()),
         Err(e) => Err(e.into()),
     }
 }

@@ -1,65 +1,16 @@
-//! A partner order as stored, and as a partner reads it back: items with
-//! their prices, the order's totals and what it still needs.
+//! What a partner order costs, as its answers show it: each item priced
+//! from the catalog index (a device in full or by installments), the
+//! tenant's promotions applied through `omni_core::pricing`, and the
+//! order's totals with what is due today first.
 
+use chrono::{DateTime, Utc};
 use omni_core::cart::{self, PricedItem};
 use omni_core::discovery::{CatalogIndex, money};
 use omni_core::order::{Action, CapturedItem};
 use omni_core::pricing::{self, Buyer, Line};
 use omni_core::promotion::Promotion;
-use serde::{Deserialize, Serialize};
+use rust_decimal::Decimal;
 use serde_json::{Value, json};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum OrderState {
-    /// Being captured: items, terms, fulfillment and payment may change.
-    Draft,
-    /// Handed to product ordering (TMF622); its state is the product order's.
-    Submitted,
-    Completed,
-    Partial,
-    Failed,
-    Cancelled,
-}
-
-impl OrderState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Draft => "draft",
-            Self::Submitted => "submitted",
-            Self::Completed => "completed",
-            Self::Partial => "partial",
-            Self::Failed => "failed",
-            Self::Cancelled => "cancelled",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct OrderRecord {
-    pub id: String,
-    pub state: OrderState,
-    pub channel: String,
-    #[serde(default)]
-    pub related_party: Vec<Value>,
-    pub created_at: String,
-    pub updated_at: String,
-    #[serde(default)]
-    pub items: Vec<CapturedItem>,
-    /// Consents given to agreements, as `omni_core::order::terms` records them.
-    #[serde(default)]
-    pub consents: Vec<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fulfillment: Option<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payment: Option<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub product_order_id: Option<String>,
-    /// Numbers handed to the order's new lines, by item id, once allocated.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub new_line_numbers: Vec<(String, String)>,
-}
 
 /// A device item pays by installments unless it says `paymentOption` full.
 pub fn financed(item: &CapturedItem, index: &CatalogIndex) -> bool {
@@ -104,7 +55,7 @@ pub fn price_items(
     index: &CatalogIndex,
     promotions: &[Promotion],
     channel: &str,
-    now: chrono::DateTime<chrono::Utc>,
+    now: DateTime<Utc>,
 ) -> Vec<PricedItem> {
     let mut priced: Vec<PricedItem> = items.iter().map(|i| priced_item(i, index)).collect();
     let lines: Vec<Line<'_>> = items
@@ -137,12 +88,8 @@ pub fn price_items(
 }
 
 /// Amount due today over all items, in the catalog's currency.
-pub fn due_today(
-    priced: &[PricedItem],
-    now: chrono::DateTime<chrono::Utc>,
-) -> (rust_decimal::Decimal, String) {
-    cart::upfront_due(priced, now.date_naive())
-        .unwrap_or((rust_decimal::Decimal::ZERO, "USD".to_string()))
+pub fn due_today(priced: &[PricedItem], now: DateTime<Utc>) -> (Decimal, String) {
+    cart::upfront_due(priced, now.date_naive()).unwrap_or((Decimal::ZERO, "USD".to_string()))
 }
 
 /// Items as the partner sent them, with their prices.
@@ -160,7 +107,7 @@ pub fn render_items(items: &[CapturedItem], priced: &[PricedItem]) -> Vec<Value>
 }
 
 /// Order totals, what is due today first.
-pub fn render_totals(priced: &[PricedItem], now: chrono::DateTime<chrono::Utc>) -> Vec<Value> {
+pub fn render_totals(priced: &[PricedItem], now: DateTime<Utc>) -> Vec<Value> {
     let (due, currency) = due_today(priced, now);
     let mut totals = vec![json!({
         "@type": "@UpfrontTotalPrice",

@@ -1,15 +1,13 @@
-//! What eligibility needs to know about a cart's customer, read from the
-//! inventory: every account, billing account and line of a party carries the
-//! party id as its owner. A prospect (no party, or a party with no account)
-//! is judged on the channel alone.
+//! What eligibility and promotions need to know about a cart's customer,
+//! read from the inventory ([`crate::inventory`]): every account, billing
+//! account and line of a party is owned by the party, so three reads by
+//! owner give them all. A prospect (no party, or a party with no account
+//! here) is judged on the channel alone.
 
+use crate::inventory;
 use omni_core::eligibility::EligibilityContext;
-use omni_core::inventory::{
-    ACCOUNT_KIND, Account, BILLING_ACCOUNT_KIND, BillingAccount, SUBSCRIBER_KIND, Subscriber,
-    SubscriberStatus,
-};
-use omni_store::{DocumentQuery, Store, StoreError};
-use serde::de::DeserializeOwned;
+use omni_core::inventory::SubscriberStatus;
+use omni_store::{Store, StoreError};
 
 /// A known customer's facts; a value is `None` where the customer's
 /// accounts disagree (the cart does not say which one it is for).
@@ -26,7 +24,7 @@ pub struct CustomerFacts {
 }
 
 impl CustomerFacts {
-    /// Fills in what the context does not know yet.
+    /// Fills in what the eligibility check does not know yet.
     pub fn apply(&self, ctx: &mut EligibilityContext) {
         ctx.customer_type = self.customer_type.clone();
         ctx.customer_sub_type = self.customer_sub_type.clone();
@@ -44,47 +42,29 @@ fn agreed<I: IntoIterator<Item = String>>(values: I) -> Option<String> {
     values.all(|v| v == first).then_some(first)
 }
 
-async fn owned<T: DeserializeOwned>(
-    store: &dyn Store,
-    tenant: &str,
-    kind: &str,
-    party: &str,
-) -> Result<Vec<T>, StoreError> {
-    let docs = store
-        .list_documents(&DocumentQuery {
-            tenant: tenant.to_string(),
-            kind: kind.into(),
-            owner: Some(party.to_string()),
-            page: None,
-        })
-        .await?;
-    docs.into_iter()
-        .map(|d| {
-            serde_json::from_value(d.body)
-                .map_err(|e| StoreError::Corrupt(format!("{kind} '{}': {e}", d.id)))
-        })
-        .collect()
-}
-
-/// The facts of `party`, or `None` when it has no account here.
+/// The facts of `party`, or `None` when it has no account here. A stored
+/// account, billing account or line that does not decode is an error.
 pub async fn load(
     store: &dyn Store,
     tenant: &str,
     party: &str,
 ) -> Result<Option<CustomerFacts>, StoreError> {
-    let accounts: Vec<Account> = owned(store, tenant, ACCOUNT_KIND, party).await?;
+    let accounts = inventory::accounts(store, tenant).owned_by(party).await?;
     if accounts.is_empty() {
         return Ok(None);
     }
-    let billing: Vec<BillingAccount> = owned(store, tenant, BILLING_ACCOUNT_KIND, party).await?;
-    let billing: Vec<BillingAccount> = billing
+    let billing: Vec<_> = inventory::billing_accounts(store, tenant)
+        .owned_by(party)
+        .await?
         .into_iter()
+        .map(|b| b.record)
         .filter(|b| b.status == "active")
         .collect();
-    let lines: Vec<Subscriber> = owned(store, tenant, SUBSCRIBER_KIND, party).await?;
+    let lines = inventory::lines(store, tenant).owned_by(party).await?;
     let mut existing: Vec<String> = Vec::new();
     for line in lines
         .iter()
+        .map(|l| &l.record)
         .filter(|l| l.status != SubscriberStatus::Cancelled)
     {
         existing.push(line.rate_plan.offering_id.clone());
@@ -94,13 +74,12 @@ pub async fn load(
     }
     existing.sort();
     existing.dedup();
+    let accounts = accounts.iter().map(|a| &a.record);
     Ok(Some(CustomerFacts {
         party_id: party.to_string(),
-        customer_type: agreed(accounts.iter().map(|a| a.customer_type.clone())),
+        customer_type: agreed(accounts.clone().map(|a| a.customer_type.clone())),
         customer_sub_type: agreed(
-            accounts
-                .iter()
-                .map(|a| a.customer_sub_type.clone().unwrap_or_default()),
+            accounts.map(|a| a.customer_sub_type.clone().unwrap_or_default()),
         )
         .filter(|s| !s.is_empty()),
         payment_type: agreed(

@@ -1,0 +1,90 @@
+//! Operators' view of event delivery (role `events.admin`, users and m2m
+//! clients): every subscription of their tenant with its delivery state,
+//! the dead letters, and re-driving a dead letter: one more round of
+//! attempts, outside the subscription's order (the events after it have
+//! moved on), run as a `deadLetter.redrive` job ([`super::redrive`]).
+
+use super::dead_letter::{DeadLetter, LetterStatus, dead_letters};
+use super::{REDRIVE_JOB, Subscription};
+use crate::context::Context;
+use crate::error::{AppError, AppResult};
+use crate::repo::{Record, RetryPolicy, Stored, decode};
+use omni_core::time::rfc3339;
+use omni_core::{Principal, PrincipalKind};
+use omni_store::{DocumentQuery, Effects, NewJob};
+use serde_json::{Value, json};
+
+/// Role of event delivery operators (who may also retry failed jobs).
+pub const ROLE: &str = crate::jobs::admin::EVENTS_ROLE;
+
+pub fn authorize(principal: &Principal) -> AppResult<()> {
+    principal.require_kind(&[PrincipalKind::User, PrincipalKind::M2m])?;
+    principal.require_role(ROLE)?;
+    Ok(())
+}
+
+/// The first `max_limit` records of a kind in the tenant; one that does not
+/// decode fails the list (it is logged), it is never left out unseen.
+async fn all<T: Record>(ctx: &Context, tenant: &str) -> AppResult<Vec<Stored<T>>> {
+    let docs = ctx
+        .store
+        .list_documents(&DocumentQuery {
+            tenant: tenant.to_string(),
+            kind: T::KIND.into(),
+            owner: None,
+            page: Some((0, ctx.config.max_limit as u64)),
+        })
+        .await?;
+    Ok(docs.iter().map(decode).collect::<Result<Vec<_>, _>>()?)
+}
+
+/// Every subscription with its delivery state (never its secret).
+pub async fn subscriptions(ctx: &Context, principal: &Principal) -> AppResult<Vec<Value>> {
+    authorize(principal)?;
+    let subs = all::<Subscription>(ctx, &principal.tenant).await?;
+    Ok(subs.iter().map(|s| s.record.render_state()).collect())
+}
+
+pub async fn list_dead_letters(ctx: &Context, principal: &Principal) -> AppResult<Vec<DeadLetter>> {
+    authorize(principal)?;
+    let letters = all::<DeadLetter>(ctx, &principal.tenant).await?;
+    Ok(letters.into_iter().map(|s| s.record).collect())
+}
+
+/// Starts a re-drive of a parked (or already re-driven) letter: it becomes
+/// `redriving` and its job is enqueued, in one write. A letter being
+/// re-driven already is a conflict.
+pub async fn redrive(ctx: &Context, principal: &Principal, id: &str) -> AppResult<DeadLetter> {
+    authorize(principal)?;
+    let now = rfc3339(ctx.now());
+    let tenant = &principal.tenant;
+    let (stored, ()) = dead_letters(ctx.store(), tenant)
+        .change(id, None, &now, &RetryPolicy::REQUEST, |letter| {
+            if letter.status == LetterStatus::Redriving {
+                return Err(AppError::conflict(format!(
+                    "deadLetter '{id}' is already being re-driven"
+                )));
+            }
+            letter.status = LetterStatus::Redriving;
+            letter.redrive_attempts = 0;
+            let job = NewJob {
+                // One job per re-drive: a letter may be re-driven again later.
+                id: format!("{REDRIVE_JOB}:{tenant}:{id}:{}", uuid::Uuid::now_v7()),
+                tenant: tenant.clone(),
+                kind: REDRIVE_JOB.into(),
+                payload: json!({"deadLetterId": id}),
+                run_at: now.clone(),
+                now: now.clone(),
+            };
+            Ok((
+                (),
+                Effects {
+                    jobs: vec![job],
+                    ..Effects::none()
+                },
+            ))
+        })
+        .await?;
+    tracing::info!(letter = id, by = ?principal.subject, "dead letter re-driven by an operator");
+    Ok(stored.record)
+}

@@ -1,0 +1,50 @@
+//! One signed POST of an event to a subscriber's callback. The body is the
+//! event envelope as the outbox holds it; the headers name the event, the
+//! attempt (from 1) and the signing time, and carry the HMAC of
+//! `"<timestamp>.<body>"` with the subscription's secret ([`super::sign`]).
+
+use super::sign;
+use super::subscription::Subscription;
+use chrono::{DateTime, Utc};
+use omni_store::StoredEvent;
+
+/// Longest error text kept on a subscription or dead letter.
+const MAX_ERROR: usize = 300;
+
+/// Delivers `event` to `sub`, signed as of `now`; the error says why the
+/// subscriber did not take it (for `lastError`).
+pub(super) async fn post(
+    client: &reqwest::Client,
+    sub: &Subscription,
+    event: &StoredEvent,
+    attempt: u32,
+    now: DateTime<Utc>,
+) -> Result<(), String> {
+    let body = serde_json::to_vec(&event.event.payload).map_err(|e| e.to_string())?;
+    let timestamp = now.timestamp();
+    let response = client
+        .post(&sub.callback)
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .header(sign::EVENT_ID_HEADER, &event.event.event_id)
+        .header(sign::EVENT_TYPE_HEADER, &event.event.event_type)
+        .header(sign::ATTEMPT_HEADER, attempt.to_string())
+        .header(sign::TIMESTAMP_HEADER, timestamp.to_string())
+        .header(
+            sign::SIGNATURE_HEADER,
+            sign::signature(&sub.secret, timestamp, &body),
+        )
+        .body(body)
+        .send()
+        .await
+        .map_err(|e| clip(&format!("request failed: {e}")))?;
+    let status = response.status();
+    if status.is_success() {
+        Ok(())
+    } else {
+        Err(clip(&format!("callback answered {status}")))
+    }
+}
+
+fn clip(text: &str) -> String {
+    text.chars().take(MAX_ERROR).collect()
+}
