@@ -11,7 +11,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use omni_app::tmf::{self, Versioned};
 use omni_core::tmf630::{ListQuery, Page};
-use omni_store::{Document, DocumentQuery};
 use serde_json::Value;
 
 pub const TOTAL_COUNT: HeaderName = HeaderName::from_static("x-total-count");
@@ -101,18 +100,6 @@ pub(crate) fn render_page(page: Page) -> Response {
     headers.insert(TOTAL_COUNT, HeaderValue::from(page.total));
     headers.insert(RESULT_COUNT, HeaderValue::from(count));
     response
-}
-
-/// A TMF630 list of stored documents (see `omni_app::tmf::list_documents`).
-pub(crate) async fn list_page(
-    state: &AppState,
-    stored: DocumentQuery,
-    query: &QueryPairs,
-    render: impl Fn(&Document) -> Value,
-) -> Result<Response, ApiError> {
-    let query = ListQuery::parse(query.iter(), &[])?;
-    let page = tmf::list_documents(&state.ctx, stored, &query, render).await?;
-    Ok(render_page(page))
 }
 
 async fn list(

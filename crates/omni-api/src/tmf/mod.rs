@@ -7,9 +7,5 @@ mod handlers;
 pub mod openapi;
 
 pub use handlers::{RESULT_COUNT, TOTAL_COUNT, router};
-pub(crate) use handlers::{
-    correlation, if_match, list_page, precondition_failed, render_page, retrieve,
-    single_resource_query, with_etag,
-};
+pub(crate) use handlers::{correlation, if_match, render_page, retrieve, with_etag};
 pub use omni_app::tmf::TmfResource;
-pub(crate) use omni_app::tmf::with_id_and_href;
