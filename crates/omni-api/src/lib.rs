@@ -28,7 +28,6 @@ pub mod rules;
 pub mod state;
 pub mod tmf;
 pub mod webhook;
-pub mod workers;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;

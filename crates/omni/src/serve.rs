@@ -53,7 +53,7 @@ pub async fn serve(cli: &Cli) -> anyhow::Result<()> {
     };
     let state = AppState::new(store.clone(), cli.auth(), config);
     let started = std::time::Instant::now();
-    omni_api::workers::warm_up(&state, store.as_ref())
+    omni_app::workers::warm_up(&state.ctx)
         .await
         .context("building the discovery index and caches")?;
     tracing::info!(
@@ -61,7 +61,7 @@ pub async fn serve(cli: &Cli) -> anyhow::Result<()> {
         "discovery index ready"
     );
     let (stop_workers, workers_stopped) = tokio::sync::watch::channel(false);
-    let workers = omni_api::workers::spawn(&state, workers_stopped);
+    let workers = omni_app::workers::spawn(&state.ctx, workers_stopped);
     let app = omni_api::app(state);
     tracing::info!(%addr, database = %redact(&cli.database_url), backend = store.backend(), "listening");
     println!(

@@ -238,7 +238,7 @@ async fn load_demo(s: &TestServer) {
     omni::load::load_dir(s.store.as_ref(), &data, "default")
         .await
         .expect("load the demo data");
-    omni_api::workers::warm_up(&s.state, s.store.as_ref())
+    omni_app::workers::warm_up(&s.state.ctx)
         .await
         .expect("warm up");
 }

@@ -29,7 +29,6 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Notify, Semaphore};
-use tokio::task::JoinSet;
 
 pub const JOB_KIND: &str = "careOrder.change";
 pub use settle::JOB_KIND as SETTLE_JOB_KIND;
@@ -160,29 +159,17 @@ impl CareWorker {
             }
         }
         let catalogs = Arc::new(catalogs);
-        let mut running = JoinSet::new();
-        for chain in chains {
+        let tasks = chains.into_iter().map(|chain| {
             let (ctx, lease, catalogs) = (ctx.clone(), lease.clone(), catalogs.clone());
             let turns = self.chains.clone();
-            running.spawn(async move {
+            async move {
                 // The semaphore is never closed, so a turn always comes.
                 let _turn = turns.acquire_owned().await;
                 run_chain(&ctx, &lease, &catalogs, chain).await
-            });
-        }
-        // A chain that panicked leaves its jobs to be tried again.
-        let mut outcomes = vec![Outcome::Retry("the care batch stopped early".into()); jobs.len()];
-        while let Some(done) = running.join_next().await {
-            match done {
-                Ok(ran) => {
-                    for (i, outcome) in ran {
-                        outcomes[i] = outcome;
-                    }
-                }
-                Err(e) => tracing::error!(error = %e, "a care change chain panicked"),
             }
-        }
-        outcomes
+        });
+        // A chain that panicked leaves its jobs to be tried again.
+        jobs::gather(jobs.len(), tasks, "a care change chain stopped early").await
     }
 }
 
@@ -208,20 +195,12 @@ async fn run_chain(
 
 /// Settle jobs, each on its own line, all at once.
 async fn settles(ctx: &Context, lease: &Lease, jobs: Vec<Job>) -> Vec<Outcome> {
-    let mut running = JoinSet::new();
     let count = jobs.len();
-    for (i, job) in jobs.into_iter().enumerate() {
+    let tasks = jobs.into_iter().enumerate().map(|(i, job)| {
         let (ctx, lease) = (ctx.clone(), lease.clone());
-        running.spawn(async move { (i, settle::run(&ctx, &lease, &job).await) });
-    }
-    let mut outcomes = vec![Outcome::Retry("the settle batch stopped early".into()); count];
-    while let Some(done) = running.join_next().await {
-        match done {
-            Ok((i, outcome)) => outcomes[i] = outcome,
-            Err(e) => tracing::error!(error = %e, "a feature settle panicked"),
-        }
-    }
-    outcomes
+        async move { vec![(i, settle::run(&ctx, &lease, &job).await)] }
+    });
+    jobs::gather(count, tasks, "a feature settle stopped early").await
 }
 
 /// Claims the care jobs due now and runs them, once; returns how many (for

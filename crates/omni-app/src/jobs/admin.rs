@@ -117,6 +117,10 @@ pub async fn retry(
     let handler = handlers
         .iter()
         .find(|h| h.spec().kinds.iter().any(|(kind, _)| *kind == job.kind));
+    // The failure is taken back before the job is due again: the other way
+    // round, a worker could claim the job and find its order still failed.
+    // Taking back is idempotent, so a retry that then loses the race below
+    // to another operator's leaves things as that one left them.
     if let Some(handler) = handler {
         handler.retried(ctx, &job).await?;
     }

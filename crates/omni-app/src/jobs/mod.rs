@@ -133,6 +133,39 @@ impl Outcome {
     }
 }
 
+/// Runs `tasks` at the same time and gathers the outcomes they report, each
+/// as `(index of the job in the batch, outcome)`, into one outcome per job
+/// of a batch of `jobs`. A job no task reported on (its task panicked) gets
+/// `Retry(stopped)`: whatever it did was either committed with the job's
+/// end or not at all, so running it again is safe.
+pub async fn gather<F>(
+    jobs: usize,
+    tasks: impl IntoIterator<Item = F>,
+    stopped: &str,
+) -> Vec<Outcome>
+where
+    F: Future<Output = Vec<(usize, Outcome)>> + Send + 'static,
+{
+    let mut outcomes = vec![Outcome::Retry(stopped.to_string()); jobs];
+    let mut running = JoinSet::new();
+    for task in tasks {
+        running.spawn(task);
+    }
+    while let Some(done) = running.join_next().await {
+        match done {
+            Ok(reported) => {
+                for (i, outcome) in reported {
+                    if let Some(slot) = outcomes.get_mut(i) {
+                        *slot = outcome;
+                    }
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "{stopped}"),
+        }
+    }
+    outcomes
+}
+
 #[async_trait]
 pub trait JobHandler: Send + Sync + 'static {
     fn spec(&self) -> WorkerSpec;

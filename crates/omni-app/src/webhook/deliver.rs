@@ -25,7 +25,7 @@ use super::round::{Round, round};
 use super::{DELIVERY_JOB, REDRIVE_JOB, WebhookConfig, redrive};
 use crate::context::Context;
 use crate::error::AppResult;
-use crate::jobs::{JobHandler, Lease, Outcome, WorkerSpec};
+use crate::jobs::{self, JobHandler, Lease, Outcome, WorkerSpec};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use omni_store::{Job, StoreError};
@@ -106,35 +106,28 @@ impl JobHandler for EventDelivery {
             serving: AtomicUsize::new(jobs.len()),
             all_in: Notify::new(),
         });
-        let tasks: Vec<_> = jobs
-            .into_iter()
-            .map(|job| {
-                let turn = Turn {
-                    batch: batch.clone(),
-                    handed_in: false,
+        let count = jobs.len();
+        let tasks = jobs.into_iter().enumerate().map(|(i, job)| {
+            let turn = Turn {
+                batch: batch.clone(),
+                handed_in: false,
+            };
+            let (ctx, client, config, lease) = (
+                ctx.clone(),
+                client.clone(),
+                self.config.clone(),
+                lease.clone(),
+            );
+            async move {
+                let outcome = if job.kind == REDRIVE_JOB {
+                    redrive::run(&ctx, &client, &config, &lease, &job).await
+                } else {
+                    serve(&ctx, &client, &config, &job, turn).await
                 };
-                let (ctx, client, config, lease) = (
-                    ctx.clone(),
-                    client.clone(),
-                    self.config.clone(),
-                    lease.clone(),
-                );
-                tokio::spawn(async move {
-                    if job.kind == REDRIVE_JOB {
-                        redrive::run(&ctx, &client, &config, &lease, &job).await
-                    } else {
-                        serve(&ctx, &client, &config, &job, turn).await
-                    }
-                })
-            })
-            .collect();
-        let mut outcomes = Vec::with_capacity(tasks.len());
-        for task in tasks {
-            outcomes.push(task.await.unwrap_or_else(|e| {
-                Outcome::Retry(format!("the delivery task ended abnormally: {e}"))
-            }));
-        }
-        outcomes
+                vec![(i, outcome)]
+            }
+        });
+        jobs::gather(count, tasks, "a delivery task ended abnormally").await
     }
 
     async fn fail(

@@ -59,7 +59,7 @@ impl TestServer {
         // The sender lives as long as the runtime: the refresher stops with the test.
         std::mem::forget(_stop);
         if workers {
-            omni_api::workers::spawn(&state, stopped);
+            omni_app::workers::spawn(&state.ctx, stopped);
         }
         let app = omni_api::app(state.clone());
         tokio::spawn(async move {
@@ -88,7 +88,7 @@ impl TestServer {
         omni::load::load_dir(server.store.as_ref(), &data, "default")
             .await
             .expect("load the demo data");
-        omni_api::workers::warm_up(&server.state, server.store.as_ref())
+        omni_app::workers::warm_up(&server.state.ctx)
             .await
             .expect("build the index and caches");
     }

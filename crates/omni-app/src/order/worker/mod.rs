@@ -29,7 +29,6 @@ use omni_store::{Job, StoreError};
 use serde_json::Value;
 use std::time::Duration;
 use tokio::sync::Notify;
-use tokio::task::JoinSet;
 
 pub const JOB_KIND: &str = "productOrder.complete";
 /// Jobs claimed at once, and in flight on one node.
@@ -62,23 +61,13 @@ impl JobHandler for OrderWorker {
     }
 
     async fn run(&self, ctx: &Context, lease: &Lease, jobs: Vec<Job>) -> Vec<Outcome> {
-        let mut outcomes: Vec<Outcome> = jobs
-            .iter()
-            .map(|_| Outcome::Retry("the order step stopped before it ended".into()))
-            .collect();
+        let count = jobs.len();
         // Orders are independent: each runs its steps at the same time.
-        let mut running = JoinSet::new();
-        for (n, job) in jobs.into_iter().enumerate() {
+        let tasks = jobs.into_iter().enumerate().map(|(n, job)| {
             let (ctx, lease) = (ctx.clone(), lease.clone());
-            running.spawn(async move { (n, steps::complete(&ctx, &lease, &job).await) });
-        }
-        while let Some(done) = running.join_next().await {
-            match done {
-                Ok((n, outcome)) => outcomes[n] = outcome,
-                Err(e) => tracing::error!(error = %e, "an order step panicked"),
-            }
-        }
-        outcomes
+            async move { vec![(n, steps::complete(&ctx, &lease, &job).await)] }
+        });
+        jobs::gather(count, tasks, "the order step stopped before it ended").await
     }
 
     async fn fail(
