@@ -135,7 +135,7 @@ impl Attempt {
         let deadline = Instant::now() + config.wait;
         let mut pause = Duration::from_millis(5);
         loop {
-            let now = chrono::Utc::now();
+            let now = state.ctx.now();
             let owner = uuid::Uuid::new_v4().to_string();
             let reservation = IdempotencyReservation {
                 scope: self.scope.clone(),
@@ -164,7 +164,7 @@ impl Attempt {
                 }
                 tokio::time::sleep(pause).await;
                 pause = (pause * 2).min(Duration::from_millis(100));
-                let now = omni_core::time::rfc3339(chrono::Utc::now());
+                let now = omni_core::time::rfc3339(state.ctx.now());
                 match store.get_idempotency(&self.scope).await {
                     Err(e) => return self.fail(ApiError::from(e)).await,
                     Ok(None) => break,
