@@ -148,7 +148,7 @@ async fn main() -> anyhow::Result<()> {
             &database_url,
             args.care_lines,
         )?;
-        let secret = "bench-secret";
+        let secret = "bench-secret-of-at-least-thirty-two-bytes";
         let server = server::Server::start(&server::ServerConfig {
             binary: &args.omni_bin,
             database_url: &database_url,

@@ -8,9 +8,18 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Secret used when OMNI_JWT_SECRET is not set. Printed as a warning: anyone
-/// who reads this file can mint tokens for a server that uses it.
-pub const DEV_SECRET: &str = "omni-development-secret-do-not-use-in-production";
+/// Shortest HS256 secret accepted: as long as the SHA-256 output it keys
+/// (RFC 7518, section 3.2). A short secret can be guessed offline from any
+/// one token.
+pub const MIN_SECRET_BYTES: usize = 32;
+
+/// The HS256 secret tokens are signed with, and where it came from.
+pub struct Secret {
+    pub value: String,
+    /// `Some` when no `OMNI_JWT_SECRET` was set: this database's development
+    /// secret, generated once and kept in this owner-only file.
+    pub development_file: Option<PathBuf>,
+}
 
 #[derive(Parser, Debug, Clone)]
 #[command(
@@ -40,7 +49,8 @@ pub struct Cli {
     )]
     pub database_url: String,
 
-    /// HS256 secret for bearer tokens (a development default is used, with a warning, when unset).
+    /// HS256 secret for bearer tokens, at least 32 bytes. Unset: a random
+    /// development secret kept beside the database (loopback addresses only).
     #[arg(long, env = "OMNI_JWT_SECRET", hide_env_values = true, global = true)]
     pub jwt_secret: Option<String>,
 
@@ -185,15 +195,54 @@ pub struct TokenArgs {
 }
 
 impl Cli {
-    pub fn secret(&self) -> &str {
-        match &self.jwt_secret {
-            Some(s) if !s.is_empty() => s,
-            _ => DEV_SECRET,
+    /// The secret of bearer tokens: `OMNI_JWT_SECRET` when set (refused when
+    /// shorter than [`MIN_SECRET_BYTES`]); otherwise this database's
+    /// development secret, which `serve` generates on its first start
+    /// (`create`) and `omni token` reads, so that the README's two commands
+    /// work without a public, well-known secret.
+    pub fn secret(&self, create: bool) -> anyhow::Result<Secret> {
+        if let Some(value) = self.jwt_secret.as_deref().filter(|s| !s.is_empty()) {
+            anyhow::ensure!(
+                value.len() >= MIN_SECRET_BYTES,
+                "OMNI_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes long (it has {}); \
+                 e.g. `openssl rand -base64 48`",
+                value.len()
+            );
+            return Ok(Secret {
+                value: value.to_string(),
+                development_file: None,
+            });
         }
+        let file = development_secret_file(&self.database_url)?;
+        let value = match std::fs::read_to_string(&file) {
+            Ok(text) => text.trim().to_string(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => {
+                write_new_secret(&file)?
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => anyhow::bail!(
+                "OMNI_JWT_SECRET is not set and this database has no development secret yet \
+                 ({}): start `omni serve` with this database once, or set OMNI_JWT_SECRET",
+                file.display()
+            ),
+            Err(e) => {
+                return Err(e)
+                    .with_context(|| format!("reading the development secret {}", file.display()));
+            }
+        };
+        anyhow::ensure!(
+            value.len() >= MIN_SECRET_BYTES,
+            "the development secret in {} is shorter than {MIN_SECRET_BYTES} bytes; \
+             delete the file and start again",
+            file.display()
+        );
+        Ok(Secret {
+            value,
+            development_file: Some(file),
+        })
     }
 
-    pub fn auth(&self) -> Auth {
-        Auth::new(self.secret().as_bytes(), self.default_tenant.clone())
+    pub fn auth(&self, secret: &Secret) -> Auth {
+        Auth::new(secret.value.as_bytes(), self.default_tenant.clone())
     }
 
     /// The request limits these settings ask for.
@@ -243,8 +292,54 @@ impl Cli {
             iat: now,
             exp: now + args.ttl,
         };
-        Ok(self.auth().mint(&claims)?)
+        let secret = self.secret(false)?;
+        Ok(self.auth(&secret).mint(&claims)?)
     }
+}
+
+/// Where a database's development secret lives: beside a SQLite file
+/// (`omni.db` → `omni.db.jwt-secret`, so deleting `omni.db*` starts over with
+/// a new one), or for PostgreSQL in the working directory, one file per URL.
+fn development_secret_file(database_url: &str) -> anyhow::Result<PathBuf> {
+    if let Some(rest) = database_url.strip_prefix("sqlite:") {
+        let path = rest.trim_start_matches("//");
+        let path = path.split('?').next().unwrap_or_default();
+        anyhow::ensure!(
+            !path.is_empty() && path != ":memory:",
+            "an in-memory database keeps no development secret: set OMNI_JWT_SECRET"
+        );
+        return Ok(PathBuf::from(format!("{path}.jwt-secret")));
+    }
+    // FNV-1a: only to give each URL its own stable file name.
+    let hash = database_url
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+    Ok(PathBuf::from(format!(".omni-jwt-secret-{hash:016x}")))
+}
+
+/// Generates 366 random bits (three v4 UUIDs, from the operating system's
+/// generator) and writes them to a new file only its owner may read.
+fn write_new_secret(file: &std::path::Path) -> anyhow::Result<String> {
+    use std::io::Write;
+    let value: String = (0..3)
+        .map(|_| uuid::Uuid::new_v4().simple().to_string())
+        .collect();
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut out = options
+        .open(file)
+        .with_context(|| format!("creating the development secret {}", file.display()))?;
+    out.write_all(value.as_bytes())
+        .and_then(|()| out.sync_all())
+        .with_context(|| format!("writing the development secret {}", file.display()))?;
+    Ok(value)
 }
 
 /// Hides a password in a database URL before it is logged.

@@ -1,4 +1,4 @@
-use crate::cli::{Cli, DEV_SECRET, redact};
+use crate::cli::{Cli, redact};
 use anyhow::Context;
 use omni::load;
 use omni_api::state::{ApiConfig, AppState};
@@ -9,12 +9,25 @@ use std::time::Duration;
 
 pub async fn serve(cli: &Cli) -> anyhow::Result<()> {
     let limits = cli.limits()?;
-    if cli.secret() == DEV_SECRET {
-        tracing::warn!(
-            "OMNI_JWT_SECRET is not set: using the public development secret; anyone can mint tokens"
-        );
+    let listener = tokio::net::TcpListener::bind(&cli.listen)
+        .await
+        .with_context(|| format!("listening on {}", cli.listen))?;
+    let addr = listener.local_addr()?;
+    // The development secret is fine for one person's machine, not for a
+    // server others can reach: there a real secret must be configured. This
+    // is checked before anything is written (secret file, database).
+    anyhow::ensure!(
+        cli.jwt_secret.as_deref().is_some_and(|s| !s.is_empty()) || addr.ip().is_loopback(),
+        "OMNI_JWT_SECRET is not set and {addr} is not a loopback address: set a secret of \
+         at least 32 bytes (without one, Omni serves on 127.0.0.1 only)"
+    );
+    let secret = cli.secret(true)?;
+    if let Some(file) = &secret.development_file {
+        tracing::warn!(file = %file.display(), "OMNI_JWT_SECRET is not set: tokens are signed with this database's development secret");
         eprintln!(
-            "WARNING: OMNI_JWT_SECRET is not set; tokens are signed with the development secret '{DEV_SECRET}'"
+            "Note: OMNI_JWT_SECRET is not set; tokens are signed with the development secret in {} \
+             (`omni token` reads it). Set OMNI_JWT_SECRET in production.",
+            file.display()
         );
     }
     let store = cli.connect().await?;
@@ -24,10 +37,6 @@ pub async fn serve(cli: &Cli) -> anyhow::Result<()> {
     {
         tracing::info!(%report, "demo data loaded");
     }
-    let listener = tokio::net::TcpListener::bind(&cli.listen)
-        .await
-        .with_context(|| format!("listening on {}", cli.listen))?;
-    let addr = listener.local_addr()?;
     let public_url = cli
         .public_url
         .clone()
@@ -51,7 +60,7 @@ pub async fn serve(cli: &Cli) -> anyhow::Result<()> {
         limits,
         ..ApiConfig::default()
     };
-    let state = AppState::new(store.clone(), cli.auth(), config);
+    let state = AppState::new(store.clone(), cli.auth(&secret), config);
     let started = std::time::Instant::now();
     omni_app::workers::warm_up(&state.ctx)
         .await

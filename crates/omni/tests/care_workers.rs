@@ -214,7 +214,7 @@ async fn two_processes_apply_every_change_once() {
 mod node {
     use super::common::process::{self, Process};
 
-    const SECRET: &str = "care-workers-test-secret";
+    const SECRET: &str = "care-workers-test-secret-of-32-bytes-or-more";
 
     pub fn spawn(database_url: &str) -> Process {
         let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data");

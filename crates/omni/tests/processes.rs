@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use common::process::Process;
 
-const SECRET: &str = "process-test-secret";
+const SECRET: &str = "process-test-secret-of-at-least-32-bytes";
 
 fn spawn(database_url: &str, data_dir: &Path) -> Process {
     spawn_with(database_url, data_dir, &[])
