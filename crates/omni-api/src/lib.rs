@@ -16,6 +16,7 @@ pub mod examples;
 pub mod extract;
 pub mod family;
 pub mod idempotency;
+pub mod input;
 pub mod jobs;
 pub mod limits;
 pub mod metrics;
@@ -161,6 +162,9 @@ pub fn app(state: AppState) -> Router {
         .merge(SwaggerUi::new("/docs").url("/openapi.json", api))
         .fallback(no_route)
         .method_not_allowed_fallback(method_not_allowed)
+        // After routing (a path parameter is named as its route spells it),
+        // before any handler.
+        .layer(middleware::from_fn(input::refuse_nul))
         .layer(DefaultBodyLimit::max(extract::MAX_BODY_BYTES))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(on_panic));
     // Idempotency inside the limits: a request refused by a limit reserves

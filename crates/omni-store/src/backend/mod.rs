@@ -13,6 +13,7 @@ mod idempotency;
 mod many;
 mod ops;
 mod sqlite_writer;
+mod storable;
 mod store;
 
 use crate::{Result, Store, StoreError};
