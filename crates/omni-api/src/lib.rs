@@ -15,6 +15,7 @@ pub mod error;
 pub mod examples;
 pub mod extract;
 pub mod family;
+pub mod hygiene;
 pub mod idempotency;
 pub mod input;
 pub mod jobs;
@@ -169,7 +170,13 @@ pub fn app(state: AppState) -> Router {
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(on_panic));
     // Idempotency inside the limits: a request refused by a limit reserves
     // no key, and a timed-out idempotent request still records its answer.
+    // The browser-facing headers outside the limits, so that a refusal of
+    // theirs carries them too; CORS preflights are answered there.
     limits::wrap(idempotency::wrap(routes, &state), &state)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            hygiene::headers,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), ops::observe))
         .with_state(state)
 }

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 pub async fn serve(cli: &Cli) -> anyhow::Result<()> {
     let limits = cli.limits()?;
+    let http = cli.http()?;
     if cli.secret() == DEV_SECRET {
         tracing::warn!(
             "OMNI_JWT_SECRET is not set: using the public development secret; anyone can mint tokens"
@@ -49,6 +50,7 @@ pub async fn serve(cli: &Cli) -> anyhow::Result<()> {
             ..AppConfig::default()
         },
         limits,
+        http,
         ..ApiConfig::default()
     };
     let state = AppState::new(store.clone(), cli.auth(), config);
