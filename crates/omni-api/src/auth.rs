@@ -82,6 +82,20 @@ impl Auth {
                 ApiError::unauthorized(format!("invalid bearer token: {e}"), CHALLENGE_INVALID)
             })?;
         let claims = data.claims;
+        // A claim no database can store names no principal (see `input`).
+        let nul = [("sub", &claims.sub), ("tenant", &claims.tenant)]
+            .into_iter()
+            .chain(claims.roles.iter().map(|r| ("roles", r)))
+            .find(|(_, v)| omni_core::formats::has_nul(v));
+        if let Some((claim, _)) = nul {
+            return Err(ApiError::unauthorized(
+                format!(
+                    "invalid bearer token: claim '{claim}' {}",
+                    omni_core::formats::NUL_RULE
+                ),
+                CHALLENGE_INVALID,
+            ));
+        }
         if claims.kind == PrincipalKind::Unauthenticated {
             return Err(ApiError::unauthorized(
                 "a token cannot name the unauthenticated principal",

@@ -251,6 +251,7 @@ impl From<StoreError> for ApiError {
                 "Precondition failed",
                 format!("{kind} '{id}' was changed by someone else"),
             ),
+            StoreError::InvalidInput(reason) => Self::bad_request(reason),
             other => {
                 tracing::error!(error = %other, "storage failure");
                 Self::unavailable("storage is unavailable; retry later")

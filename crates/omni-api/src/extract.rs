@@ -63,8 +63,18 @@ fn is_json(content_type: &str) -> bool {
         || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
-/// Decodes JSON and names the path of the first value that does not fit.
+/// Decodes JSON and names the path of the first value that does not fit,
+/// or of a string or key holding a NUL (which no database can store; see
+/// `crate::input`).
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    // JSON can only carry a NUL as the escape `\u0000` (a raw one is not
+    // valid JSON, refused below); a body without it is not parsed twice.
+    if bytes.windows(6).any(|w| w == b"\\u0000")
+        && let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes)
+        && let Some(field) = omni_core::formats::nul_path(&value)
+    {
+        return Err(ApiError::field(field, omni_core::formats::NUL_RULE));
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let inner = e.inner();
@@ -135,6 +145,10 @@ mod tests {
         assert_eq!(field_of(r#"{}"#), "items");
         assert_eq!(field_of(r#"{"items":"#), "body");
         assert_eq!(field_of(r#"{"items":[]} x"#), "body");
+        assert_eq!(
+            field_of(r#"{"items":[{"name":"a\u0000","qty":1}]}"#),
+            "items[0].name"
+        );
     }
 
     #[test]

@@ -15,7 +15,9 @@ pub mod error;
 pub mod examples;
 pub mod extract;
 pub mod family;
+pub mod hygiene;
 pub mod idempotency;
+pub mod input;
 pub mod jobs;
 pub mod limits;
 pub mod metrics;
@@ -161,11 +163,20 @@ pub fn app(state: AppState) -> Router {
         .merge(SwaggerUi::new("/docs").url("/openapi.json", api))
         .fallback(no_route)
         .method_not_allowed_fallback(method_not_allowed)
+        // After routing (a path parameter is named as its route spells it),
+        // before any handler.
+        .layer(middleware::from_fn(input::refuse_nul))
         .layer(DefaultBodyLimit::max(extract::MAX_BODY_BYTES))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(on_panic));
     // Idempotency inside the limits: a request refused by a limit reserves
     // no key, and a timed-out idempotent request still records its answer.
+    // The browser-facing headers outside the limits, so that a refusal of
+    // theirs carries them too; CORS preflights are answered there.
     limits::wrap(idempotency::wrap(routes, &state), &state)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            hygiene::headers,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), ops::observe))
         .with_state(state)
 }

@@ -5,7 +5,7 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{HeaderName, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -57,8 +57,15 @@ pub async fn ready(State(state): State<AppState>) -> Result<Json<Readiness>, Api
 
 /// Prometheus metrics in the text exposition format.
 #[utoipa::path(get, path = "/metrics", tag = "operations",
-    responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
-pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    responses(
+        (status = 200, description = "Prometheus text format", content_type = "text/plain"),
+        (status = 401, description = "A metrics token is configured (OMNI_METRICS_TOKEN) and the request does not carry it as a bearer token"),
+    ))]
+pub async fn metrics(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<impl IntoResponse, ApiError> {
+    crate::hygiene::metrics_allowed(&state.config.http, &headers)?;
     let mut text = state.metrics.render();
     // Jobs are counted in the database, so every node reports the same
     // totals; a scrape while the database is away still gets the rest.
@@ -66,7 +73,7 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         Ok(counts) => crate::metrics::render_jobs(&mut text, &counts),
         Err(e) => tracing::warn!(error = %e, "job counts unavailable for /metrics"),
     }
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text)
+    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text))
 }
 
 /// Gives every request an id, logs it as one JSON line, records its latency,

@@ -18,6 +18,8 @@ pub struct ApiConfig {
     pub limits: crate::limits::Limits,
     /// How `Idempotency-Key`s are kept.
     pub idempotency: crate::idempotency::IdempotencyConfig,
+    /// CORS origins and the metrics token.
+    pub http: crate::hygiene::HttpConfig,
 }
 
 #[derive(Clone)]

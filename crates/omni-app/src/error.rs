@@ -219,6 +219,7 @@ impl From<StoreError> for AppError {
             }
             StoreError::NotFound { kind, id } => Self::not_found(kind, id),
             StoreError::VersionConflict { .. } => Self::PreconditionFailed,
+            StoreError::InvalidInput(reason) => Self::bad_request(reason),
             StoreError::Corrupt(reason) => {
                 tracing::error!(error = %reason, "stored data is corrupt");
                 Self::Internal("stored data could not be read".into())

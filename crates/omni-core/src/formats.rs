@@ -142,6 +142,61 @@ pub fn is_identifier(s: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':' | '/'))
 }
 
+/// What [`has_nul`] refuses, as errors say it.
+pub const NUL_RULE: &str = "must not contain the NUL character";
+
+/// Whether text holds a NUL character. PostgreSQL stores neither a NUL in
+/// text nor `\u0000` in jsonb, so such input is refused before anything
+/// runs, on every backend alike, instead of failing only on one of them.
+pub fn has_nul(s: &str) -> bool {
+    s.as_bytes().contains(&0)
+}
+
+/// The path (`cartItem[0].productOffering.id`) of the first string value
+/// or object key in `value` that holds a NUL, at any depth. A key with a
+/// NUL is named by its object's path plus the key, the NUL written `\0`.
+pub fn nul_path(value: &serde_json::Value) -> Option<String> {
+    fn walk(value: &serde_json::Value, path: &mut String) -> bool {
+        match value {
+            serde_json::Value::String(s) => has_nul(s),
+            serde_json::Value::Array(items) => items.iter().enumerate().any(|(i, item)| {
+                let len = path.len();
+                path.push_str(&format!("[{i}]"));
+                let found = walk(item, path);
+                if !found {
+                    path.truncate(len);
+                }
+                found
+            }),
+            serde_json::Value::Object(map) => map.iter().any(|(key, item)| {
+                let len = path.len();
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                if has_nul(key) {
+                    path.push_str(&key.replace('\0', "\\0"));
+                    return true;
+                }
+                path.push_str(key);
+                let found = walk(item, path);
+                if !found {
+                    path.truncate(len);
+                }
+                found
+            }),
+            _ => false,
+        }
+    }
+    let mut path = String::new();
+    walk(value, &mut path).then(|| {
+        if path.is_empty() {
+            "body".to_string()
+        } else {
+            path
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -191,5 +246,22 @@ mod tests {
         assert!(characteristic_problem("paymentOption", "lease").is_some());
         assert_eq!(characteristic_problem("color", "anything"), None);
         assert_eq!(flag("FALSE"), Some(false));
+    }
+
+    #[test]
+    fn nul_is_found_at_any_depth() {
+        let body = serde_json::json!({"cartItem": [{"productOffering": {"id": "a\u{0}b"}}]});
+        assert_eq!(
+            nul_path(&body).as_deref(),
+            Some("cartItem[0].productOffering.id")
+        );
+        let key = serde_json::json!({"a": {"x\u{0}y": 1}});
+        assert_eq!(nul_path(&key).as_deref(), Some("a.x\\0y"));
+        assert_eq!(
+            nul_path(&serde_json::json!("\u{0}")).as_deref(),
+            Some("body")
+        );
+        assert_eq!(nul_path(&serde_json::json!({"a": ["b", 1, null]})), None);
+        assert!(has_nul("a\u{0}") && !has_nul("a0"));
     }
 }

@@ -40,8 +40,34 @@ pub enum StoreError {
     Corrupt(String),
     #[error("unsupported database URL: {0}")]
     UnsupportedUrl(String),
+    /// A value the database cannot store (a NUL character in text or JSON,
+    /// which PostgreSQL refuses); the caller's input, not an outage.
+    #[error("invalid input: {0}")]
+    InvalidInput(String),
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
+}
+
+/// SQLSTATEs PostgreSQL answers for a NUL in text (`22021`, invalid byte
+/// sequence) or `\u0000` in jsonb (`22P05`, untranslatable character). The
+/// HTTP layer refuses NUL before it gets here; this keeps any other way in
+/// from being reported as an unavailable database.
+const INVALID_TEXT_STATES: [&str; 2] = ["22021", "22P05"];
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(db) = &e
+            && db
+                .code()
+                .is_some_and(|code| INVALID_TEXT_STATES.contains(&code.as_ref()))
+        {
+            return Self::InvalidInput(format!(
+                "a value cannot be stored ({}); text must not contain the NUL character",
+                db.message()
+            ));
+        }
+        Self::Database(e)
+    }
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;

@@ -1,6 +1,7 @@
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use omni_api::auth::{Auth, Claims};
+use omni_api::hygiene::HttpConfig;
 use omni_api::limits::{Limits, RateLimit};
 use omni_core::PrincipalKind;
 use omni_store::{ConnectOptions, Store};
@@ -144,6 +145,19 @@ pub struct Cli {
     #[arg(long, env = "OMNI_JOB_BACKOFF_MS", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=300_000), global = true)]
     pub job_backoff_ms: u64,
 
+    /// Origins whose browser pages may call the API (CORS), comma-separated and exact, e.g. `https://shop.example.com`; empty: no CORS headers.
+    #[arg(long, env = "OMNI_CORS_ORIGINS", default_value = "", global = true)]
+    pub cors_origins: String,
+
+    /// Bearer token `/metrics` requires; unset or empty: `/metrics` is open.
+    #[arg(
+        long,
+        env = "OMNI_METRICS_TOKEN",
+        hide_env_values = true,
+        global = true
+    )]
+    pub metrics_token: Option<String>,
+
     /// Log filter (tracing syntax), e.g. `info` or `omni_api=debug`.
     #[arg(long, env = "OMNI_LOG", default_value = "info", global = true)]
     pub log: String,
@@ -267,6 +281,27 @@ impl Cli {
         })
     }
 
+    /// The CORS origins and metrics token these settings ask for.
+    pub fn http(&self) -> anyhow::Result<HttpConfig> {
+        let mut cors_origins = Vec::new();
+        for origin in self.cors_origins.split(',').map(str::trim) {
+            if origin.is_empty() {
+                continue;
+            }
+            if !is_origin(origin) {
+                anyhow::bail!(
+                    "OMNI_CORS_ORIGINS: '{origin}' is not an origin; write each as scheme://host[:port], without a path or a trailing slash"
+                );
+            }
+            // Browsers send the scheme and host in lower case.
+            cors_origins.push(origin.to_ascii_lowercase());
+        }
+        Ok(HttpConfig {
+            cors_origins,
+            metrics_token: self.metrics_token.clone().filter(|t| !t.is_empty()),
+        })
+    }
+
     pub async fn connect(&self) -> anyhow::Result<Arc<dyn Store>> {
         let options = ConnectOptions {
             max_connections: self.db_max_connections,
@@ -340,6 +375,19 @@ fn write_new_secret(file: &std::path::Path) -> anyhow::Result<String> {
         .and_then(|()| out.sync_all())
         .with_context(|| format!("writing the development secret {}", file.display()))?;
     Ok(value)
+}
+
+/// `http(s)://host[:port]`: what a browser sends as `Origin`. A wildcard
+/// is refused: the list is of sites trusted by name.
+fn is_origin(s: &str) -> bool {
+    let Some((scheme, rest)) = s.split_once("://") else {
+        return false;
+    };
+    matches!(scheme, "http" | "https")
+        && !rest.is_empty()
+        && rest
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'))
 }
 
 /// Hides a password in a database URL before it is logged.

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 pub async fn serve(cli: &Cli) -> anyhow::Result<()> {
     let limits = cli.limits()?;
+    let http = cli.http()?;
     let listener = tokio::net::TcpListener::bind(&cli.listen)
         .await
         .with_context(|| format!("listening on {}", cli.listen))?;
@@ -58,6 +59,7 @@ pub async fn serve(cli: &Cli) -> anyhow::Result<()> {
             ..AppConfig::default()
         },
         limits,
+        http,
         ..ApiConfig::default()
     };
     let state = AppState::new(store.clone(), cli.auth(&secret), config);

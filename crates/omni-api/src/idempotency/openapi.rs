@@ -1,7 +1,9 @@
 //! The OpenAPI side of the shared guards: every `POST` takes the
 //! `Idempotency-Key` header and may answer 400 (malformed key), 422 (key
-//! reused) or 409 (still running); every operation may answer 429 (rate
-//! limit), 431 (head too large) and 503 (overload, timeout). Added to the generated document once, as shared components.
+//! reused) or 409 (still running); every operation may answer 400 (a NUL
+//! character in its input, see `crate::input`), 429 (rate limit), 431
+//! (head too large) and 503 (overload, timeout). Added to the generated
+//! document once, as shared components.
 
 use serde_json::{Map, Value, json};
 
@@ -40,6 +42,7 @@ pub fn document(api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
                     add("422", REUSED);
                     add("409", RUNNING);
                 }
+                add("400", UNSTORABLE);
                 add("429", LIMITED);
                 add("431", HEAD_TOO_LARGE);
                 add("503", UNAVAILABLE);
@@ -70,6 +73,7 @@ const RUNNING: &str =
 const RUNNING_TOO: &str = "; or the first request with this Idempotency-Key is still running (Retry-After says when to retry)";
 const MALFORMED_KEY: &str =
     "A header or field is invalid (e.g. a malformed Idempotency-Key): details name it";
+const UNSTORABLE: &str = "A path parameter, query value, header or body field holds a NUL character, which cannot be stored: details name it";
 const HEAD_TOO_LARGE: &str = "The request target and headers are larger than the configured limit";
 const LIMITED: &str = "The caller's rate limit is exceeded; Retry-After says when to retry";
 const UNAVAILABLE: &str = "Overloaded (Retry-After), timed out, or storage unavailable";

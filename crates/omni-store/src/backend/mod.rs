@@ -13,6 +13,7 @@ mod idempotency;
 mod many;
 mod ops;
 mod sqlite_writer;
+mod storable;
 mod store;
 
 use crate::{Result, Store, StoreError};
@@ -142,6 +143,9 @@ pub async fn connect(url: &str, options: &ConnectOptions) -> Result<Arc<dyn Stor
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(sync)
         .busy_timeout(Duration::from_secs(10));
+    if !url.contains(":memory:") && !url.contains("mode=memory") {
+        create_private(connect.get_filename())?;
+    }
     // SQLite has one writer at a time; a single writing connection queues
     // writes in-process instead of failing them with SQLITE_BUSY. On a file
     // that is the group writer's, and the pool of one beside it serves
@@ -172,6 +176,34 @@ pub async fn connect(url: &str, options: &ConnectOptions) -> Result<Arc<dyn Stor
         group,
         dialect: &SQLITE,
     }))
+}
+
+/// Creates a new database file readable and writable by its owner only
+/// (orders and care orders hold customers' details). SQLite gives the
+/// `-wal` and `-shm` files it makes beside it the same mode. An existing
+/// file is left as it is: its mode is its owner's choice.
+fn create_private(path: &std::path::Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        if path.as_os_str().is_empty() || path.exists() {
+            return Ok(());
+        }
+        let created = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path);
+        match created {
+            Ok(_) => {}
+            // Made at the same moment by another process: theirs to own.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(StoreError::Database(sqlx::Error::Io(e))),
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 fn is_unique_violation(e: &sqlx::Error) -> bool {

@@ -126,14 +126,18 @@ macro_rules! impl_store {
             }
 
             async fn insert_document(&self, doc: &Document, effects: &Effects) -> Result<()> {
+                super::storable::document(doc)?;
+                super::storable::effects(effects)?;
                 self.write(WriteOp::insert(doc, effects)).await?.done()
             }
 
             async fn write_documents(&self, writes: &[DocumentWrite], effects: &Effects) -> Result<()> {
+                super::storable::writes(writes, effects)?;
                 self.write(WriteOp::write(writes, effects)).await?.done()
             }
 
             async fn put_documents(&self, docs: &[Document]) -> Result<()> {
+                docs.iter().try_for_each(super::storable::document)?;
                 let docs = docs.iter().map(Into::into).collect();
                 self.write(WriteOp::Put { docs }).await?.done()?;
                 if let Some(analyze) = self.dialect.analyze_after_load {
@@ -176,6 +180,8 @@ macro_rules! impl_store {
             }
 
             async fn update_document(&self, doc: &Document, effects: &Effects) -> Result<()> {
+                super::storable::document(doc)?;
+                super::storable::effects(effects)?;
                 self.write(WriteOp::update(doc, effects)).await?.done()
             }
 
