@@ -20,6 +20,9 @@ pub struct Claims {
     #[serde(default)]
     pub roles: Vec<String>,
     pub tenant: String,
+    /// The care client the caller acts for (`X-ATT-ClientId` must name it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
     pub iat: i64,
     pub exp: i64,
 }
@@ -99,6 +102,8 @@ impl Auth {
             subject: Some(claims.sub),
             roles: claims.roles,
             tenant: claims.tenant,
+            // An empty claim names no client; treated as absent.
+            client_id: claims.client_id.filter(|c| !c.trim().is_empty()),
         })
     }
 }
@@ -134,6 +139,7 @@ mod tests {
             kind,
             roles: vec!["sc.ops".into()],
             tenant: "acme".into(),
+            client_id: Some("client-7".into()),
             iat: now,
             exp: now + exp_offset,
         }
@@ -149,6 +155,7 @@ mod tests {
         assert_eq!(p.kind, PrincipalKind::M2m);
         assert_eq!(p.tenant, "acme");
         assert!(p.has_role("sc.ops"));
+        assert_eq!(p.client_id.as_deref(), Some("client-7"));
     }
 
     #[test]

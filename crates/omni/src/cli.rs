@@ -182,6 +182,9 @@ pub struct TokenArgs {
     /// Lifetime in seconds.
     #[arg(long, default_value_t = 86_400)]
     pub ttl: i64,
+    /// Care client the token acts for (claim `client_id`); care calls must send it as `X-ATT-ClientId`.
+    #[arg(long = "client")]
+    pub client: Option<String>,
 }
 
 impl Cli {
@@ -240,6 +243,7 @@ impl Cli {
             kind,
             roles: args.roles.clone(),
             tenant: args.tenant.clone(),
+            client_id: args.client.clone(),
             iat: now,
             exp: now + args.ttl,
         };
