@@ -134,6 +134,22 @@ pub struct Cli {
     #[arg(long, env = "OMNI_JOB_BACKOFF_MS", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=300_000), global = true)]
     pub job_backoff_ms: u64,
 
+    /// Most items one cart, one order (and one add-items call) and one care order (changeRequest) may hold; 400 above.
+    #[arg(long, env = "OMNI_MAX_ITEMS", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=10_000), global = true)]
+    pub max_items: u32,
+
+    /// Most characteristics one cart or order item may carry; 400 above.
+    #[arg(long, env = "OMNI_MAX_ITEM_CHARACTERISTICS", default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=10_000), global = true)]
+    pub max_item_characteristics: u32,
+
+    /// Most relationships (cartItemRelationship) one cart item may carry; 400 above.
+    #[arg(long, env = "OMNI_MAX_ITEM_RELATIONSHIPS", default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=10_000), global = true)]
+    pub max_item_relationships: u32,
+
+    /// Largest document the server stores, in bytes of JSON as it built it; a write above is refused with 413.
+    #[arg(long, env = "OMNI_MAX_DOCUMENT_BYTES", default_value_t = 256 * 1024, value_parser = clap::value_parser!(u64).range(4096..=64 * 1024 * 1024), global = true)]
+    pub max_document_bytes: u64,
+
     /// Log filter (tracing syntax), e.g. `info` or `omni_api=debug`.
     #[arg(long, env = "OMNI_LOG", default_value = "info", global = true)]
     pub log: String,
@@ -219,6 +235,18 @@ impl Cli {
                 .then(|| Duration::from_secs(self.request_timeout_secs)),
             max_header_bytes: self.max_header_bytes,
         })
+    }
+
+    /// What one request may make, as these settings ask.
+    pub fn app_limits(&self) -> omni_app::limits::Limits {
+        // Each setting is bounded by its parser, so the conversions hold.
+        let size = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+        omni_app::limits::Limits {
+            max_items: self.max_items as usize,
+            max_item_characteristics: self.max_item_characteristics as usize,
+            max_item_relationships: self.max_item_relationships as usize,
+            max_document_bytes: size(self.max_document_bytes),
+        }
     }
 
     pub async fn connect(&self) -> anyhow::Result<Arc<dyn Store>> {

@@ -11,6 +11,7 @@ use super::{authorize, client, worker};
 use crate::context::Context;
 use crate::error::{AppError, AppResult};
 use crate::inventory::billing_accounts;
+use crate::limits::ItemShape;
 use crate::repo::Stored;
 use omni_core::Principal;
 use omni_core::care::{ChangeResult, InventoryLookup, validate};
@@ -28,6 +29,17 @@ pub async fn accept(
 ) -> AppResult<CareOrderRecord> {
     authorize(principal)?;
     let client = client(principal)?;
+    // Counted before the lines they name are read.
+    let changes = body
+        .pointer("/careOrderRequest/changeRequest")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    ctx.config.limits.items(
+        "careOrderRequest.changeRequest",
+        changes,
+        ItemShape::default(),
+    )?;
     let (store, tenant) = (ctx.store(), principal.tenant.as_str());
     let inventory = StoredInventory::load(store, tenant, body).await?;
     let catalog = ctx.caches.care_catalog.get(store, tenant).await?;
