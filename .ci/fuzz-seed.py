@@ -12,6 +12,7 @@ other operations read.
 """
 
 import json
+import os
 import sys
 import urllib.error
 import urllib.request
@@ -22,7 +23,8 @@ HEADERS = {
     "Authorization": f"Bearer {TOKEN}",
     "Content-Type": "application/json",
     "channelId": "ECOMM",
-    "X-ATT-ClientId": "omni-fuzz",
+    # Care calls must name the token's own client (fuzz.sh mints it with --client).
+    "X-ATT-ClientId": os.environ.get("OMNI_FUZZ_CLIENT", "omni-fuzz"),
     "X-ATT-ConversationId": "fuzz-seed",
     "X-ATT-MessageId": "fuzz-seed",
     "idpctx-appname": "omni-fuzz",

@@ -63,22 +63,25 @@ rm -rf "$OUT/report"
 # --- tokens -----------------------------------------------------------------------------------
 # One user token with every role, so that every operation is reachable: the fuzzer is after wrong
 # answers to well-authorized requests (auth itself is covered by crates/omni/tests/auth_tenancy.rs).
-ROLES=(catalog.admin sc.ops sc.view promotion.admin promotion.view tenant.admin order.ops order.view care.ops)
+ROLES=(catalog.admin sc.ops sc.view promotion.admin promotion.view tenant.admin order.ops order.view care.ops events.admin jobs.admin)
 role_args=()
 for role in "${ROLES[@]}"; do role_args+=(--role "$role"); done
-TOKEN="$("$OMNI_BIN" token --type user "${role_args[@]}" --tenant default --sub fuzz --ttl 3600 2>/dev/null)" \
+# The token's care client: care calls must send it as X-ATT-ClientId (below and in fuzz-seed.py).
+CLIENT_ID=omni-fuzz
+TOKEN="$("$OMNI_BIN" token --type user "${role_args[@]}" --tenant default --sub fuzz --client "$CLIENT_ID" --ttl 3600 2>/dev/null)" \
   || die "could not mint a token"
 
 # --- seed -------------------------------------------------------------------------------------
 # Real ids for path and body parameters (see .ci/fuzz-seed.py), so that half of the examples reach
 # an existing resource instead of its 404.
 CONFIG="$WORK/schemathesis.toml"
-python3 "$HERE/fuzz-seed.py" "$BASE" "$TOKEN" "$REPO/data" "$CONFIG" || die "seeding the server failed"
+OMNI_FUZZ_CLIENT="$CLIENT_ID" python3 "$HERE/fuzz-seed.py" "$BASE" "$TOKEN" "$REPO/data" "$CONFIG" || die "seeding the server failed"
 cp "$CONFIG" "$OUT/schemathesis.toml"
 
 # --- run --------------------------------------------------------------------------------------
 # Headers: the bearer token, and the headers some families require (carts: channelId; discovery:
-# X-ATT-ClientId and idpctx-appname; care: X-ATT-ClientId, -ConversationId, -MessageId). Passed with
+# X-ATT-ClientId and idpctx-appname; care: X-ATT-ClientId, the token's client, -ConversationId,
+# -MessageId). Passed with
 # -H they replace whatever the fuzzer would generate for them, so a run spends its examples on
 # bodies, paths and query parameters rather than on header values the server rightly refuses.
 # Every check the task asks for, on every operation; nothing is excluded. One worker: with several,
@@ -102,7 +105,7 @@ set +e
   --report "junit${OMNI_FUZZ_REPORTS:+,$OMNI_FUZZ_REPORTS}" --report-dir "$OUT/report" \
   -H "Authorization: Bearer $TOKEN" \
   -H "channelId: ECOMM" \
-  -H "X-ATT-ClientId: omni-fuzz" \
+  -H "X-ATT-ClientId: $CLIENT_ID" \
   -H "X-ATT-ConversationId: fuzz-conversation" \
   -H "X-ATT-MessageId: fuzz-message" \
   -H "idpctx-appname: omni-fuzz") \

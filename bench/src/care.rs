@@ -83,13 +83,17 @@ pub fn order_body(setup: &CareSetup, n: u64) -> String {
     .to_string()
 }
 
+/// The care client the benchmark acts for: its token's `client_id`, which
+/// `X-ATT-ClientId` must repeat.
+pub const CLIENT: &str = "omni-bench";
+
 /// A POST of the family, with its three required headers.
 pub fn post(auth: &str, path: &str, n: u64, body: String) -> Request<Full<Bytes>> {
     Request::post(path)
         .header("host", "bench")
         .header("authorization", auth)
         .header("content-type", "application/json")
-        .header("X-ATT-ClientId", "omni-bench")
+        .header("X-ATT-ClientId", CLIENT)
         .header("X-ATT-ConversationId", format!("bench-{n}"))
         .header("X-ATT-MessageId", format!("bench-{n}"))
         .body(Full::new(Bytes::from(body)))

@@ -183,7 +183,12 @@ async fn main() -> anyhow::Result<()> {
                         changes: args.care_changes,
                         auth: Arc::new(format!(
                             "Bearer {}",
-                            server::mint_token(&args.omni_bin, secret, "care.ops")?
+                            server::mint_token(
+                                &args.omni_bin,
+                                secret,
+                                "care.ops",
+                                Some(care::CLIENT)
+                            )?
                         )),
                         due: None,
                     };
@@ -307,7 +312,7 @@ async fn order_flow(
         clients,
         duration: Duration::from_secs(1),
         poll: Duration::from_millis(args.poll_ms),
-        token: server::mint_token(&args.omni_bin, secret, "order.ops")?,
+        token: server::mint_token(&args.omni_bin, secret, "order.ops", None)?,
     };
     let sequence = Arc::new(AtomicU64::new(0));
     let warm = flow::run(&server.addr, &options, sequence.clone()).await?;

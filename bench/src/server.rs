@@ -80,10 +80,20 @@ impl Server {
 }
 
 /// A bearer token for a `user` principal with `role`, minted by the server
-/// binary with the server's secret, valid for two hours.
-pub fn mint_token(binary: &Path, secret: &str, role: &str) -> anyhow::Result<String> {
-    let output = Command::new(binary)
-        .args(["token", "--type", "user", "--role", role, "--ttl", "7200"])
+/// binary with the server's secret, valid for two hours. A care token names
+/// its care `client` (the `X-ATT-ClientId` its calls must send).
+pub fn mint_token(
+    binary: &Path,
+    secret: &str,
+    role: &str,
+    client: Option<&str>,
+) -> anyhow::Result<String> {
+    let mut command = Command::new(binary);
+    command.args(["token", "--type", "user", "--role", role, "--ttl", "7200"]);
+    if let Some(client) = client {
+        command.args(["--client", client]);
+    }
+    let output = command
         .env("OMNI_JWT_SECRET", secret)
         .env("OMNI_LOG", "warn")
         .stderr(Stdio::inherit())

@@ -20,6 +20,9 @@ pub struct Claims {
     #[serde(default)]
     pub roles: Vec<String>,
     pub tenant: String,
+    /// The care client the caller acts for (`X-ATT-ClientId` must name it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
     pub iat: i64,
     pub exp: i64,
 }
@@ -86,6 +89,7 @@ impl Auth {
         let nul = [("sub", &claims.sub), ("tenant", &claims.tenant)]
             .into_iter()
             .chain(claims.roles.iter().map(|r| ("roles", r)))
+            .chain(claims.client_id.iter().map(|c| ("client_id", c)))
             .find(|(_, v)| omni_core::formats::has_nul(v));
         if let Some((claim, _)) = nul {
             return Err(ApiError::unauthorized(
@@ -113,6 +117,8 @@ impl Auth {
             subject: Some(claims.sub),
             roles: claims.roles,
             tenant: claims.tenant,
+            // An empty claim names no client; treated as absent.
+            client_id: claims.client_id.filter(|c| !c.trim().is_empty()),
         })
     }
 }
@@ -148,6 +154,7 @@ mod tests {
             kind,
             roles: vec!["sc.ops".into()],
             tenant: "acme".into(),
+            client_id: Some("client-7".into()),
             iat: now,
             exp: now + exp_offset,
         }
@@ -163,6 +170,7 @@ mod tests {
         assert_eq!(p.kind, PrincipalKind::M2m);
         assert_eq!(p.tenant, "acme");
         assert!(p.has_role("sc.ops"));
+        assert_eq!(p.client_id.as_deref(), Some("client-7"));
     }
 
     #[test]

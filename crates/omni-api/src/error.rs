@@ -232,6 +232,12 @@ impl From<AppError> for ApiError {
                 e.refusal = Some((refusal.validation, refusal.entries));
                 e
             }
+            e @ AppError::TooLarge { .. } => Self::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "DOCUMENT_TOO_LARGE",
+                "Payload too large",
+                e.to_string(),
+            ),
             AppError::Unavailable(message) => Self::unavailable(message),
             AppError::Internal(_) => Self::internal(),
         }
@@ -252,6 +258,7 @@ impl From<StoreError> for ApiError {
                 format!("{kind} '{id}' was changed by someone else"),
             ),
             StoreError::InvalidInput(reason) => Self::bad_request(reason),
+            e @ StoreError::TooLarge { .. } => AppError::from(e).into(),
             other => {
                 tracing::error!(error = %other, "storage failure");
                 Self::unavailable("storage is unavailable; retry later")

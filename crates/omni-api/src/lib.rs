@@ -121,6 +121,7 @@ fn with_tmf_fragments(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::Ope
     tmf::openapi::projected_reads(&mut paths, &mut schemas);
     tmf::openapi::created_links(&mut paths);
     examples::add(&mut paths);
+    size_limits(&mut paths);
 
     let fragment = json!({
         "openapi": "3.1.0",
@@ -137,6 +138,38 @@ fn with_tmf_fragments(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::Ope
         Err(e) => tracing::error!(error = %e, "generated OpenAPI fragment does not parse"),
     }
     api
+}
+
+/// Any operation that takes a body may now be refused for the size of the
+/// document it would store (`OMNI_MAX_DOCUMENT_BYTES`), not only for the
+/// body's own: each says so under 413, in its family's error shape (that of
+/// its 400 answer).
+fn size_limits(paths: &mut serde_json::Map<String, serde_json::Value>) {
+    const TEXT: &str = "Body larger than 1 MiB, or the document it would store larger than OMNI_MAX_DOCUMENT_BYTES";
+    for item in paths.values_mut() {
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        for op in item.values_mut() {
+            if op.get("requestBody").is_none() {
+                continue;
+            }
+            let Some(responses) = op.get_mut("responses").and_then(|r| r.as_object_mut()) else {
+                continue;
+            };
+            let content = responses
+                .get("400")
+                .and_then(|r| r.get("content"))
+                .cloned()
+                .unwrap_or_else(|| {
+                    json!({"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}})
+                });
+            let answer = responses
+                .entry("413")
+                .or_insert_with(|| json!({"content": content}));
+            answer["description"] = json!(TEXT);
+        }
+    }
 }
 
 /// The complete application: every API family, docs, and the shared layers.

@@ -7,6 +7,7 @@
 use crate::caches::Caches;
 use crate::clock::{Clock, SystemClock};
 use crate::jobs::JobConfig;
+use crate::limits::{LimitedStore, Limits};
 use crate::webhook::WebhookConfig;
 use omni_store::Store;
 use std::sync::Arc;
@@ -25,6 +26,8 @@ pub struct AppConfig {
     pub webhooks: WebhookConfig,
     /// How background jobs are retried and when they fail for good.
     pub jobs: JobConfig,
+    /// What one request may make: items, characteristics, document size.
+    pub limits: Limits,
 }
 
 impl Default for AppConfig {
@@ -35,6 +38,7 @@ impl Default for AppConfig {
             max_limit: 1000,
             webhooks: WebhookConfig::default(),
             jobs: JobConfig::default(),
+            limits: Limits::default(),
         }
     }
 }
@@ -66,7 +70,8 @@ impl Context {
 
     pub fn with_clock(store: Arc<dyn Store>, config: AppConfig, clock: Arc<dyn Clock>) -> Self {
         Self {
-            store,
+            // Every write of every family goes through the size check.
+            store: LimitedStore::wrap(store, config.limits),
             clock,
             config: Arc::new(config),
             caches: Arc::new(Caches::default()),

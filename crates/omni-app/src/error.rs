@@ -102,6 +102,16 @@ pub enum AppError {
     Contention { what: String },
     #[error("{:?}", .0.kind)]
     Refused(Box<Refusal>),
+    /// The document the request would store is larger than the limit.
+    #[error(
+        "the {what} '{id}' would be {bytes} bytes, more than the {limit} allowed (OMNI_MAX_DOCUMENT_BYTES)"
+    )]
+    TooLarge {
+        what: String,
+        id: String,
+        bytes: usize,
+        limit: usize,
+    },
     /// Storage is out of reach; retrying later may work.
     #[error("{0}")]
     Unavailable(String),
@@ -220,6 +230,17 @@ impl From<StoreError> for AppError {
             StoreError::NotFound { kind, id } => Self::not_found(kind, id),
             StoreError::VersionConflict { .. } => Self::PreconditionFailed,
             StoreError::InvalidInput(reason) => Self::bad_request(reason),
+            StoreError::TooLarge {
+                kind,
+                id,
+                bytes,
+                limit,
+            } => Self::TooLarge {
+                what: kind,
+                id,
+                bytes,
+                limit,
+            },
             StoreError::Corrupt(reason) => {
                 tracing::error!(error = %reason, "stored data is corrupt");
                 Self::Internal("stored data could not be read".into())

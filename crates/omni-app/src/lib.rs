@@ -29,6 +29,7 @@ pub mod events;
 pub mod idempotency;
 pub mod inventory;
 pub mod jobs;
+pub mod limits;
 pub mod order;
 pub mod product_order;
 pub mod promotion;

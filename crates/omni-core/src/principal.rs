@@ -30,6 +30,11 @@ pub struct Principal {
     pub subject: Option<String>,
     pub roles: Vec<String>,
     pub tenant: String,
+    /// The token's `client_id`: the care client (the system an
+    /// `X-ATT-ClientId` header names) the caller acts for. It comes from the
+    /// signed token only, so a caller cannot act for another client by
+    /// sending another header.
+    pub client_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -49,6 +54,7 @@ impl Principal {
             subject: None,
             roles: Vec::new(),
             tenant: tenant.into(),
+            client_id: None,
         }
     }
 
@@ -90,6 +96,7 @@ mod tests {
             subject: Some("u1".into()),
             roles: roles.iter().map(|r| r.to_string()).collect(),
             tenant: "default".into(),
+            client_id: None,
         }
     }
 

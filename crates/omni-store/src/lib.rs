@@ -38,6 +38,15 @@ pub enum StoreError {
     LeaseLost { id: String },
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// A document larger than the largest one the application lets be
+    /// written (checked before the write; nothing was stored).
+    #[error("{kind} '{id}' would be {bytes} bytes, more than the {limit} allowed")]
+    TooLarge {
+        kind: String,
+        id: String,
+        bytes: usize,
+        limit: usize,
+    },
     #[error("unsupported database URL: {0}")]
     UnsupportedUrl(String),
     /// A value the database cannot store (a NUL character in text or JSON,

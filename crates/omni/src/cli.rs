@@ -158,6 +158,22 @@ pub struct Cli {
     )]
     pub metrics_token: Option<String>,
 
+    /// Most items one cart, one order (and one add-items call) and one care order (changeRequest) may hold; 400 above.
+    #[arg(long, env = "OMNI_MAX_ITEMS", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=10_000), global = true)]
+    pub max_items: u32,
+
+    /// Most characteristics one cart or order item may carry; 400 above.
+    #[arg(long, env = "OMNI_MAX_ITEM_CHARACTERISTICS", default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=10_000), global = true)]
+    pub max_item_characteristics: u32,
+
+    /// Most relationships (cartItemRelationship) one cart item may carry; 400 above.
+    #[arg(long, env = "OMNI_MAX_ITEM_RELATIONSHIPS", default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=10_000), global = true)]
+    pub max_item_relationships: u32,
+
+    /// Largest document the server stores, in bytes of JSON as it built it; a write above is refused with 413.
+    #[arg(long, env = "OMNI_MAX_DOCUMENT_BYTES", default_value_t = 256 * 1024, value_parser = clap::value_parser!(u64).range(4096..=64 * 1024 * 1024), global = true)]
+    pub max_document_bytes: u64,
+
     /// Log filter (tracing syntax), e.g. `info` or `omni_api=debug`.
     #[arg(long, env = "OMNI_LOG", default_value = "info", global = true)]
     pub log: String,
@@ -206,6 +222,9 @@ pub struct TokenArgs {
     /// Lifetime in seconds.
     #[arg(long, default_value_t = 86_400)]
     pub ttl: i64,
+    /// Care client the token acts for (claim `client_id`); care calls must send it as `X-ATT-ClientId`.
+    #[arg(long = "client")]
+    pub client: Option<String>,
 }
 
 impl Cli {
@@ -302,6 +321,18 @@ impl Cli {
         })
     }
 
+    /// What one request may make, as these settings ask.
+    pub fn app_limits(&self) -> omni_app::limits::Limits {
+        // Each setting is bounded by its parser, so the conversions hold.
+        let size = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+        omni_app::limits::Limits {
+            max_items: self.max_items as usize,
+            max_item_characteristics: self.max_item_characteristics as usize,
+            max_item_relationships: self.max_item_relationships as usize,
+            max_document_bytes: size(self.max_document_bytes),
+        }
+    }
+
     pub async fn connect(&self) -> anyhow::Result<Arc<dyn Store>> {
         let options = ConnectOptions {
             max_connections: self.db_max_connections,
@@ -324,6 +355,7 @@ impl Cli {
             kind,
             roles: args.roles.clone(),
             tenant: args.tenant.clone(),
+            client_id: args.client.clone(),
             iat: now,
             exp: now + args.ttl,
         };

@@ -56,6 +56,7 @@ pub async fn serve(cli: &Cli) -> anyhow::Result<()> {
                 backoff_base: Duration::from_millis(cli.job_backoff_ms),
                 ..JobConfig::default()
             },
+            limits: cli.app_limits(),
             ..AppConfig::default()
         },
         limits,

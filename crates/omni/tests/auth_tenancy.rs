@@ -63,6 +63,7 @@ fn token_signed_with(secret: &[u8], tenant: &str, exp_offset: i64) -> String {
             kind: PrincipalKind::User,
             roles: vec!["catalog.admin".into()],
             tenant: tenant.into(),
+            client_id: None,
             iat: now - 7200,
             exp: now + exp_offset,
         })

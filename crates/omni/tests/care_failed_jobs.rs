@@ -39,7 +39,7 @@ async fn post(server: &TestServer, path: &str, body: Value) -> (u16, Value) {
     let resp = server
         .client
         .post(server.url(&format!("{BASE}{path}")))
-        .bearer_auth(server.token(PrincipalKind::M2m, &["care.ops"], "default"))
+        .bearer_auth(server.care_token("client-7"))
         .header("X-ATT-ClientId", "client-7")
         .header("X-ATT-ConversationId", "conv-1")
         .header("X-ATT-MessageId", "msg-1")

@@ -153,7 +153,7 @@ impl Client<'_> {
 fn client(server: &TestServer) -> Client<'_> {
     Client {
         server,
-        token: Some(server.token(PrincipalKind::M2m, &["care.ops"], "default")),
+        token: Some(server.care_token("client-7")),
     }
 }
 

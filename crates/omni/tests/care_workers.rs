@@ -9,7 +9,6 @@ mod common;
 
 use common::TestServer;
 use omni_app::care::worker;
-use omni_core::PrincipalKind;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -158,7 +157,7 @@ async fn three_workers_apply_every_change_once_in_request_order() {
     let server = TestServer::start_demo_without_workers().await;
     let api = Api {
         client: server.client.clone(),
-        token: server.token(PrincipalKind::M2m, &["care.ops"], "default"),
+        token: server.care_token("workers-test"),
     };
     const ORDERS: usize = 30;
     let mut ids = Vec::new();
@@ -198,7 +197,7 @@ async fn two_processes_apply_every_change_once() {
     let b = node::spawn(&url);
     let api = Api {
         client: reqwest::Client::new(),
-        token: node::token("care.ops"),
+        token: node::care_token("workers-test"),
     };
     const ORDERS: usize = 20;
     let mut ids = Vec::new();
@@ -221,7 +220,7 @@ mod node {
         process::spawn(database_url, &data, SECRET, &[])
     }
 
-    pub fn token(role: &str) -> String {
-        process::token(SECRET, "m2m", role)
+    pub fn care_token(client: &str) -> String {
+        process::care_token(SECRET, client)
     }
 }

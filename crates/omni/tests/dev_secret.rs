@@ -96,6 +96,7 @@ async fn a_loopback_server_without_a_secret_keeps_a_private_one_that_omni_token_
             tenant: "default".into(),
             iat: now,
             exp: now + 600,
+            client_id: None,
         })
         .expect("mint");
     assert_eq!(status_with(&server.base, &forged).await, 401);

@@ -282,7 +282,11 @@ async fn over_long_values_are_400_naming_the_field() {
 
 #[tokio::test]
 async fn body_over_one_mib_is_413_json() {
-    let s = TestServer::start().await;
+    // The body limit alone: stored documents may be as large as bodies here
+    // (the document limit has its own tests in limits.rs).
+    let mut config = omni_api::state::ApiConfig::default();
+    config.app.limits.max_document_bytes = 2 * 1024 * 1024;
+    let s = TestServer::start_with(config).await;
     let mut body = json!({"name": "big", "attachment": []});
     let chunk = "x".repeat(10_000);
     for _ in 0..110 {

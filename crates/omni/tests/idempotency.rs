@@ -287,7 +287,7 @@ fn care_headers() -> [(&'static str, &'static str); 3] {
 async fn concurrent_care_orders_with_one_key_are_accepted_once() {
     let s = std::sync::Arc::new(TestServer::start_with(patient()).await);
     load_demo(&s).await;
-    let token = s.token(PrincipalKind::M2m, &["care.ops"], "default");
+    let token = s.care_token("client-7");
     let body = json!({"careOrderRequest": {"foundationAccountNumber": "81730304",
         "accountGroupId": "73001012763", "changeRequest": [
         {"type": "suspend", "changeRequestId": "s1", "ctn": "1234567893", "suspendServiceReason": "Lost"}]}});

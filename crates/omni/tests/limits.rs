@@ -393,3 +393,245 @@ async fn callers_without_a_token_are_throttled_by_address() {
     let second = from([127, 0, 0, 2]);
     assert_eq!(second.get(&url).send().await.expect("send").status(), 200);
 }
+
+/// What one request may make: small limits, so that a test reaches them.
+fn making(limits: omni_app::limits::Limits) -> ApiConfig {
+    let mut config = ApiConfig::default();
+    config.app.limits = limits;
+    config
+}
+
+fn small() -> omni_app::limits::Limits {
+    omni_app::limits::Limits {
+        max_items: 3,
+        max_item_characteristics: 2,
+        max_item_relationships: 1,
+        ..omni_app::limits::Limits::default()
+    }
+}
+
+async fn stored(s: &TestServer, kind: &str) -> u64 {
+    s.store
+        .count_documents(&omni_store::DocumentQuery {
+            tenant: "default".into(),
+            kind: kind.into(),
+            ..Default::default()
+        })
+        .await
+        .expect("count")
+}
+
+/// A 400 whose details name `field` and the setting that bounds it.
+fn refused_naming(status: u16, body: &Value, field: &str, setting: &str) {
+    assert_eq!(status, 400, "{body}");
+    let named =
+        body["details"].as_array().into_iter().flatten().any(|d| {
+            d["field"] == field && d["rule"].as_str().is_some_and(|r| r.contains(setting))
+        });
+    assert!(named, "{field} / {setting} in {body}");
+}
+
+async fn post_json(
+    s: &TestServer,
+    path: &str,
+    token: &str,
+    headers: &[(&str, &str)],
+    body: &Value,
+) -> (u16, Value) {
+    let mut req = s.client.post(s.url(path)).bearer_auth(token).json(body);
+    for (name, value) in headers {
+        req = req.header(*name, *value);
+    }
+    let resp = req.send().await.expect("send");
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+const CARTS: &str = "/tmf-api/shoppingCart/v4/shoppingCart";
+const PLAN: &str = "0b690f7e-3f41-49bf-a6cf-6f65caa650ca";
+const SIM: &str = "790650ec-b512-4bee-ae7f-535668eadf1b";
+const PHONE: &str = "Mobile_Device_pkey73001_sku2680262";
+
+fn cart_item(id: &str, offering: &str) -> Value {
+    json!({"id": id, "action": "add", "quantity": 1, "productOffering": {"id": offering}})
+}
+
+#[tokio::test]
+async fn a_cart_is_bounded_in_items_characteristics_and_relationships() {
+    let s = TestServer::start_with(making(small())).await;
+    s.load_demo().await;
+    let ops = s.token(PrincipalKind::M2m, &["sc.ops"], "default");
+    let channel = [("channelId", "ECOMM")];
+    // At every limit: three items, two characteristics, one relationship.
+    let mut phone = cart_item("3", PHONE);
+    phone["product"] = json!({"productCharacteristic": [{"name": "isBYOD", "value": "true"}, {"name": "IMEI", "value": "358073464620280"}]});
+    let mut plan = cart_item("1", PLAN);
+    plan["cartItemRelationship"] = json!([{"id": "2", "relationshipType": "hasAddOn"}]);
+    let full = json!({"cartItem": [plan.clone(), cart_item("2", SIM), phone.clone()]});
+    let (status, body) = post_json(&s, CARTS, &ops, &channel, &full).await;
+    assert_eq!(status, 201, "{body}");
+
+    // One over each: refused naming the field, nothing stored.
+    let mut items = full.clone();
+    items["cartItem"]
+        .as_array_mut()
+        .expect("items")
+        .push(cart_item("4", SIM));
+    let (status, body) = post_json(&s, CARTS, &ops, &channel, &items).await;
+    refused_naming(status, &body, "cartItem", "OMNI_MAX_ITEMS");
+
+    let mut characteristics = full.clone();
+    characteristics["cartItem"][2]["product"]["productCharacteristic"]
+        .as_array_mut()
+        .expect("characteristics")
+        .push(json!({"name": "color", "value": "red"}));
+    let (status, body) = post_json(&s, CARTS, &ops, &channel, &characteristics).await;
+    refused_naming(
+        status,
+        &body,
+        "cartItem[2].product.productCharacteristic",
+        "OMNI_MAX_ITEM_CHARACTERISTICS",
+    );
+
+    let mut relationships = full.clone();
+    relationships["cartItem"][0]["cartItemRelationship"]
+        .as_array_mut()
+        .expect("relationships")
+        .push(json!({"id": "3", "relationshipType": "hasAddOn"}));
+    let (status, body) = post_json(&s, CARTS, &ops, &channel, &relationships).await;
+    refused_naming(
+        status,
+        &body,
+        "cartItem[0].cartItemRelationship",
+        "OMNI_MAX_ITEM_RELATIONSHIPS",
+    );
+    assert_eq!(
+        stored(&s, "shoppingCart").await,
+        1,
+        "only the cart at the limits"
+    );
+}
+
+#[tokio::test]
+async fn an_order_is_bounded_per_call_and_in_total() {
+    let s = TestServer::start_with(making(small())).await;
+    s.load_demo().await;
+    let ops = s.token(PrincipalKind::User, &["order.ops"], "default");
+    let (status, body) = post_json(
+        &s,
+        "/omni-svcs/v1/order/create",
+        &ops,
+        &[],
+        &json!({"channel": "ATTR", "relatedParty": [{"id": "cust-1001", "role": "customer"}]}),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let id = body["id"].as_str().expect("id").to_string();
+    let path = format!("/omni-svcs/v1/order/{id}/items");
+    let sim = |n: usize, characteristics: usize| {
+        json!({"action": "add", "productOfferingType": "SIM", "rootBundleProductOrderItemId": "plan",
+            "productOfferingId": SIM,
+            "characteristic": (0..characteristics).map(|c| json!({"name": if c == 0 { "ICCID".to_string() } else { format!("note{c}") },
+                "value": format!("890141032701974711{n}")})).collect::<Vec<_>>()})
+    };
+    let plan = json!({"action": "add", "productOfferingType": "Mobile_Offer", "productOrderItemId": "plan",
+        "productOfferingId": "Mobile_Offer_unlimited-extra",
+        "billingAccount": {"id": "556165899573", "ratingType": "postpaid"}});
+    let device = json!({"action": "add", "productOfferingType": "Mobile_Device", "rootBundleProductOrderItemId": "plan",
+        "productOfferingId": PHONE});
+
+    // One call over the item limit, and an item over the characteristics limit.
+    let four = json!({"items": [plan.clone(), device.clone(), sim(1, 1), sim(2, 1)]});
+    let (status, body) = post_json(&s, &path, &ops, &[], &four).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.to_string().contains("OMNI_MAX_ITEMS"), "{body}");
+    let chatty = json!({"items": [plan.clone(), device.clone(), sim(1, 3)]});
+    let (status, body) = post_json(&s, &path, &ops, &[], &chatty).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body.to_string().contains("items[2].characteristic"),
+        "{body}"
+    );
+    assert!(
+        body.to_string().contains("OMNI_MAX_ITEM_CHARACTERISTICS"),
+        "{body}"
+    );
+
+    // At the limit: accepted; then one more in a later call is over the total.
+    let three = json!({"items": [plan, device, sim(1, 1)]});
+    let (status, body) = post_json(&s, &path, &ops, &[], &three).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = post_json(&s, &path, &ops, &[], &json!({"items": [sim(2, 1)]})).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body.to_string()
+            .contains("would bring the order to 4 items"),
+        "{body}"
+    );
+    let doc = s
+        .store
+        .get_document("default", "order", &id)
+        .await
+        .expect("read")
+        .expect("the order");
+    assert_eq!(
+        doc.body["items"].as_array().map(Vec::len),
+        Some(3),
+        "nothing more stored"
+    );
+}
+
+#[tokio::test]
+async fn a_care_order_is_bounded_in_change_requests() {
+    let s = TestServer::start_with(making(small())).await;
+    s.load_demo().await;
+    let care = s.care_token("client-7");
+    let headers = [
+        ("X-ATT-ClientId", "client-7"),
+        ("X-ATT-ConversationId", "conv-1"),
+        ("X-ATT-MessageId", "msg-1"),
+    ];
+    let order = |n: usize| {
+        let changes: Vec<Value> = (0..n)
+            .map(|k| json!({"type": "updateSubscriber", "changeRequestId": format!("c{k}"), "ctn": "1234567890",
+                "udl": [{"type": format!("Label {k}"), "value": format!("v{k}")}]}))
+            .collect();
+        json!({"careOrderRequest": {"foundationAccountNumber": "81730304",
+            "accountGroupId": "73001012763", "changeRequest": changes}})
+    };
+    let path = "/api/orderingMobility/v1/careOrder";
+    let (status, body) = post_json(&s, path, &care, &headers, &order(4)).await;
+    refused_naming(
+        status,
+        &body,
+        "careOrderRequest.changeRequest",
+        "OMNI_MAX_ITEMS",
+    );
+    assert_eq!(stored(&s, "careOrder").await, 0);
+    let (status, body) = post_json(&s, path, &care, &headers, &order(3)).await;
+    assert_eq!(status, 202, "{body}");
+}
+
+#[tokio::test]
+async fn a_document_larger_than_the_limit_is_never_stored() {
+    let s = TestServer::start_with(making(omni_app::limits::Limits {
+        max_document_bytes: 4096,
+        ..omni_app::limits::Limits::default()
+    }))
+    .await;
+    let admin = s.admin();
+    // Each text is within its own rule; together they are over the limit.
+    let offering = |text: &str| json!({"name": "Big", "description": text, "version": "1"});
+    let (status, body) = post_json(&s, OFFERINGS, &admin, &[], &offering("small")).await;
+    assert_eq!(status, 201, "{body}");
+    let mut big = offering(&"x".repeat(3000));
+    big["productOfferingTerm"] = json!([{"name": "t", "description": "y".repeat(3000)}]);
+    let (status, body) = post_json(&s, OFFERINGS, &admin, &[], &big).await;
+    assert_eq!(status, 413, "{body}");
+    let message = body["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("productOffering") && message.contains("OMNI_MAX_DOCUMENT_BYTES"),
+        "{body}"
+    );
+    assert_eq!(stored(&s, "productOffering").await, 1);
+}

@@ -418,6 +418,7 @@ fn token_with(sub: &str, tenant: &str, roles: &[&str]) -> String {
             tenant: tenant.into(),
             iat: now,
             exp: now + 3600,
+            client_id: None,
         })
         .expect("mint")
 }

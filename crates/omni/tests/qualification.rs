@@ -180,6 +180,7 @@ fn token_for(kind: PrincipalKind, sub: &str, roles: &[&str], tenant: &str) -> St
             kind,
             roles: roles.iter().map(|r| r.to_string()).collect(),
             tenant: tenant.into(),
+            client_id: None,
             iat: now,
             exp: now + 3600,
         })

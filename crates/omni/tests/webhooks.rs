@@ -679,9 +679,8 @@ async fn care_call(
 async fn care_clients_are_notified_of_their_own_orders_status_changes() {
     let s = TestServer::start_with(quick(5)).await;
     s.load_demo().await;
-    let care = s.token(PrincipalKind::M2m, &["care.ops"], "default");
     let (mine, theirs) = (Receiver::start().await, Receiver::start().await);
-    let (st, body) = care_call(&s, "POST", "/notificationSubscription", "client-7", &care,
+    let (st, body) = care_call(&s, "POST", "/notificationSubscription", "client-7", &s.care_token("client-7"),
         Some(json!({"notificationSubscriptionRequest": {"callbackUrl": mine.url, "secret": "client-7-secret-value"}}))).await;
     assert_eq!(st, 201, "{body}");
     let answer = &body["notificationSubscriptionResponse"];
@@ -692,7 +691,7 @@ async fn care_clients_are_notified_of_their_own_orders_status_changes() {
         "POST",
         "/notificationSubscription",
         "client-8",
-        &care,
+        &s.care_token("client-8"),
         Some(json!({"notificationSubscriptionRequest": {"callbackUrl": theirs.url}})),
     )
     .await;
@@ -710,7 +709,15 @@ async fn care_clients_are_notified_of_their_own_orders_status_changes() {
 
     let order = json!({"careOrderRequest": {"foundationAccountNumber": "81730304", "accountGroupId": "73001012763",
         "changeRequest": [{"type": "suspend", "changeRequestId": "s1", "ctn": "1234567893", "suspendServiceReason": "Lost"}]}});
-    let (st, body) = care_call(&s, "POST", "/careOrder", "client-7", &care, Some(order)).await;
+    let (st, body) = care_call(
+        &s,
+        "POST",
+        "/careOrder",
+        "client-7",
+        &s.care_token("client-7"),
+        Some(order),
+    )
+    .await;
     assert_eq!(st, 202, "{body}");
     let order_id = body["careOrderResponse"]["orderId"]
         .as_str()
@@ -750,7 +757,7 @@ async fn care_clients_are_notified_of_their_own_orders_status_changes() {
         "POST",
         "/notificationSubscription",
         "client-7",
-        &care,
+        &s.care_token("client-7"),
         Some(json!({"notificationSubscriptionRequest": {"callbackUrl": "nope"}})),
     )
     .await;
@@ -765,7 +772,7 @@ async fn care_clients_are_notified_of_their_own_orders_status_changes() {
         "DELETE",
         &format!("/notificationSubscription/{theirs_id}"),
         "client-7",
-        &care,
+        &s.care_token("client-7"),
         None,
     )
     .await;
@@ -775,7 +782,7 @@ async fn care_clients_are_notified_of_their_own_orders_status_changes() {
         "DELETE",
         &format!("/notificationSubscription/{theirs_id}"),
         "client-8",
-        &care,
+        &s.care_token("client-8"),
         None,
     )
     .await;
@@ -838,4 +845,170 @@ async fn the_openapi_document_describes_hubs_and_delivery_admin() {
             .get("EventSubscriptionInput")
             .is_some()
     );
+}
+
+/// The care client is the token's `client_id`, never the header: client B's
+/// token sending `X-ATT-ClientId: A` is refused, B cannot remove A's
+/// subscription, see or cancel A's order, and an order is stored under the
+/// token's client.
+#[tokio::test]
+async fn a_care_client_cannot_act_for_another_by_sending_its_header() {
+    let s = TestServer::start_with_demo().await;
+    let (a, b) = (s.care_token("client-a"), s.care_token("client-b"));
+    let subscription =
+        json!({"notificationSubscriptionRequest": {"callbackUrl": "http://127.0.0.1:9/hook"}});
+    let order = json!({"careOrderRequest": {"foundationAccountNumber": "81730304", "accountGroupId": "73001012763",
+        "changeRequest": [{"type": "suspend", "changeRequestId": "s1", "ctn": "1234567893", "suspendServiceReason": "Lost"}]}});
+    let forbidden = |st: u16, body: &Value| {
+        assert_eq!(st, 403, "{body}");
+        assert!(body.to_string().contains("X-ATT-ClientId"), "{body}");
+    };
+
+    // B's token with A's header: refused on every call, nothing stored.
+    for (method, path, body) in [
+        (
+            "POST",
+            "/notificationSubscription",
+            Some(subscription.clone()),
+        ),
+        ("POST", "/careOrder", Some(order.clone())),
+        ("DELETE", "/notificationSubscription/anything", None),
+        (
+            "POST",
+            "/orderStatus/CareOrder",
+            Some(json!({"orderStatusRequest": {"accountGroupId": "73001012763"}})),
+        ),
+    ] {
+        let (st, body) = care_call(&s, method, path, "client-a", &b, body).await;
+        forbidden(st, &body);
+    }
+    // A care token without the claim is refused as well.
+    let unnamed = s.token(PrincipalKind::M2m, &["care.ops"], "default");
+    let (st, body) = care_call(
+        &s,
+        "POST",
+        "/careOrder",
+        "client-a",
+        &unnamed,
+        Some(order.clone()),
+    )
+    .await;
+    forbidden(st, &body);
+    let stored = |kind: &'static str| {
+        let store = s.store.clone();
+        async move {
+            store
+                .count_documents(&omni_store::DocumentQuery {
+                    tenant: "default".into(),
+                    kind: kind.into(),
+                    ..Default::default()
+                })
+                .await
+                .expect("count")
+        }
+    };
+    assert_eq!(stored("careOrder").await, 0);
+    assert_eq!(stored("eventSubscription").await, 0);
+
+    // A subscribes and orders; B cannot remove, see or cancel any of it.
+    let (st, body) = care_call(
+        &s,
+        "POST",
+        "/notificationSubscription",
+        "client-a",
+        &a,
+        Some(subscription),
+    )
+    .await;
+    assert_eq!(st, 201, "{body}");
+    assert_eq!(
+        body["notificationSubscriptionResponse"]["clientId"],
+        "client-a"
+    );
+    let sub_id = body["notificationSubscriptionResponse"]["subscriptionId"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let (st, body) = care_call(&s, "POST", "/careOrder", "client-a", &a, Some(order)).await;
+    assert_eq!(st, 202, "{body}");
+    let order_id = body["careOrderResponse"]["orderId"]
+        .as_str()
+        .expect("orderId")
+        .to_string();
+    let doc = s
+        .store
+        .get_document("default", "careOrder", &order_id)
+        .await
+        .expect("read")
+        .expect("the order");
+    assert_eq!(
+        doc.body["clientId"], "client-a",
+        "attributed to the token's client"
+    );
+
+    let remove = format!("/notificationSubscription/{sub_id}");
+    let (st, _) = care_call(&s, "DELETE", &remove, "client-b", &b, None).await;
+    assert_eq!(st, 404, "B does not see A's subscription");
+    let by_id = json!({"orderStatusRequest": {"orderId": order_id}});
+    let (st, _) = care_call(
+        &s,
+        "POST",
+        "/orderStatus/CareOrder",
+        "client-b",
+        &b,
+        Some(by_id.clone()),
+    )
+    .await;
+    assert_eq!(st, 404, "B does not see A's order");
+    let search = json!({"orderStatusRequest": {"accountGroupId": "73001012763"}});
+    let (st, body) = care_call(
+        &s,
+        "POST",
+        "/orderStatus/CareOrder",
+        "client-b",
+        &b,
+        Some(search.clone()),
+    )
+    .await;
+    assert_eq!(st, 200, "{body}");
+    assert_eq!(body["orderStatusResponse"]["orders"], json!([]));
+    let cancel = json!({"orderCancellationRequest": {"orderId": order_id}});
+    let (st, _) = care_call(
+        &s,
+        "POST",
+        "/orderCancellation",
+        "client-b",
+        &b,
+        Some(cancel),
+    )
+    .await;
+    assert_eq!(st, 404, "B cannot cancel A's order");
+
+    // A still sees its order and removes its own subscription.
+    let (st, body) = care_call(
+        &s,
+        "POST",
+        "/orderStatus/CareOrder",
+        "client-a",
+        &a,
+        Some(search),
+    )
+    .await;
+    assert_eq!(st, 200, "{body}");
+    assert_eq!(
+        body["orderStatusResponse"]["orders"][0]["orderId"],
+        order_id.as_str()
+    );
+    let (st, _) = care_call(
+        &s,
+        "POST",
+        "/orderStatus/CareOrder",
+        "client-a",
+        &a,
+        Some(by_id),
+    )
+    .await;
+    assert_eq!(st, 200);
+    let (st, _) = care_call(&s, "DELETE", &remove, "client-a", &a, None).await;
+    assert_eq!(st, 204);
 }

@@ -3,7 +3,7 @@
 //! `xxxResponse`: accept a care order (202), its status, a line as it is
 //! now, and cancelling an order nothing of which was processed yet.
 
-use super::{authorize, client_id};
+use super::{authorize, check_headers};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::JsonBody;
@@ -22,8 +22,8 @@ pub async fn accept(
     JsonBody(body): JsonBody<Value>,
 ) -> Result<Response, ApiError> {
     authorize(&principal)?;
-    let client = client_id(&headers)?;
-    let order = care::accept(&state.ctx, &principal, &client, &body).await?;
+    check_headers(&headers, &principal)?;
+    let order = care::accept(&state.ctx, &principal, &body).await?;
     let answer = json!({"careOrderResponse": order.render()});
     Ok((StatusCode::ACCEPTED, Json(answer)).into_response())
 }
@@ -35,7 +35,7 @@ pub async fn order_status(
     JsonBody(body): JsonBody<Value>,
 ) -> Result<Json<Value>, ApiError> {
     authorize(&principal)?;
-    client_id(&headers)?;
+    check_headers(&headers, &principal)?;
     let query = StatusQuery::from_body(&body)?;
     let orders = care::order_status(&state.ctx, &principal, &query).await?;
     let orders: Vec<Value> = orders.iter().map(|o| o.render()).collect();
@@ -49,7 +49,7 @@ pub async fn care_account(
     JsonBody(body): JsonBody<Value>,
 ) -> Result<Json<Value>, ApiError> {
     authorize(&principal)?;
-    client_id(&headers)?;
+    check_headers(&headers, &principal)?;
     let query = AccountQuery::from_body(&body)?;
     let account = care::care_account(&state.ctx, &principal, &query).await?;
     Ok(Json(json!({"careAccountResponse": account.render()?})))
@@ -62,7 +62,7 @@ pub async fn cancel(
     JsonBody(body): JsonBody<Value>,
 ) -> Result<Json<Value>, ApiError> {
     authorize(&principal)?;
-    client_id(&headers)?;
+    check_headers(&headers, &principal)?;
     let order_id = request::cancellation_order_id(&body)?;
     let order = care::cancel(&state.ctx, &principal, &order_id).await?;
     Ok(Json(json!({"orderCancellationResponse": order.render()})))

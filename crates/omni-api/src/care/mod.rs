@@ -1,7 +1,8 @@
 //! Business care orders (`/api/orderingMobility/v1/...`): the routes, the
 //! three headers every call must carry (`X-ATT-ClientId`,
 //! `X-ATT-ConversationId`, `X-ATT-MessageId`) and the client id echoed on
-//! every answer. The handlers ([`handlers`]) extract, call a use case of
+//! every answer. The client is the token's `client_id`; the header must
+//! repeat it. The handlers ([`handlers`]) extract, call a use case of
 //! `omni_app::care` (accept, status, account, cancel; its worker applies
 //! each change request when due) and render the `xxxResponse` wrapper;
 //! errors keep the TMF body, which names each failing field.
@@ -64,9 +65,11 @@ fn authorize(principal: &Principal) -> Result<(), ApiError> {
     Ok(omni_app::care::authorize(principal)?)
 }
 
-/// Checks the three required headers; returns the client id.
-fn client_id(headers: &HeaderMap) -> Result<String, ApiError> {
-    let mut client = String::new();
+/// Checks the three required headers, then that `X-ATT-ClientId` names the
+/// token's own client (a 403 otherwise). The use cases take the client from
+/// the token, never from the header.
+fn check_headers(headers: &HeaderMap, principal: &Principal) -> Result<(), ApiError> {
+    let mut client = "";
     for name in REQUIRED_HEADERS {
         let value = headers
             .get(name)
@@ -80,8 +83,8 @@ fn client_id(headers: &HeaderMap) -> Result<String, ApiError> {
             ));
         }
         if name == REQUIRED_HEADERS[0] {
-            client = value.to_string();
+            client = value;
         }
     }
-    Ok(client)
+    Ok(omni_app::care::check_client_header(principal, client)?)
 }

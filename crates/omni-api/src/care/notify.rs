@@ -1,10 +1,10 @@
 //! The care family's notification subscriptions:
 //! `POST …/notificationSubscription` and `DELETE …/notificationSubscription/{id}`.
-//! The handlers check the family's headers (the client id scopes what a
-//! client is notified of and may remove), call
+//! The handlers check the family's headers (`X-ATT-ClientId` must name the
+//! token's client, which scopes what a client is notified of and may remove), call
 //! `omni_app::webhook::notify`, and render the family's wrapped answer.
 
-use super::client_id;
+use super::check_headers;
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::JsonBody;
@@ -24,12 +24,17 @@ pub async fn register(
 ) -> Result<Response, ApiError> {
     // The role before the headers: a caller without it learns nothing more.
     notify::authorize(&principal)?;
-    let client = client_id(&headers)?;
+    check_headers(&headers, &principal)?;
     let request = notify::parse_request(&body)?;
     let Registered {
         subscription,
         secret,
-    } = notify::register(&state.ctx, &principal, &client, request).await?;
+    } = notify::register(&state.ctx, &principal, request).await?;
+    let client = subscription
+        .scope
+        .as_ref()
+        .map(|scope| scope.value.clone())
+        .unwrap_or_default();
     let mut answer = json!({
         "subscriptionId": subscription.id,
         "callbackUrl": subscription.callback,
@@ -54,7 +59,7 @@ pub async fn remove(
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     notify::authorize(&principal)?;
-    let client = client_id(&headers)?;
-    notify::remove(&state.ctx, &principal, &client, &id).await?;
+    check_headers(&headers, &principal)?;
+    notify::remove(&state.ctx, &principal, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

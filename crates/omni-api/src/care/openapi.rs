@@ -31,7 +31,7 @@ fn operation(
         (401, "Missing or invalid bearer token"),
         (
             403,
-            "The caller lacks role care.ops, or is not a user or m2m principal",
+            "The caller lacks role care.ops, is not a user or m2m principal, or X-ATT-ClientId is not the token's client_id claim (or the token has none)",
         ),
         (413, "Body larger than 1 MiB"),
         (415, "Body is not JSON"),
@@ -41,7 +41,7 @@ fn operation(
     }
     let header = |name: &str| {
         json!({"name": name, "in": "header", "required": true, "schema": {"type": "string", "maxLength": 200},
-               "description": "Required; echoed in the response"})
+               "description": "Required; echoed in the response. X-ATT-ClientId must equal the token's client_id claim"})
     };
     json!({"post": {
         "tags": [TAG],

@@ -128,7 +128,7 @@ fn care_paths(paths: &mut Map<String, Value>) {
         header("X-ATT-ConversationId"),
         header("X-ATT-MessageId"),
     ];
-    let denied = "The caller lacks role care.ops, or is not a user or m2m principal";
+    let denied = "The caller lacks role care.ops, is not a user or m2m principal, or X-ATT-ClientId is not the token's client_id claim (or the token has none)";
     paths.insert(format!("{base}/notificationSubscription"), json!({"post": {
         "tags": ["Care orders"],
         "summary": "Be notified of every status change of this client's care orders (CareOrderStatusChangeEvent), signed with the secret",

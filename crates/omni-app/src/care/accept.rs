@@ -7,10 +7,11 @@
 
 use super::facts::StoredInventory;
 use super::record::{CareOrderRecord, ChangeState, RecordStatus, orders};
-use super::{authorize, worker};
+use super::{authorize, client, worker};
 use crate::context::Context;
 use crate::error::{AppError, AppResult};
 use crate::inventory::billing_accounts;
+use crate::limits::ItemShape;
 use crate::repo::Stored;
 use omni_core::Principal;
 use omni_core::care::{ChangeResult, InventoryLookup, validate};
@@ -19,15 +20,26 @@ use omni_store::Effects;
 use serde_json::Value;
 use std::collections::BTreeSet;
 
-/// Accepts the care order `body` (`careOrderRequest`) placed by `client`
-/// (its `X-ATT-ClientId`, which scopes its notifications).
+/// Accepts the care order `body` (`careOrderRequest`), placed by the
+/// token's client (which scopes its notifications).
 pub async fn accept(
     ctx: &Context,
     principal: &Principal,
-    client: &str,
     body: &Value,
 ) -> AppResult<CareOrderRecord> {
     authorize(principal)?;
+    let client = client(principal)?;
+    // Counted before the lines they name are read.
+    let changes = body
+        .pointer("/careOrderRequest/changeRequest")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    ctx.config.limits.items(
+        "careOrderRequest.changeRequest",
+        changes,
+        ItemShape::default(),
+    )?;
     let (store, tenant) = (ctx.store(), principal.tenant.as_str());
     let inventory = StoredInventory::load(store, tenant, body).await?;
     let catalog = ctx.caches.care_catalog.get(store, tenant).await?;

@@ -1,11 +1,12 @@
 //! `orderCancellation`: a care order is cancelled only while none of its
-//! change requests was processed. Cancelling a cancelled order answers it
+//! change requests was processed, and only by the client that placed it
+//! (another client's order is answered as not found). Cancelling a cancelled order answers it
 //! as it is. A worker that applies a change meanwhile wins the version race;
 //! the cancellation then reads the order again and finds processing started.
 
-use super::authorize;
 use super::record::{CareOrderRecord, RecordStatus, orders};
 use super::revise::{Revision, revise};
+use super::{authorize, client};
 use crate::context::Context;
 use crate::error::{AppError, AppResult};
 use crate::repo::RetryPolicy;
@@ -19,6 +20,7 @@ pub async fn cancel(
     order_id: &str,
 ) -> AppResult<CareOrderRecord> {
     authorize(principal)?;
+    let client = client(principal)?;
     let tenant = principal.tenant.as_str();
     let now = ctx.now();
     let stamp = rfc3339(now);
@@ -28,6 +30,9 @@ pub async fn cancel(
         &stamp,
         &RetryPolicy::REQUEST,
         |record: &mut CareOrderRecord| {
+            if record.client_id != client {
+                return Err(AppError::not_found("care order", order_id));
+            }
             if record.status == RecordStatus::Cancelled {
                 return Ok(Revision::Keep(()));
             }

@@ -4,7 +4,7 @@
 //! context's cache (`ctx.caches.care_catalog`).
 
 use crate::inventory::{accounts, lines};
-use omni_core::care::{InventoryLookup, LineFacts, MAX_CHANGE_REQUESTS};
+use omni_core::care::{InventoryLookup, LineFacts};
 use omni_core::inventory::Account;
 use omni_store::{Store, StoreError};
 use serde_json::Value;
@@ -36,7 +36,7 @@ impl StoredInventory {
         let changes = body
             .pointer("/careOrderRequest/changeRequest")
             .and_then(Value::as_array)
-            .map(|list| &list[..list.len().min(MAX_CHANGE_REQUESTS)])
+            .map(Vec::as_slice)
             .unwrap_or_default();
         let numbers: BTreeSet<String> = changes
             .iter()

@@ -40,7 +40,7 @@ pub use record::{CareOrderRecord, ChangeState, RecordStatus, orders};
 pub use request::{AccountQuery, StatusQuery};
 pub use status::order_status;
 
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use omni_core::{Principal, PrincipalKind};
 
 /// Stored care orders.
@@ -53,4 +53,32 @@ pub fn authorize(principal: &Principal) -> AppResult<()> {
     principal.require_kind(&[PrincipalKind::User, PrincipalKind::M2m])?;
     principal.require_role(ROLE)?;
     Ok(())
+}
+
+/// The header that names the care client on every call of the family.
+pub const CLIENT_HEADER: &str = "X-ATT-ClientId";
+
+/// The care client the caller acts for: the token's `client_id` claim,
+/// never a header, so a caller cannot subscribe, remove or place orders in
+/// another client's name by sending another `X-ATT-ClientId`.
+pub fn client(principal: &Principal) -> AppResult<&str> {
+    principal.client_id.as_deref().ok_or_else(|| {
+        AppError::Forbidden(format!(
+            "{CLIENT_HEADER}: the token carries no client_id claim; \
+             a care token must name the client it acts for"
+        ))
+    })
+}
+
+/// The family still requires `X-ATT-ClientId` (it is logged and echoed),
+/// but it must name the token's own client.
+pub fn check_client_header(principal: &Principal, header: &str) -> AppResult<()> {
+    let client = client(principal)?;
+    if client == header {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!(
+            "{CLIENT_HEADER} must equal the token's client_id claim"
+        )))
+    }
 }

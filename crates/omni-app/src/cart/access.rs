@@ -134,6 +134,7 @@ mod tests {
             subject: Some("party-1".into()),
             roles: roles.iter().map(|r| r.to_string()).collect(),
             tenant: "default".into(),
+            client_id: None,
         }
     }
 

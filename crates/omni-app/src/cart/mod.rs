@@ -29,6 +29,7 @@ pub use expiry::{SWEEP_INTERVAL, sweep_expired, task as expiry_task};
 use crate::context::Context;
 use crate::error::{AppError, AppResult};
 use crate::events::{EventSource, event};
+use crate::limits::ItemShape;
 use crate::repo::RetryPolicy;
 use crate::tmf::{self, list_documents, with_id_and_href};
 use build::{Basis, Built};
@@ -56,6 +57,12 @@ fn render(public_url: &str, doc: &Document) -> Value {
 pub fn authorize_write(principal: &Principal) -> AppResult<()> {
     access::for_write(principal).map(drop)
 }
+
+/// Where a cart item keeps its characteristics and relationships.
+const CART_ITEM: ItemShape = ItemShape {
+    characteristics: Some("/product/productCharacteristic"),
+    relationships: Some("/cartItemRelationship"),
+};
 
 /// A merge patch (RFC 7386) of a cart: an object that leaves `id` alone.
 #[derive(Debug, Clone, PartialEq)]
@@ -106,6 +113,14 @@ async fn build_for(
     input: Value,
     now: DateTime<Utc>,
 ) -> AppResult<Built> {
+    // Before anything is read or priced: a cart of thousands of items is
+    // refused at once.
+    let items = input
+        .get("cartItem")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    ctx.config.limits.items("cartItem", items, CART_ITEM)?;
     let customer = match access.customer_of(&input) {
         Some(party) => customer::load(ctx.store(), &principal.tenant, &party).await?,
         None => None,

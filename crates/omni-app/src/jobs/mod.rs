@@ -128,6 +128,8 @@ impl Outcome {
     pub fn from_store(e: StoreError) -> Self {
         match e {
             StoreError::LeaseLost { .. } => Self::LeaseLost,
+            // The same document would be as large on every attempt.
+            e @ StoreError::TooLarge { .. } => Self::Fail(e.to_string()),
             other => Self::Retry(other.to_string()),
         }
     }

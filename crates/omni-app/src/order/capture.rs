@@ -12,6 +12,7 @@ use super::record::{OrderRecord, OrderState, orders};
 use super::view::CatalogView;
 use crate::context::Context;
 use crate::error::{AppError, AppResult, PartnerEntry};
+use crate::limits::ItemShape;
 use crate::repo::{RetryPolicy, Stored};
 use chrono::{DateTime, Datelike, Utc};
 use omni_core::Principal;
@@ -96,6 +97,12 @@ fn new_id(now: DateTime<Utc>) -> String {
     order::order_id(now.year(), random)
 }
 
+/// Where an order item keeps its characteristics (it has no relationships).
+const ORDER_ITEM: ItemShape = ItemShape {
+    characteristics: Some("/characteristic"),
+    relationships: None,
+};
+
 /// `POST /order/create`: a new draft order; answers its id.
 pub async fn create(
     ctx: &Context,
@@ -166,6 +173,10 @@ pub async fn add_items(
         .and_then(Value::as_array)
         .map(Vec::as_slice)
         .unwrap_or_default();
+    let limits = &ctx.config.limits;
+    limits
+        .items("items", request_items, ORDER_ITEM)
+        .map_err(|e| e.with_action("items"))?;
     let repo = orders(ctx.store(), tenant);
     // The facts depend on the order's earlier items, so they are read again
     // with the order on every attempt.
@@ -180,6 +191,9 @@ pub async fn add_items(
             ))
             .with_action("items"));
         }
+        limits
+            .total_items("items", record.items.len(), request_items.len())
+            .map_err(|e| e.with_action("items"))?;
         let facts = StoredFacts::load(
             ctx.store(),
             tenant,

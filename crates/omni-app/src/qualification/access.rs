@@ -60,6 +60,7 @@ mod tests {
             subject: Some("s1".into()),
             roles: roles.iter().map(|r| r.to_string()).collect(),
             tenant: "t".into(),
+            client_id: None,
         }
     }
 

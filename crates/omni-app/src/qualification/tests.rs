@@ -17,6 +17,7 @@ fn who(kind: PrincipalKind, subject: &str, roles: &[&str]) -> Principal {
         subject: Some(subject.into()),
         roles: roles.iter().map(|r| r.to_string()).collect(),
         tenant: "t".into(),
+        client_id: None,
     }
 }
 

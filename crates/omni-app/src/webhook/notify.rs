@@ -1,7 +1,7 @@
 //! Notification subscriptions of the care family: a client registers a
 //! callback and receives every status change of its own care orders
-//! (`CareOrderStatusChangeEvent`, scoped by the client id the family's
-//! `X-ATT-ClientId` header names), signed with its secret. Delivery,
+//! (`CareOrderStatusChangeEvent`, scoped by the client id the caller's
+//! token names; `X-ATT-ClientId` must repeat it), signed with its secret. Delivery,
 //! retries and dead letters are the shared mechanism's ([`super`]).
 //!
 //! The family wraps the body as `notificationSubscriptionRequest`; its
@@ -65,14 +65,15 @@ pub fn parse_request(body: &Value) -> AppResult<Registration> {
     })
 }
 
-/// Registers `client`'s callback for its own care orders' status changes.
+/// Registers the token's client's callback for its own care orders' status
+/// changes.
 pub async fn register(
     ctx: &Context,
     principal: &Principal,
-    client: &str,
     request: Registration,
 ) -> AppResult<Registered> {
     authorize(principal)?;
+    let client = crate::care::client(principal)?;
     let target = Target {
         domain: DOMAIN,
         scope: Some(Scope {
@@ -84,8 +85,9 @@ pub async fn register(
     subscribe(ctx, &principal.tenant, created_by, target, request, &NAMES).await
 }
 
-/// Removes one of `client`'s own subscriptions.
-pub async fn remove(ctx: &Context, principal: &Principal, client: &str, id: &str) -> AppResult<()> {
+/// Removes one of the token's client's own subscriptions.
+pub async fn remove(ctx: &Context, principal: &Principal, id: &str) -> AppResult<()> {
     authorize(principal)?;
+    let client = crate::care::client(principal)?;
     unsubscribe(ctx, &principal.tenant, DOMAIN, id, Some(client)).await
 }

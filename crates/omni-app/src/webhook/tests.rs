@@ -47,6 +47,7 @@ fn ops() -> Principal {
         subject: Some("ops".into()),
         roles: vec!["order.ops".into()],
         tenant: "default".into(),
+        client_id: None,
     }
 }
 

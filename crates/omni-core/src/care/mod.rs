@@ -71,7 +71,7 @@ pub use outcome::{
 };
 pub use reasons::{CancelServiceReason, CancellationReason, ResumeReason, SuspendReason};
 pub use request::*;
-pub use validate::{MAX_CHANGE_REQUESTS, validate};
+pub use validate::validate;
 
 use serde_json::Value;
 

@@ -98,9 +98,6 @@ pub const UNKNOWN_PLACE: &str = "ITEM-011";
 pub const DUPLICATE_ITEM: &str = "ITEM-012";
 pub const UNSUPPORTED_ACTION: &str = "ITEM-013";
 
-/// Items one request may add.
-pub const MAX_ITEMS: usize = 100;
-
 struct Problems {
     list: Vec<ItemError>,
 }
@@ -129,14 +126,16 @@ pub fn capture(
 ) -> Result<Vec<CapturedItem>, Vec<ItemError>> {
     let mut p = Problems { list: Vec::new() };
     let items = match request.get("items") {
-        Some(Value::Array(items)) if !items.is_empty() && items.len() <= MAX_ITEMS => items,
+        // How many one request may add is the application's limit, checked
+        // before this.
+        Some(Value::Array(items)) if !items.is_empty() => items,
         _ => {
             p.list.push(ItemError {
                 index: 0,
                 action: "items".into(),
                 code: INVALID_FIELD,
                 field: "items".into(),
-                description: format!("must be an array of 1 to {MAX_ITEMS} items"),
+                description: "must be an array of at least one item".into(),
             });
             return Err(p.list);
         }

@@ -117,6 +117,24 @@ impl TestServer {
                 kind,
                 roles: roles.iter().map(|r| r.to_string()).collect(),
                 tenant: tenant.into(),
+                client_id: None,
+                iat: now,
+                exp: now + 3600,
+            })
+            .expect("mint")
+    }
+
+    /// A care token (m2m, role `care.ops`, tenant `default`) acting for the
+    /// care client `client`: calls must send it as `X-ATT-ClientId`.
+    pub fn care_token(&self, client: &str) -> String {
+        let now = chrono::Utc::now().timestamp();
+        self.auth
+            .mint(&Claims {
+                sub: format!("care-{client}"),
+                kind: PrincipalKind::M2m,
+                roles: vec!["care.ops".into()],
+                tenant: "default".into(),
+                client_id: Some(client.into()),
                 iat: now,
                 exp: now + 3600,
             })

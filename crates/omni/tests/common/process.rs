@@ -49,10 +49,23 @@ pub fn spawn(database_url: &str, data_dir: &Path, secret: &str, envs: &[(&str, &
 
 /// A token minted by `omni token` with `secret`.
 pub fn token(secret: &str, kind: &str, role: &str) -> String {
+    token_with(secret, &["--type", kind, "--role", role])
+}
+
+/// A care token minted by `omni token --client`: m2m, role `care.ops`,
+/// acting for the care client `client`.
+pub fn care_token(secret: &str, client: &str) -> String {
+    token_with(
+        secret,
+        &["--type", "m2m", "--role", "care.ops", "--client", client],
+    )
+}
+
+fn token_with(secret: &str, args: &[&str]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_omni"))
-        .args([
-            "token", "--type", kind, "--role", role, "--tenant", "default",
-        ])
+        .arg("token")
+        .args(args)
+        .args(["--tenant", "default"])
         .env("OMNI_JWT_SECRET", secret)
         .env("OMNI_LOG", "error")
         .output()
