@@ -524,3 +524,28 @@ async fn omni_serve_with_an_issuer_and_no_secret_accepts_only_its_tokens() {
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A key the issuer stops publishing stops verifying once the cached set is
+/// older than its maximum age, even if no unknown `kid` comes along.
+#[tokio::test]
+async fn a_removed_key_stops_verifying_when_the_set_is_old() {
+    let rsa = Key::rsa("rsa-1", "oidc-rsa-1.pem");
+    let other = Key::ec("ec-1");
+    let (idp, issuer) = idp(&[&rsa]).await;
+    let mut config = config(&issuer, Duration::from_secs(1));
+    if let Some(oidc) = config.oidc.as_mut() {
+        oidc.max_key_age = Duration::from_secs(1);
+    }
+    let s = TestServer::start_with_auth(Auth::from_config(config)).await;
+    let token = rsa.sign(&keycloak(&issuer));
+    assert_eq!(status(&s, &token).await, 200);
+    *idp.jwks.lock().expect("lock") = JwkSet {
+        keys: vec![other.jwk()],
+    };
+    // Within the age the cached key still verifies, without a fetch.
+    assert_eq!(status(&s, &token).await, 200);
+    assert_eq!(idp.fetches.load(Ordering::SeqCst), 1);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(status(&s, &token).await, 401);
+    assert_eq!(idp.fetches.load(Ordering::SeqCst), 2);
+}

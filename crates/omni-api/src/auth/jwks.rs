@@ -83,16 +83,30 @@ impl KeySet {
     /// set is older than `max_age` (both at most once per interval).
     pub async fn key(&self, kid: &str) -> Result<Arc<VerifyKey>, KeyError> {
         let (found, fresh) = self.cached(kid);
-        if let Some(key) = &found
-            && fresh
-        {
-            return Ok(key.clone());
+        match &found {
+            Some(key) if fresh => return Ok(key.clone()),
+            // A known key in an old set: refresh if no one else is, but do
+            // not make every request queue behind the fetch.
+            Some(key) => {
+                if let Ok(last) = self.last_attempt.try_lock() {
+                    self.refresh_locked(last).await;
+                }
+                // After a successful refresh the set is fresh and is the
+                // truth (a key it lacks was removed); after a failed one,
+                // or while another request refreshes, the stale key still
+                // verifies: an identity provider that is down should not
+                // lock everyone out.
+                let (after, fresh_now) = self.cached(kid);
+                return match after {
+                    Some(key) => Ok(key),
+                    None if fresh_now => Err(KeyError::Unknown),
+                    None => Ok(key.clone()),
+                };
+            }
+            None => {}
         }
         self.refresh().await;
-        let (after, _) = self.cached(kid);
-        // A stale key that the refresh could not replace still verifies: an
-        // identity provider that is down should not lock everyone out.
-        if let Some(key) = after.or(found) {
+        if let (Some(key), _) = self.cached(kid) {
             return Ok(key);
         }
         let fetched = self
@@ -123,7 +137,11 @@ impl KeySet {
     /// Fetches the key set unless a fetch was tried within the interval.
     /// Concurrent callers wait for one fetch instead of each starting one.
     pub async fn refresh(&self) {
-        let mut last = self.last_attempt.lock().await;
+        let last = self.last_attempt.lock().await;
+        self.refresh_locked(last).await;
+    }
+
+    async fn refresh_locked(&self, mut last: tokio::sync::MutexGuard<'_, Option<Instant>>) {
         if last.is_some_and(|t| t.elapsed() < self.min_refresh_interval) {
             return;
         }
