@@ -56,12 +56,12 @@ pub fn principal_id(principal: &Principal) -> String {
 
 /// The caller a request's `Authorization` names, or `None` when the header
 /// is present but not a valid token (the handler answers 401 for it).
-pub fn caller(auth: &crate::auth::Auth, headers: &HeaderMap) -> Option<Principal> {
+pub async fn caller(auth: &crate::auth::Auth, headers: &HeaderMap) -> Option<Principal> {
     let value = match headers.get(header::AUTHORIZATION) {
         None => None,
         Some(v) => Some(v.to_str().ok()?),
     };
-    auth.principal(value).ok()
+    auth.principal(value).await.ok()
 }
 
 pub fn unprocessable(code: &'static str, field: &str, rule: String) -> ApiError {

@@ -130,7 +130,7 @@ fn with_tmf_fragments(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::Ope
         "components": {
             "schemas": schemas,
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
-                "description": "HS256 JWT with claims sub, typ (user|m2m|customer), roles, tenant, exp. `omni token` mints one."}}
+                "description": "A JWT: Omni's own (HS256, claims sub, typ = user|m2m|customer, roles, tenant, client_id, exp; `omni token` mints one), or, with OMNI_OIDC_ISSUER set, an identity provider's (RS256/384/512, PS256/384/512, ES256/384 or EdDSA, verified against the issuer's JWKS; iss must be the issuer and aud include OMNI_OIDC_AUDIENCE; tenant, roles, client and type claims named by OMNI_CLAIM_*). exp is required, nbf and iat are checked when present (numbers only) within OMNI_TOKEN_LEEWAY_SECS, and a token may live at most OMNI_TOKEN_MAX_LIFETIME_SECS. An invalid token is a 401."}}
         }
     });
     match serde_json::from_value::<utoipa::openapi::OpenApi>(fragment) {

@@ -1,6 +1,6 @@
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
-use omni_api::auth::{Auth, Claims};
+use omni_api::auth::{Auth, AuthConfig, ClaimNames, Claims, OidcConfig};
 use omni_api::hygiene::HttpConfig;
 use omni_api::limits::{Limits, RateLimit};
 use omni_core::PrincipalKind;
@@ -174,6 +174,52 @@ pub struct Cli {
     #[arg(long, env = "OMNI_MAX_DOCUMENT_BYTES", default_value_t = 256 * 1024, value_parser = clap::value_parser!(u64).range(4096..=64 * 1024 * 1024), global = true)]
     pub max_document_bytes: u64,
 
+    /// OpenID Connect issuer whose tokens are accepted (RS256, ES256, EdDSA… verified against its JWKS), e.g. `https://idp.example.com/realms/omni`; tokens' `iss` must equal it. An https issuer needs a build with TLS support.
+    #[arg(long, env = "OMNI_OIDC_ISSUER", global = true)]
+    pub oidc_issuer: Option<String>,
+
+    /// Audience the tokens must name in `aud`; required with OMNI_OIDC_ISSUER. Omni's own HS256 tokens that carry an `aud` must name it too.
+    #[arg(long, env = "OMNI_OIDC_AUDIENCE", global = true)]
+    pub oidc_audience: Option<String>,
+
+    /// Shortest time between two fetches of the issuer's keys (an unknown `kid` asks for one), in seconds.
+    #[arg(long, env = "OMNI_OIDC_REFRESH_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600), global = true)]
+    pub oidc_refresh_secs: u64,
+
+    /// Claim (or dotted path) naming the tenant in the identity provider's tokens.
+    #[arg(
+        long,
+        env = "OMNI_CLAIM_TENANT",
+        default_value = "tenant",
+        global = true
+    )]
+    pub claim_tenant: String,
+
+    /// Claim (or dotted path, e.g. `realm_access.roles`) listing the roles in the identity provider's tokens.
+    #[arg(long, env = "OMNI_CLAIM_ROLES", default_value = "roles", global = true)]
+    pub claim_roles: String,
+
+    /// Claim naming the care client in the identity provider's tokens (Keycloak: `azp`).
+    #[arg(
+        long,
+        env = "OMNI_CLAIM_CLIENT",
+        default_value = "client_id",
+        global = true
+    )]
+    pub claim_client: String,
+
+    /// Claim naming the principal type (user, m2m or customer) in the identity provider's tokens; absent or any other value: user.
+    #[arg(long, env = "OMNI_CLAIM_TYPE", default_value = "typ", global = true)]
+    pub claim_type: String,
+
+    /// Clock skew tolerated on a token's exp, nbf and iat, in seconds.
+    #[arg(long, env = "OMNI_TOKEN_LEEWAY_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(0..=300), global = true)]
+    pub token_leeway_secs: u64,
+
+    /// Longest lifetime of a token (exp - iat, or exp - now without iat), in seconds; longer ones are refused.
+    #[arg(long, env = "OMNI_TOKEN_MAX_LIFETIME_SECS", default_value_t = 86_400, value_parser = clap::value_parser!(u64).range(60..=31_536_000), global = true)]
+    pub token_max_lifetime_secs: u64,
+
     /// Log filter (tracing syntax), e.g. `info` or `omni_api=debug`.
     #[arg(long, env = "OMNI_LOG", default_value = "info", global = true)]
     pub log: String,
@@ -274,8 +320,68 @@ impl Cli {
         })
     }
 
-    pub fn auth(&self, secret: &Secret) -> Auth {
-        Auth::new(secret.value.as_bytes(), self.default_tenant.clone())
+    /// The configured OpenID issuer, if any (an empty value is none).
+    pub fn issuer(&self) -> Option<&str> {
+        self.oidc_issuer
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+    }
+
+    /// Whether Omni's own HS256 tokens are accepted: always without an
+    /// issuer; with one, only when OMNI_JWT_SECRET is set explicitly, so a
+    /// production server that trusts its identity provider does not also
+    /// trust a development secret lying beside the database.
+    pub fn accepts_hs256(&self) -> bool {
+        self.issuer().is_none() || self.jwt_secret.as_deref().is_some_and(|s| !s.is_empty())
+    }
+
+    /// How tokens are verified. `secret` is `None` when HS256 tokens are
+    /// not accepted (see [`Self::accepts_hs256`]).
+    pub fn auth(&self, secret: Option<&Secret>) -> anyhow::Result<Auth> {
+        let audience = self
+            .oidc_audience
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty());
+        let oidc = match self.issuer() {
+            None => None,
+            Some(issuer) => {
+                let audience = audience.context(
+                    "OMNI_OIDC_AUDIENCE must be set with OMNI_OIDC_ISSUER: the audience the \
+                     identity provider puts in tokens meant for Omni",
+                )?;
+                anyhow::ensure!(
+                    issuer.starts_with("http://") || issuer.starts_with("https://"),
+                    "OMNI_OIDC_ISSUER must be an http:// or https:// URL"
+                );
+                for (name, value) in [
+                    ("OMNI_CLAIM_TENANT", &self.claim_tenant),
+                    ("OMNI_CLAIM_ROLES", &self.claim_roles),
+                    ("OMNI_CLAIM_CLIENT", &self.claim_client),
+                    ("OMNI_CLAIM_TYPE", &self.claim_type),
+                ] {
+                    anyhow::ensure!(!value.trim().is_empty(), "{name} must not be empty");
+                }
+                let mut oidc = OidcConfig::new(issuer, audience);
+                oidc.claims = ClaimNames {
+                    tenant: self.claim_tenant.trim().to_string(),
+                    roles: self.claim_roles.trim().to_string(),
+                    client: self.claim_client.trim().to_string(),
+                    kind: self.claim_type.trim().to_string(),
+                };
+                oidc.min_refresh_interval = Duration::from_secs(self.oidc_refresh_secs);
+                Some(oidc)
+            }
+        };
+        Ok(Auth::from_config(AuthConfig {
+            hs256_secret: secret.map(|s| s.value.as_bytes().to_vec()),
+            default_tenant: self.default_tenant.clone(),
+            leeway_secs: self.token_leeway_secs,
+            max_lifetime_secs: self.token_max_lifetime_secs,
+            audience: audience.map(str::to_string),
+            oidc,
+        }))
     }
 
     /// The request limits these settings ask for.
@@ -359,8 +465,18 @@ impl Cli {
             iat: now,
             exp: now + args.ttl,
         };
+        anyhow::ensure!(
+            self.accepts_hs256(),
+            "OMNI_OIDC_ISSUER is set and OMNI_JWT_SECRET is not: the server accepts only the \
+             identity provider's tokens, so `omni token` has nothing to sign with"
+        );
+        anyhow::ensure!(
+            u64::try_from(args.ttl).map_or(true, |ttl| ttl <= self.token_max_lifetime_secs),
+            "--ttl must be at most OMNI_TOKEN_MAX_LIFETIME_SECS ({} s): the server would refuse a longer-lived token",
+            self.token_max_lifetime_secs
+        );
         let secret = self.secret(false)?;
-        Ok(self.auth(&secret).mint(&claims)?)
+        Ok(self.auth(Some(&secret))?.mint(&claims)?)
     }
 }
 

@@ -17,13 +17,24 @@ pub async fn serve(cli: &Cli) -> anyhow::Result<()> {
     // The development secret is fine for one person's machine, not for a
     // server others can reach: there a real secret must be configured. This
     // is checked before anything is written (secret file, database).
+    // With an identity provider and no explicit secret, no HS256 token is
+    // accepted at all, so no development secret is made.
     anyhow::ensure!(
-        cli.jwt_secret.as_deref().is_some_and(|s| !s.is_empty()) || addr.ip().is_loopback(),
+        !cli.accepts_hs256()
+            || cli.jwt_secret.as_deref().is_some_and(|s| !s.is_empty())
+            || addr.ip().is_loopback(),
         "OMNI_JWT_SECRET is not set and {addr} is not a loopback address: set a secret of \
-         at least 32 bytes (without one, Omni serves on 127.0.0.1 only)"
+         at least 32 bytes, or an identity provider (OMNI_OIDC_ISSUER) (without either, Omni \
+         serves on 127.0.0.1 only)"
     );
-    let secret = cli.secret(true)?;
-    if let Some(file) = &secret.development_file {
+    // Checked before the secret file is written.
+    cli.auth(None)?;
+    let secret = if cli.accepts_hs256() {
+        Some(cli.secret(true)?)
+    } else {
+        None
+    };
+    if let Some(file) = secret.as_ref().and_then(|s| s.development_file.as_ref()) {
         tracing::warn!(file = %file.display(), "OMNI_JWT_SECRET is not set: tokens are signed with this database's development secret");
         eprintln!(
             "Note: OMNI_JWT_SECRET is not set; tokens are signed with the development secret in {} \
@@ -63,7 +74,13 @@ pub async fn serve(cli: &Cli) -> anyhow::Result<()> {
         http,
         ..ApiConfig::default()
     };
-    let state = AppState::new(store.clone(), cli.auth(&secret), config);
+    let auth = cli.auth(secret.as_ref())?;
+    if let Some(keys) = auth.key_set() {
+        // Fetched now so the first request need not wait; a failure is
+        // logged and retried when a token comes (503 until it succeeds).
+        keys.refresh().await;
+    }
+    let state = AppState::new(store.clone(), auth, config);
     let started = std::time::Instant::now();
     omni_app::workers::warm_up(&state.ctx)
         .await

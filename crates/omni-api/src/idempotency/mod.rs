@@ -84,7 +84,7 @@ async fn guard(State(state): State<AppState>, request: Request, next: Next) -> R
     };
     // A token that does not verify is the handler's to refuse (401); it
     // names no principal to keep a key for.
-    let Some(principal) = family::caller(&state.auth, request.headers()) else {
+    let Some(principal) = family::caller(&state.auth, request.headers()).await else {
         return next.run(request).await;
     };
     let (parts, body) = request.into_parts();

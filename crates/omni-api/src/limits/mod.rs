@@ -13,7 +13,7 @@ use crate::family;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 pub use rate::{RateLimit, RateLimiter};
@@ -85,16 +85,25 @@ async fn check(State(guard): State<Arc<Guard>>, request: Request, next: Next) ->
         );
         return family::error_response(path, request.headers(), error).await;
     }
-    if let Some(limiter) = &guard.rate
-        && let Err(wait) = limiter.take(&caller_key(&guard.state, &request), Instant::now())
-    {
-        let error = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "TOO_MANY_REQUESTS",
-            "Too many requests",
-            "this caller sent more requests than its rate limit allows; retry after the time in Retry-After",
-        );
-        return family::retry_later(path, request.headers(), error, wait).await;
+    if let Some(limiter) = &guard.rate {
+        // Taken out first: a request body is not `Sync`, so the request
+        // itself cannot be held across the token check's await.
+        let peer = request
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip().to_string())
+            .unwrap_or_default();
+        let headers = request.headers().clone();
+        let key = caller_key(&guard.state, &headers, peer).await;
+        if let Err(wait) = limiter.take(&key, Instant::now()) {
+            let error = ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "TOO_MANY_REQUESTS",
+                "Too many requests",
+                "this caller sent more requests than its rate limit allows; retry after the time in Retry-After",
+            );
+            return family::retry_later(path, request.headers(), error, wait).await;
+        }
     }
     // Held until the response is made; dropped with it on timeout.
     let _permit = match &guard.in_flight {
@@ -140,21 +149,14 @@ fn head_bytes(request: &Request) -> usize {
 /// Whose bucket a request takes from: its principal in its tenant; callers
 /// without a (valid) token by their address when the server knows it, since
 /// they all share one principal.
-fn caller_key(state: &AppState, request: &Request) -> String {
-    let principal = family::caller(&state.auth, request.headers());
+async fn caller_key(state: &AppState, headers: &HeaderMap, peer: String) -> String {
+    let principal = family::caller(&state.auth, headers).await;
     let (tenant, who) = match &principal {
         Some(p) if p.subject.is_some() => (p.tenant.as_str(), family::principal_id(p)),
-        _ => {
-            let peer = request
-                .extensions()
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|ConnectInfo(addr)| addr.ip().to_string())
-                .unwrap_or_default();
-            (
-                state.auth.default_tenant.as_str(),
-                format!("anonymous@{peer}"),
-            )
-        }
+        _ => (
+            state.auth.default_tenant.as_str(),
+            format!("anonymous@{peer}"),
+        ),
     };
     format!("{tenant}\n{who}")
 }

@@ -29,7 +29,13 @@ impl TestServer {
     }
 
     pub async fn start_with(config: ApiConfig) -> Self {
-        Self::start_inner(config, true).await
+        Self::start_inner(config, true, Auth::new(SECRET, "default")).await
+    }
+
+    /// A server whose tokens are verified by `auth` (e.g. an identity
+    /// provider's); [`Self::token`] still mints with [`SECRET`].
+    pub async fn start_with_auth(auth: Auth) -> Self {
+        Self::start_inner(ApiConfig::default(), true, auth).await
     }
 
     /// A demo server whose background workers do not run, so a test can
@@ -41,12 +47,12 @@ impl TestServer {
     /// As [`Self::start_demo_without_workers`], with `config` (e.g. a small
     /// number of job attempts).
     pub async fn start_demo_without_workers_with(config: ApiConfig) -> Self {
-        let server = Self::start_inner(config, false).await;
+        let server = Self::start_inner(config, false, Auth::new(SECRET, "default")).await;
         server.load_demo().await;
         server
     }
 
-    async fn start_inner(mut config: ApiConfig, workers: bool) -> Self {
+    async fn start_inner(mut config: ApiConfig, workers: bool, server_auth: Auth) -> Self {
         let store = omni_store::testing::fresh_store().await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -54,7 +60,7 @@ impl TestServer {
         let addr = listener.local_addr().expect("addr");
         config.app.public_url = format!("http://{addr}");
         let auth = Auth::new(SECRET, "default");
-        let state = AppState::new(store.clone(), auth.clone(), config);
+        let state = AppState::new(store.clone(), server_auth, config);
         let (_stop, stopped) = tokio::sync::watch::channel(false);
         // The sender lives as long as the runtime: the refresher stops with the test.
         std::mem::forget(_stop);
