@@ -22,7 +22,16 @@ pub async fn serve(cli: &Cli) -> anyhow::Result<()> {
         "OMNI_JWT_SECRET is not set and {addr} is not a loopback address: set a secret of \
          at least 32 bytes (without one, Omni serves on 127.0.0.1 only)"
     );
+    anyhow::ensure!(
+        cli.secrets_key.as_deref().is_some_and(|s| !s.is_empty()) || addr.ip().is_loopback(),
+        "OMNI_SECRETS_KEY is not set and {addr} is not a loopback address: set a key \
+         (base64 of 32 bytes, e.g. `openssl rand -base64 32`) to seal webhook secrets with"
+    );
     let secret = cli.secret(true)?;
+    let (secret_keys, key_file) = cli.secret_keys(true)?;
+    if let Some(file) = &key_file {
+        tracing::warn!(file = %file.display(), "OMNI_SECRETS_KEY is not set: webhook secrets are sealed with this database's development key");
+    }
     if let Some(file) = &secret.development_file {
         tracing::warn!(file = %file.display(), "OMNI_JWT_SECRET is not set: tokens are signed with this database's development secret");
         eprintln!(
@@ -57,6 +66,7 @@ pub async fn serve(cli: &Cli) -> anyhow::Result<()> {
                 ..JobConfig::default()
             },
             limits: cli.app_limits(),
+            secrets: secret_keys,
             ..AppConfig::default()
         },
         limits,

@@ -46,8 +46,14 @@ impl TestServer {
         server
     }
 
-    async fn start_inner(mut config: ApiConfig, workers: bool) -> Self {
+    async fn start_inner(config: ApiConfig, workers: bool) -> Self {
         let store = omni_store::testing::fresh_store().await;
+        Self::start_on(store, config, workers).await
+    }
+
+    /// A server on an existing database, as after a restart (e.g. with
+    /// other settings); `workers` as in [`Self::start_demo_without_workers`].
+    pub async fn start_on(store: Arc<dyn Store>, mut config: ApiConfig, workers: bool) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
