@@ -519,3 +519,26 @@ pub fn redact(url: &str) -> String {
         _ => url.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn anonymous_writes_are_limited_by_default_and_zero_turns_it_off() {
+        let cli = Cli::parse_from(["omni"]);
+        if std::env::var_os("OMNI_ANONYMOUS_WRITE_RATE").is_none() {
+            assert_eq!(
+                cli.anonymous_writes().ok().flatten(),
+                Some(RateLimit {
+                    per_second: 20.0,
+                    burst: 40
+                })
+            );
+        }
+        let off = Cli::parse_from(["omni", "--anonymous-write-rate", "0"]);
+        assert_eq!(off.anonymous_writes().ok().flatten(), None);
+        let bad = Cli::parse_from(["omni", "--anonymous-write-rate=-1"]);
+        assert!(bad.anonymous_writes().is_err());
+    }
+}

@@ -258,7 +258,11 @@ fn without_a_key_a_loopback_server_keeps_a_private_development_key() {
     drop(server);
     // `omni rotate-secrets` finds the same key and the (empty) set of secrets.
     let out = omni(&["rotate-secrets"], &db, &[("OMNI_SECRETS_KEY", "")]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("0 webhook subscriptions checked"));
     assert_eq!(std::fs::read_to_string(&file).expect("file"), key);
     let _ = std::fs::remove_dir_all(&dir);
