@@ -18,6 +18,7 @@ use aes_gcm::aead::{Aead, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use std::fmt;
 use std::sync::Arc;
@@ -32,15 +33,24 @@ pub const KEY_BYTES: usize = 32;
 struct Key {
     id: String,
     cipher: Aes256Gcm,
+    /// Keys the HMAC of [`SecretKeys::fingerprints`]: derived from the key,
+    /// so that the cipher's key itself is used for nothing else.
+    mac: [u8; 32],
 }
 
 impl Key {
     fn new(bytes: &[u8; KEY_BYTES]) -> Self {
         let digest = Sha256::digest(bytes);
         let id = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
+        let mac = Sha256::new()
+            .chain_update(b"omni request fingerprint v1\n")
+            .chain_update(bytes)
+            .finalize()
+            .into();
         Self {
             id,
             cipher: Aes256Gcm::new(bytes.into()),
+            mac,
         }
     }
 }
@@ -182,6 +192,37 @@ impl SecretKeys {
     }
 }
 
+impl SecretKeys {
+    /// Keyed hashes (HMAC-SHA256) of `parts`, as `k1:<key id>:<hex>`: the
+    /// first under the current key (the one to store), then one under each
+    /// old key (to recognise what was stored before a rotation). Used where
+    /// a request that may carry card data must be recognised later (the
+    /// idempotency fingerprint): an unkeyed hash of a card number and CVV
+    /// can be reversed by trying every one; this cannot without the key.
+    pub fn fingerprints(&self, parts: &[&[u8]]) -> Vec<String> {
+        std::iter::once(self.current.as_ref())
+            .chain(self.old.iter())
+            .map(|key| {
+                // HMAC takes keys of any length, so this cannot fail.
+                let mut mac = match <Hmac<Sha256> as Mac>::new_from_slice(&key.mac) {
+                    Ok(mac) => mac,
+                    Err(_) => unreachable!("HMAC accepts keys of every length"),
+                };
+                for part in parts {
+                    mac.update(part);
+                }
+                let hex: String = mac
+                    .finalize()
+                    .into_bytes()
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect();
+                format!("k1:{}:{hex}", key.id)
+            })
+            .collect()
+    }
+}
+
 fn decode_key(text: &str) -> Result<[u8; KEY_BYTES], String> {
     let bytes = STANDARD
         .decode(text.trim())
@@ -251,6 +292,21 @@ mod tests {
         altered.push(last);
         assert!(a.open(&altered).is_err());
         assert_eq!(a.open("enc:v1:abc"), Err(OpenError::Malformed));
+    }
+
+    #[test]
+    fn fingerprints_are_keyed_and_recognised_across_a_rotation() {
+        let a = SecretKeys::new(&[1; 32], &[]);
+        let b = SecretKeys::new(&[2; 32], &[[1; 32]]);
+        let parts: [&[u8]; 2] = [b"POST\n/x\n", b"{\"card\":1}"];
+        let under_a = a.fingerprints(&parts);
+        assert_eq!(under_a.len(), 1);
+        assert!(under_a[0].starts_with(&format!("k1:{}:", a.current_id())));
+        let under_b = b.fingerprints(&parts);
+        assert_eq!(under_b.len(), 2);
+        assert_ne!(under_b[0], under_a[0]);
+        assert_eq!(under_b[1], under_a[0], "an old key recognises its own");
+        assert_ne!(a.fingerprints(&[b"POST\n/x\n", b"{}"])[0], under_a[0]);
     }
 
     #[test]
