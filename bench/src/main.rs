@@ -2,6 +2,7 @@
 //! scenario with a closed-loop load generator on this machine, and prints one
 //! markdown table. Scenarios are code in `scenarios.rs`.
 
+mod abuse;
 mod care;
 mod care_data;
 mod care_report;
@@ -124,14 +125,17 @@ async fn main() -> anyhow::Result<()> {
     let (mut accept_rows, mut process_rows) = (Vec::new(), Vec::new());
     // Scenarios that need the same data set share one server start.
     let care_sequence = Arc::new(AtomicU64::new(0));
-    let mut groups: Vec<(scenarios::DataSet, Vec<&scenarios::Scenario>)> = Vec::new();
+    let mut abuse_rows = Vec::new();
+    // ... and the same limit on anonymous writes.
+    let mut groups: Vec<((scenarios::DataSet, bool), Vec<&scenarios::Scenario>)> = Vec::new();
     for s in &chosen {
-        match groups.iter_mut().find(|(d, _)| *d == s.data) {
+        let key = (s.data, s.anonymous_limit);
+        match groups.iter_mut().find(|(k, _)| *k == key) {
             Some((_, list)) => list.push(s),
-            None => groups.push((s.data, vec![s])),
+            None => groups.push((key, vec![s])),
         }
     }
-    for (data, list) in groups {
+    for ((data, anonymous_limit), list) in groups {
         let scratch = server::Scratch::new("run")?;
         let database_url = match args.backend.as_str() {
             "postgres" => {
@@ -155,6 +159,7 @@ async fn main() -> anyhow::Result<()> {
             data_dir: &data_dir,
             secret,
             sqlite_sync: &args.sqlite_sync,
+            anonymous_limit,
         })
         .context("starting the server")?;
         eprintln!(
@@ -173,6 +178,36 @@ async fn main() -> anyhow::Result<()> {
                     let (row, steps) = order_flow(&args, &server, secret, connections).await?;
                     flow_rows.push(row);
                     step_tables.push(steps);
+                    continue;
+                }
+                scenarios::Drive::CartAbuse => {
+                    let token = server::mint_token(&args.omni_bin, secret, "sc.ops", None)?;
+                    let r = abuse::run(
+                        &server.addr,
+                        connections,
+                        Duration::from_secs(args.duration),
+                        &token,
+                    )
+                    .await?;
+                    abuse_rows.push(format!(
+                        "| {} | {} | {} | {:.0} | {:.2} / {:.2} | {} | {:.0} | {:.2} / {:.2} | {} | {:.2} | {:.0} | {} / {} / {} |",
+                        s.name,
+                        args.backend,
+                        connections,
+                        r.quiet.per_second(),
+                        r.quiet.percentile_ms(0.5),
+                        r.quiet.percentile_ms(0.99),
+                        r.quiet.errors,
+                        r.abused.per_second(),
+                        r.abused.percentile_ms(0.5),
+                        r.abused.percentile_ms(0.99),
+                        r.abused.errors,
+                        r.abused.percentile_ms(0.99) / r.quiet.percentile_ms(0.99).max(0.001),
+                        r.abuser.per_second(),
+                        r.abuser_created,
+                        r.abuser_throttled,
+                        r.abuser_other,
+                    ));
                     continue;
                 }
                 scenarios::Drive::CareAccept
@@ -261,6 +296,15 @@ async fn main() -> anyhow::Result<()> {
         );
         println!("|---|---|---|---|---|---|---|---|---|");
         for r in rows {
+            println!("{r}");
+        }
+    }
+    if !abuse_rows.is_empty() {
+        println!(
+            "| scenario | backend | normal connections | quiet carts/s | quiet p50 / p99 ms | quiet errors | abused carts/s | abused p50 / p99 ms | abused errors | p99 abused / quiet | abuser requests/s | abuser 201 / 429 / other |"
+        );
+        println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+        for r in abuse_rows {
             println!("{r}");
         }
     }

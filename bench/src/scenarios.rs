@@ -22,10 +22,10 @@ pub enum DataSet {
 
 const DISCOVERY: &str = "/msapi/cpopoffer/v1/product-offers";
 const CATALOG_SIZE: usize = 100_000;
-const CARTS: &str = "/tmf-api/shoppingCart/v4/shoppingCart";
-const PLAN: &str = "0b690f7e-3f41-49bf-a6cf-6f65caa650ca";
-const PHONE: &str = "Mobile_Device_pkey73001_sku2680262";
-const SIM: &str = "790650ec-b512-4bee-ae7f-535668eadf1b";
+pub const CARTS: &str = "/tmf-api/shoppingCart/v4/shoppingCart";
+pub const PLAN: &str = "0b690f7e-3f41-49bf-a6cf-6f65caa650ca";
+pub const PHONE: &str = "Mobile_Device_pkey73001_sku2680262";
+pub const SIM: &str = "790650ec-b512-4bee-ae7f-535668eadf1b";
 
 type Built = (Arc<RequestFn>, Arc<CheckFn>);
 
@@ -35,6 +35,11 @@ pub struct Scenario {
     pub data: DataSet,
     /// Overrides --connections when the scenario defines its own.
     pub connections: Option<usize>,
+    /// Whether the server runs with its default limit on anonymous writes
+    /// (`OMNI_ANONYMOUS_WRITE_RATE` 20/s, burst 40). Off for throughput
+    /// scenarios: all their traffic comes from 127.0.0.1 and most of it is
+    /// anonymous, so it would measure the limit instead of the server.
+    pub anonymous_limit: bool,
     pub drive: Drive,
 }
 
@@ -50,6 +55,9 @@ pub enum Drive {
     CareProcess,
     /// A backlog of care change requests due together later, then drained.
     CareDrain,
+    /// Authenticated cart creation, quiet and then beside one abusive
+    /// anonymous sender (`abuse.rs`).
+    CartAbuse,
 }
 
 pub fn all() -> Vec<Scenario> {
@@ -59,6 +67,7 @@ pub fn all() -> Vec<Scenario> {
             description: "POST care orders as a care.ops user: --care-changes change requests each (label updates and add-ons, due now) on --care-lines generated lines",
             data: DataSet::Care("care-accept"),
             connections: None,
+            anonymous_limit: false,
             drive: Drive::CareAccept,
         },
         Scenario {
@@ -66,6 +75,7 @@ pub fn all() -> Vec<Scenario> {
             description: "Accept --care-backlog change requests as fast as possible, then wait until the worker processed every one; change requests/s from the first accept",
             data: DataSet::Care("care-process"),
             connections: None,
+            anonymous_limit: false,
             drive: Drive::CareProcess,
         },
         Scenario {
@@ -73,6 +83,7 @@ pub fn all() -> Vec<Scenario> {
             description: "As care-process, but every change request is due --care-due-in seconds after the start: the worker drains the whole backlog alone; change requests/s from the due time",
             data: DataSet::Care("care-drain"),
             connections: None,
+            anonymous_limit: false,
             drive: Drive::CareDrain,
         },
         Scenario {
@@ -80,6 +91,7 @@ pub fn all() -> Vec<Scenario> {
             description: "Whole partner orders as user order.ops: create, a new line (plan, phone, SIM), terms, shipping, card, submit, poll until completed; demo data",
             data: DataSet::Demo,
             connections: None,
+            anonymous_limit: false,
             drive: Drive::OrderFlow,
         },
         Scenario {
@@ -87,6 +99,7 @@ pub fn all() -> Vec<Scenario> {
             description: "POST a 3-item cart (plan, phone, SIM) that a promotion applies to, as a prospect in ECOMM, on the demo catalog",
             data: DataSet::Demo,
             connections: None,
+            anonymous_limit: false,
             drive: Drive::Requests(|| {
                 Ok((
                     Arc::new(|_| {
@@ -109,10 +122,27 @@ pub fn all() -> Vec<Scenario> {
             }),
         },
         Scenario {
+            name: "cart-abuse",
+            description: "3-item carts as an authenticated sc.ops user on --connections connections: quiet, then beside one anonymous sender posting 99-item carts on 8 connections as fast as it can; the server's default anonymous write limit is on",
+            data: DataSet::Demo,
+            connections: None,
+            anonymous_limit: true,
+            drive: Drive::CartAbuse,
+        },
+        Scenario {
+            name: "cart-abuse-unlimited",
+            description: "As cart-abuse, with the anonymous write limit off (OMNI_ANONYMOUS_WRITE_RATE=0): what the limit buys",
+            data: DataSet::Demo,
+            connections: None,
+            anonymous_limit: false,
+            drive: Drive::CartAbuse,
+        },
+        Scenario {
             name: "health",
             description: "GET /health on the 100,000-offer server: the ceiling of the HTTP stack here",
             data: DataSet::Generated(CATALOG_SIZE),
             connections: None,
+            anonymous_limit: false,
             drive: Drive::Requests(|| {
                 Ok((
                     Arc::new(|_| get("/health")),
@@ -125,6 +155,7 @@ pub fn all() -> Vec<Scenario> {
             description: "Discovery search on 100,000 offers: channel + category, paymentType, customerType; limit 20, varied pages",
             data: DataSet::Generated(CATALOG_SIZE),
             connections: None,
+            anonymous_limit: false,
             drive: Drive::Requests(|| {
                 Ok((
                     Arc::new(|i| {
@@ -146,6 +177,7 @@ pub fn all() -> Vec<Scenario> {
             description: "Discovery lookup of 5 ids (with cmsInfo) on 100,000 offers",
             data: DataSet::Generated(CATALOG_SIZE),
             connections: None,
+            anonymous_limit: false,
             drive: Drive::Requests(|| {
                 Ok((
                     Arc::new(|i| {

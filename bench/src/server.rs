@@ -19,7 +19,15 @@ pub struct ServerConfig<'a> {
     pub data_dir: &'a Path,
     pub secret: &'a str,
     pub sqlite_sync: &'a str,
+    /// The server's default limit on anonymous writes (20/s, burst 40 per
+    /// address) when true; off otherwise, so that throughput scenarios,
+    /// whose anonymous traffic all comes from 127.0.0.1, are not throttled.
+    pub anonymous_limit: bool,
 }
+
+/// The key webhook secrets are sealed with on benchmark servers (base64 of
+/// 32 bytes): set, so that no development key file is written.
+const BENCH_SECRETS_KEY: &str = "YmVuY2gtc2VjcmV0cy1rZXktMDEyMzQ1Njc4OWFiY2Q=";
 
 impl Server {
     pub fn start(config: &ServerConfig<'_>) -> anyhow::Result<Self> {
@@ -30,6 +38,12 @@ impl Server {
             .env("OMNI_DATA_DIR", config.data_dir)
             .env("OMNI_JWT_SECRET", config.secret)
             .env("OMNI_SQLITE_SYNC", config.sqlite_sync)
+            .env("OMNI_SECRETS_KEY", BENCH_SECRETS_KEY)
+            .env(
+                "OMNI_ANONYMOUS_WRITE_RATE",
+                if config.anonymous_limit { "20" } else { "0" },
+            )
+            .env("OMNI_ANONYMOUS_WRITE_BURST", "40")
             .env("OMNI_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

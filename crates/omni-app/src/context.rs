@@ -8,6 +8,7 @@ use crate::caches::Caches;
 use crate::clock::{Clock, SystemClock};
 use crate::jobs::JobConfig;
 use crate::limits::{LimitedStore, Limits};
+use crate::secrets::SecretKeys;
 use crate::webhook::WebhookConfig;
 use omni_store::Store;
 use std::sync::Arc;
@@ -28,6 +29,8 @@ pub struct AppConfig {
     pub jobs: JobConfig,
     /// What one request may make: items, characteristics, document size.
     pub limits: Limits,
+    /// Keys webhook signing secrets are stored sealed with.
+    pub secrets: SecretKeys,
 }
 
 impl Default for AppConfig {
@@ -39,6 +42,7 @@ impl Default for AppConfig {
             webhooks: WebhookConfig::default(),
             jobs: JobConfig::default(),
             limits: Limits::default(),
+            secrets: SecretKeys::default(),
         }
     }
 }

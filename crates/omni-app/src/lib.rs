@@ -37,6 +37,7 @@ pub mod qualification;
 pub mod repo;
 pub mod request;
 pub mod rules;
+pub mod secrets;
 pub mod tmf;
 pub mod webhook;
 pub mod workers;

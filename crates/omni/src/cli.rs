@@ -3,6 +3,7 @@ use clap::{Args, Parser, Subcommand};
 use omni_api::auth::{Auth, AuthConfig, ClaimNames, Claims, OidcConfig};
 use omni_api::hygiene::HttpConfig;
 use omni_api::limits::{Limits, RateLimit};
+use omni_app::secrets::SecretKeys;
 use omni_core::PrincipalKind;
 use omni_store::{ConnectOptions, Store};
 use std::path::PathBuf;
@@ -220,6 +221,39 @@ pub struct Cli {
     #[arg(long, env = "OMNI_TOKEN_MAX_LIFETIME_SECS", default_value_t = 86_400, value_parser = clap::value_parser!(u64).range(60..=31_536_000), global = true)]
     pub token_max_lifetime_secs: u64,
 
+    // Secrets at rest and anonymous writes (issue 14), kept together.
+    /// Key webhook signing secrets are stored sealed with (AES-256-GCM): base64 of 32 bytes, e.g. `openssl rand -base64 32`. Unset: a development key kept beside the database (loopback addresses only).
+    #[arg(long, env = "OMNI_SECRETS_KEY", hide_env_values = true, global = true)]
+    pub secrets_key: Option<String>,
+
+    /// Earlier keys, comma-separated, still accepted for reading sealed secrets while they are rotated (`omni rotate-secrets`).
+    #[arg(
+        long,
+        env = "OMNI_SECRETS_OLD_KEYS",
+        hide_env_values = true,
+        default_value = "",
+        global = true
+    )]
+    pub secrets_old_keys: String,
+
+    /// Writes (POST, PATCH, DELETE) per second each client address may send without a token (token bucket, per process); 0 turns this limit off.
+    #[arg(
+        long,
+        env = "OMNI_ANONYMOUS_WRITE_RATE",
+        default_value_t = 20.0,
+        global = true
+    )]
+    pub anonymous_write_rate: f64,
+
+    /// Writes a client address without a token may send at once.
+    #[arg(
+        long,
+        env = "OMNI_ANONYMOUS_WRITE_BURST",
+        default_value_t = 40,
+        global = true
+    )]
+    pub anonymous_write_burst: u32,
+
     /// Log filter (tracing syntax), e.g. `info` or `omni_api=debug`.
     #[arg(long, env = "OMNI_LOG", default_value = "info", global = true)]
     pub log: String,
@@ -250,6 +284,8 @@ pub enum Command {
     Openapi,
     /// Mint a development bearer token.
     Token(TokenArgs),
+    /// Seal every stored webhook secret with OMNI_SECRETS_KEY (those in clear and those sealed with one of OMNI_SECRETS_OLD_KEYS), then exit.
+    RotateSecrets,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -292,11 +328,16 @@ impl Cli {
                 development_file: None,
             });
         }
-        let file = development_secret_file(&self.database_url)?;
+        let file = development_file(&self.database_url, "jwt-secret", "OMNI_JWT_SECRET")?;
         let value = match std::fs::read_to_string(&file) {
             Ok(text) => text.trim().to_string(),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => {
-                write_new_secret(&file)?
+                // 366 random bits: three v4 UUIDs, from the operating
+                // system's generator.
+                let value: String = (0..3)
+                    .map(|_| uuid::Uuid::new_v4().simple().to_string())
+                    .collect();
+                write_new_file(&file, &value)?
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => anyhow::bail!(
                 "OMNI_JWT_SECRET is not set and this database has no development secret yet \
@@ -318,6 +359,51 @@ impl Cli {
             value,
             development_file: Some(file),
         })
+    }
+
+    /// The keys webhook secrets are sealed with: `OMNI_SECRETS_KEY` (and
+    /// `OMNI_SECRETS_OLD_KEYS`) when set; otherwise this database's
+    /// development key, generated on the first start (`create`) beside the
+    /// database like the development JWT secret, under the same rule: a
+    /// server without a configured key serves on loopback addresses only.
+    /// The second value is the development key's file, if one is used.
+    pub fn secret_keys(&self, create: bool) -> anyhow::Result<(SecretKeys, Option<PathBuf>)> {
+        if let Some(value) = self.secrets_key.as_deref().filter(|s| !s.is_empty()) {
+            let keys = SecretKeys::from_base64(value, &self.secrets_old_keys)
+                .map_err(anyhow::Error::msg)?;
+            return Ok((keys, None));
+        }
+        let file = development_file(&self.database_url, "secrets-key", "OMNI_SECRETS_KEY")?;
+        let value = match std::fs::read_to_string(&file) {
+            Ok(text) => text.trim().to_string(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => {
+                write_new_file(&file, &omni_app::secrets::new_key_base64())?
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => anyhow::bail!(
+                "OMNI_SECRETS_KEY is not set and this database has no development key yet ({}): \
+                 start `omni serve` with this database once, or set OMNI_SECRETS_KEY",
+                file.display()
+            ),
+            Err(e) => {
+                return Err(e)
+                    .with_context(|| format!("reading the development key {}", file.display()));
+            }
+        };
+        let keys = SecretKeys::from_base64(&value, &self.secrets_old_keys)
+            .map_err(|e| anyhow::anyhow!("the development key in {}: {e}", file.display()))?;
+        Ok((keys, Some(file)))
+    }
+
+    /// The anonymous write limit these settings ask for; `None` when off.
+    pub fn anonymous_writes(&self) -> anyhow::Result<Option<RateLimit>> {
+        let per_second = self.anonymous_write_rate;
+        if !per_second.is_finite() || per_second < 0.0 {
+            anyhow::bail!("OMNI_ANONYMOUS_WRITE_RATE must be 0 (off) or a positive number");
+        }
+        Ok((per_second > 0.0).then(|| RateLimit {
+            per_second,
+            burst: self.anonymous_write_burst.max(1),
+        }))
     }
 
     /// The configured OpenID issuer, if any (an empty value is none).
@@ -399,6 +485,7 @@ impl Cli {
         });
         Ok(Limits {
             rate,
+            anonymous_writes: self.anonymous_writes()?,
             max_in_flight: (self.max_in_flight > 0).then_some(self.max_in_flight),
             request_timeout: (self.request_timeout_secs > 0)
                 .then(|| Duration::from_secs(self.request_timeout_secs)),
@@ -480,18 +567,19 @@ impl Cli {
     }
 }
 
-/// Where a database's development secret lives: beside a SQLite file
-/// (`omni.db` → `omni.db.jwt-secret`, so deleting `omni.db*` starts over with
-/// a new one), or for PostgreSQL in the working directory, one file per URL.
-fn development_secret_file(database_url: &str) -> anyhow::Result<PathBuf> {
+/// Where a database's development secret `name` lives: beside a SQLite
+/// file (`omni.db` → `omni.db.jwt-secret`, so deleting `omni.db*` starts
+/// over with a new one), or for PostgreSQL in the working directory, one
+/// file per URL. `setting` is what to set instead.
+fn development_file(database_url: &str, name: &str, setting: &str) -> anyhow::Result<PathBuf> {
     if let Some(rest) = database_url.strip_prefix("sqlite:") {
         let path = rest.trim_start_matches("//");
         let path = path.split('?').next().unwrap_or_default();
         anyhow::ensure!(
             !path.is_empty() && path != ":memory:",
-            "an in-memory database keeps no development secret: set OMNI_JWT_SECRET"
+            "an in-memory database keeps no development secret: set {setting}"
         );
-        return Ok(PathBuf::from(format!("{path}.jwt-secret")));
+        return Ok(PathBuf::from(format!("{path}.{name}")));
     }
     // FNV-1a: only to give each URL its own stable file name.
     let hash = database_url
@@ -499,16 +587,12 @@ fn development_secret_file(database_url: &str) -> anyhow::Result<PathBuf> {
         .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
             (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
         });
-    Ok(PathBuf::from(format!(".omni-jwt-secret-{hash:016x}")))
+    Ok(PathBuf::from(format!(".omni-{name}-{hash:016x}")))
 }
 
-/// Generates 366 random bits (three v4 UUIDs, from the operating system's
-/// generator) and writes them to a new file only its owner may read.
-fn write_new_secret(file: &std::path::Path) -> anyhow::Result<String> {
+/// Writes `value` to a new file only its owner may read, and answers it.
+fn write_new_file(file: &std::path::Path, value: &str) -> anyhow::Result<String> {
     use std::io::Write;
-    let value: String = (0..3)
-        .map(|_| uuid::Uuid::new_v4().simple().to_string())
-        .collect();
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -522,7 +606,7 @@ fn write_new_secret(file: &std::path::Path) -> anyhow::Result<String> {
     out.write_all(value.as_bytes())
         .and_then(|()| out.sync_all())
         .with_context(|| format!("writing the development secret {}", file.display()))?;
-    Ok(value)
+    Ok(value.to_string())
 }
 
 /// `http(s)://host[:port]`: what a browser sends as `Origin`. A wildcard
@@ -549,5 +633,28 @@ pub fn redact(url: &str) -> String {
             }
         }
         _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn anonymous_writes_are_limited_by_default_and_zero_turns_it_off() {
+        let cli = Cli::parse_from(["omni"]);
+        if std::env::var_os("OMNI_ANONYMOUS_WRITE_RATE").is_none() {
+            assert_eq!(
+                cli.anonymous_writes().ok().flatten(),
+                Some(RateLimit {
+                    per_second: 20.0,
+                    burst: 40
+                })
+            );
+        }
+        let off = Cli::parse_from(["omni", "--anonymous-write-rate", "0"]);
+        assert_eq!(off.anonymous_writes().ok().flatten(), None);
+        let bad = Cli::parse_from(["omni", "--anonymous-write-rate=-1"]);
+        assert!(bad.anonymous_writes().is_err());
     }
 }

@@ -47,7 +47,41 @@ async fn main() -> anyhow::Result<()> {
             println!("{}", cli.mint_token(&args)?);
             Ok(())
         }
+        Command::RotateSecrets => rotate_secrets(&cli).await,
     }
+}
+
+/// Seals every stored webhook secret with the current key, so that the
+/// keys in OMNI_SECRETS_OLD_KEYS can then be dropped. Safe while servers
+/// run: each subscription is rewritten over the version it was read at.
+async fn rotate_secrets(cli: &Cli) -> anyhow::Result<()> {
+    let (keys, _) = cli.secret_keys(false)?;
+    let store = cli.connect().await?;
+    store.migrate().await?;
+    let current = keys.current_id().to_string();
+    let ctx = omni_app::Context::new(
+        store,
+        omni_app::AppConfig {
+            secrets: keys,
+            ..omni_app::AppConfig::default()
+        },
+    );
+    let done = omni_app::webhook::subscription::reseal_all(&ctx)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!(
+        "{} webhook subscriptions checked; {} secrets sealed again with key {current}",
+        done.checked, done.resealed
+    );
+    for (id, why) in &done.unreadable {
+        eprintln!("subscription {id}: its secret cannot be opened: {why}");
+    }
+    anyhow::ensure!(
+        done.unreadable.is_empty(),
+        "{} secrets could not be opened: add the key they were sealed with to OMNI_SECRETS_OLD_KEYS and run again",
+        done.unreadable.len()
+    );
+    Ok(())
 }
 
 fn init_logging(filter: &str) {

@@ -27,6 +27,11 @@ pub async fn serve(cli: &Cli) -> anyhow::Result<()> {
          at least 32 bytes, or an identity provider (OMNI_OIDC_ISSUER) (without either, Omni \
          serves on 127.0.0.1 only)"
     );
+    anyhow::ensure!(
+        cli.secrets_key.as_deref().is_some_and(|s| !s.is_empty()) || addr.ip().is_loopback(),
+        "OMNI_SECRETS_KEY is not set and {addr} is not a loopback address: set a key \
+         (base64 of 32 bytes, e.g. `openssl rand -base64 32`) to seal webhook secrets with"
+    );
     // Checked before the secret file is written.
     cli.auth(None)?;
     let secret = if cli.accepts_hs256() {
@@ -34,6 +39,10 @@ pub async fn serve(cli: &Cli) -> anyhow::Result<()> {
     } else {
         None
     };
+    let (secret_keys, key_file) = cli.secret_keys(true)?;
+    if let Some(file) = &key_file {
+        tracing::warn!(file = %file.display(), "OMNI_SECRETS_KEY is not set: webhook secrets are sealed with this database's development key");
+    }
     if let Some(file) = secret.as_ref().and_then(|s| s.development_file.as_ref()) {
         tracing::warn!(file = %file.display(), "OMNI_JWT_SECRET is not set: tokens are signed with this database's development secret");
         eprintln!(
@@ -68,6 +77,7 @@ pub async fn serve(cli: &Cli) -> anyhow::Result<()> {
                 ..JobConfig::default()
             },
             limits: cli.app_limits(),
+            secrets: secret_keys,
             ..AppConfig::default()
         },
         limits,

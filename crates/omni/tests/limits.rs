@@ -635,3 +635,80 @@ async fn a_document_larger_than_the_limit_is_never_stored() {
     );
     assert_eq!(stored(&s, "productOffering").await, 1);
 }
+
+/// Callers without a token share one principal; their writes are held to a
+/// bucket per client address (`OMNI_ANONYMOUS_WRITE_RATE`), on by default in
+/// the binary. Reads and callers with a token are not.
+#[tokio::test]
+async fn anonymous_writes_over_their_limit_get_429_and_authenticated_callers_do_not() {
+    // Three at once, then one every two seconds: ten creations in a row
+    // outrun it however slow the machine is.
+    let s = TestServer::start_with(with_limits(Limits {
+        anonymous_writes: Some(RateLimit {
+            per_second: 0.5,
+            burst: 3,
+        }),
+        ..Limits::default()
+    }))
+    .await;
+    s.load_demo().await;
+    const CARTS: &str = "/tmf-api/shoppingCart/v4/shoppingCart";
+    let cart = json!({"cartItem": [{"id": "1", "productOffering": {"id": "0b690f7e-3f41-49bf-a6cf-6f65caa650ca"}}]});
+    let create = |token: Option<String>| {
+        let s = &s;
+        let cart = cart.clone();
+        async move {
+            let mut req = s
+                .client
+                .post(s.url(CARTS))
+                .header("channelId", "ECOMM")
+                .json(&cart);
+            if let Some(t) = token {
+                req = req.bearer_auth(t);
+            }
+            req.send().await.expect("send")
+        }
+    };
+    let mut statuses = Vec::new();
+    let mut throttled = None;
+    for _ in 0..10 {
+        let resp = create(None).await;
+        statuses.push(resp.status().as_u16());
+        if resp.status() == 429 {
+            let wait = retry_after(&resp);
+            throttled = Some((wait, resp.json::<Value>().await.expect("json")));
+        }
+    }
+    assert_eq!(&statuses[..3], &[201, 201, 201], "the burst is allowed");
+    assert!(statuses.contains(&429), "{statuses:?}");
+    let (wait, body) = throttled.expect("a 429");
+    assert!((1..=2).contains(&wait), "{wait}");
+    assert_eq!(body["code"], "TOO_MANY_REQUESTS");
+    assert!(
+        body.to_string().contains("OMNI_ANONYMOUS_WRITE_RATE"),
+        "names the setting: {body}"
+    );
+
+    // An invalid token is no way around it.
+    let resp = create(Some("not-a-token".into())).await;
+    assert!(
+        matches!(resp.status().as_u16(), 401 | 429),
+        "{}",
+        resp.status()
+    );
+
+    // Authenticated callers keep their own (here: unlimited) budget.
+    let customer = s.token_for("cust-1001", PrincipalKind::Customer, &[], "default");
+    for _ in 0..10 {
+        let resp = create(Some(customer.clone())).await;
+        assert_eq!(resp.status(), 201, "an authenticated caller is unaffected");
+    }
+    // Reads by the throttled sender still answer.
+    let resp = s
+        .client
+        .get(s.url("/tmf-api/productCatalogManagement/v4/productOffering?limit=1"))
+        .send()
+        .await
+        .expect("send");
+    assert_ne!(resp.status(), 429, "reads are not held to the write limit");
+}

@@ -4,7 +4,10 @@
 //!
 //! The flow, shared by every API family:
 //! 1. The key is reserved in the database in one atomic statement, with the
-//!    request's fingerprint (a hash of method, path, query and body). Of
+//!    request's fingerprint (a keyed hash, HMAC-SHA256 under a key derived
+//!    from `OMNI_SECRETS_KEY`, of method, path, query and body: bodies may
+//!    carry card numbers and CVVs, and an unkeyed hash of those can be
+//!    reversed by trying them all). Of
 //!    concurrent requests with one key exactly one wins, on any process
 //!    sharing the database.
 //! 2. The winner runs the handler, in a task of its own so that its outcome
@@ -98,7 +101,7 @@ async fn guard(State(state): State<AppState>, request: Request, next: Next) -> R
             principal: family::principal_id(&principal),
             key,
         },
-        fingerprint: fingerprint(&parts.method, &parts.uri, &bytes),
+        fingerprints: fingerprints(&state, &parts.method, &parts.uri, &bytes),
         headers: parts.headers.clone(),
         path: path.clone(),
     };
@@ -122,7 +125,9 @@ async fn guard(State(state): State<AppState>, request: Request, next: Next) -> R
 /// One request with a key, on its way through the flow.
 struct Attempt {
     scope: IdempotencyScope,
-    fingerprint: String,
+    /// The request's fingerprint under the current key (stored) first, then
+    /// under the old keys and as earlier builds wrote it (recognised).
+    fingerprints: Vec<String>,
     /// The request's headers and path, for errors in its family's shape.
     headers: HeaderMap,
     path: String,
@@ -139,7 +144,7 @@ impl Attempt {
             let owner = uuid::Uuid::new_v4().to_string();
             let reservation = IdempotencyReservation {
                 scope: self.scope.clone(),
-                fingerprint: self.fingerprint.clone(),
+                fingerprint: self.fingerprints.first().cloned().unwrap_or_default(),
                 owner: owner.clone(),
                 now: omni_core::time::rfc3339(now),
                 lease_until: omni_core::time::rfc3339(now + config.lease),
@@ -184,7 +189,7 @@ impl Attempt {
 
     /// The answer a record gives this request, unless it is still running.
     async fn settled(&self, record: &IdempotencyRecord) -> Option<Response> {
-        if record.fingerprint != self.fingerprint {
+        if !self.fingerprints.contains(&record.fingerprint) {
             return Some(self.fail(reused(&self.scope.key)).await);
         }
         record.response.as_ref().map(capture::replay)
@@ -246,16 +251,31 @@ async fn read_body(body: Body) -> Result<Bytes, ApiError> {
         })
 }
 
-/// What the request asks, as a hash: two requests with one key must agree on
-/// method, path, query and body bytes.
-fn fingerprint(method: &Method, uri: &axum::http::Uri, body: &[u8]) -> String {
+/// What the request asks, as keyed hashes: two requests with one key must
+/// agree on method, path, query and body bytes. The last one is the
+/// unkeyed SHA-256 earlier builds stored, recognised (never stored) so that
+/// their records, which expire within a day, still replay.
+fn fingerprints(
+    state: &AppState,
+    method: &Method,
+    uri: &axum::http::Uri,
+    body: &[u8],
+) -> Vec<String> {
+    let target = uri.path_and_query().map_or("", |p| p.as_str());
+    let parts: [&[u8]; 5] = [
+        method.as_str().as_bytes(),
+        b"\n",
+        target.as_bytes(),
+        b"\n",
+        body,
+    ];
+    let mut all = state.ctx.config.secrets.fingerprints(&parts);
     let mut hash = Sha256::new();
-    hash.update(method.as_str().as_bytes());
-    hash.update(b"\n");
-    hash.update(uri.path_and_query().map_or("", |p| p.as_str()).as_bytes());
-    hash.update(b"\n");
-    hash.update(body);
-    hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    for part in parts {
+        hash.update(part);
+    }
+    all.push(hash.finalize().iter().map(|b| format!("{b:02x}")).collect());
+    all
 }
 
 #[cfg(test)]

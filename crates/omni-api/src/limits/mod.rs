@@ -1,5 +1,6 @@
 //! Abuse limits shared by every API family, checked before a request reaches
-//! its handler: the size of its head (431), the caller's rate (429 with
+//! its handler: the size of its head (431), the caller's rate and, for
+//! callers without a token, the rate of their writes (429 with
 //! `Retry-After`), how many requests are served at once (503 with
 //! `Retry-After`, at once rather than queueing without bound), and how long
 //! one may take (503). Errors use the shape of the request's family.
@@ -13,7 +14,7 @@ use crate::family;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 pub use rate::{RateLimit, RateLimiter};
@@ -27,6 +28,12 @@ use tokio::sync::Semaphore;
 pub struct Limits {
     /// Per-caller token bucket; `None` (the default) turns it off.
     pub rate: Option<RateLimit>,
+    /// Token bucket per client address for writes (POST, PUT, PATCH,
+    /// DELETE) by callers without a valid token, checked besides `rate`.
+    /// `None` here turns it off; the binary turns it on by default
+    /// (`OMNI_ANONYMOUS_WRITE_RATE`), test servers leave it off unless a
+    /// test is about it.
+    pub anonymous_writes: Option<RateLimit>,
     /// Requests served at once by this process; the next is answered 503.
     /// `None`: no cap.
     pub max_in_flight: Option<usize>,
@@ -41,6 +48,7 @@ impl Default for Limits {
     fn default() -> Self {
         Self {
             rate: None,
+            anonymous_writes: None,
             max_in_flight: Some(1024),
             request_timeout: Some(Duration::from_secs(30)),
             max_header_bytes: 32 * 1024,
@@ -52,6 +60,7 @@ impl Default for Limits {
 struct Guard {
     state: AppState,
     rate: Option<RateLimiter>,
+    anonymous_writes: Option<RateLimiter>,
     in_flight: Option<Arc<Semaphore>>,
 }
 
@@ -61,6 +70,7 @@ pub fn wrap(router: Router<AppState>, state: &AppState) -> Router<AppState> {
     let guard = Arc::new(Guard {
         state: state.clone(),
         rate: limits.rate.map(RateLimiter::new),
+        anonymous_writes: limits.anonymous_writes.map(RateLimiter::new),
         in_flight: limits.max_in_flight.map(|n| Arc::new(Semaphore::new(n))),
     });
     router.layer(middleware::from_fn_with_state(guard, check))
@@ -85,7 +95,8 @@ async fn check(State(guard): State<Arc<Guard>>, request: Request, next: Next) ->
         );
         return family::error_response(path, request.headers(), error).await;
     }
-    if let Some(limiter) = &guard.rate {
+    let checks_anonymous = guard.anonymous_writes.is_some() && is_write(request.method());
+    if guard.rate.is_some() || checks_anonymous {
         // Taken out first: a request body is not `Sync`, so the request
         // itself cannot be held across the token check's await.
         let peer = request
@@ -94,13 +105,31 @@ async fn check(State(guard): State<Arc<Guard>>, request: Request, next: Next) ->
             .map(|ConnectInfo(addr)| addr.ip().to_string())
             .unwrap_or_default();
         let headers = request.headers().clone();
-        let key = caller_key(&guard.state, &headers, peer).await;
-        if let Err(wait) = limiter.take(&key, Instant::now()) {
+        let (key, anonymous) = caller_key(&guard.state, &headers, peer).await;
+        if let Some(limiter) = &guard.rate
+            && let Err(wait) = limiter.take(&key, Instant::now())
+        {
             let error = ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "TOO_MANY_REQUESTS",
                 "Too many requests",
                 "this caller sent more requests than its rate limit allows; retry after the time in Retry-After",
+            );
+            return family::retry_later(path, request.headers(), error, wait).await;
+        }
+        // Anonymous writes (carts, checkouts) are what one client can
+        // cheaply flood the database with; reads and authenticated callers
+        // are not held to this limit.
+        if let Some(limiter) = &guard.anonymous_writes
+            && anonymous
+            && is_write(request.method())
+            && let Err(wait) = limiter.take(&key, Instant::now())
+        {
+            let error = ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "TOO_MANY_REQUESTS",
+                "Too many requests",
+                "this client address sent more writes without a token than OMNI_ANONYMOUS_WRITE_RATE allows; retry after the time in Retry-After, or authenticate",
             );
             return family::retry_later(path, request.headers(), error, wait).await;
         }
@@ -146,17 +175,27 @@ fn head_bytes(request: &Request) -> usize {
     })
 }
 
-/// Whose bucket a request takes from: its principal in its tenant; callers
-/// without a (valid) token by their address when the server knows it, since
-/// they all share one principal.
-async fn caller_key(state: &AppState, headers: &HeaderMap, peer: String) -> String {
+fn is_write(method: &Method) -> bool {
+    matches!(
+        *method,
+        Method::POST | Method::PUT | Method::PATCH | Method::DELETE
+    )
+}
+
+/// Whose bucket a request takes from, and whether it is anonymous: its
+/// principal in its tenant; callers without a (valid) token by their
+/// address when the server knows it, since they all share one principal.
+/// The address is the socket's peer: no forwarding header is trusted, as
+/// any client could write one to get a fresh bucket per request.
+async fn caller_key(state: &AppState, headers: &HeaderMap, peer: String) -> (String, bool) {
     let principal = family::caller(&state.auth, headers).await;
-    let (tenant, who) = match &principal {
-        Some(p) if p.subject.is_some() => (p.tenant.as_str(), family::principal_id(p)),
+    let (tenant, who, anonymous) = match &principal {
+        Some(p) if p.subject.is_some() => (p.tenant.as_str(), family::principal_id(p), false),
         _ => (
             state.auth.default_tenant.as_str(),
             format!("anonymous@{peer}"),
+            true,
         ),
     };
-    format!("{tenant}\n{who}")
+    (format!("{tenant}\n{who}"), anonymous)
 }

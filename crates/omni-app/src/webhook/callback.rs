@@ -1,7 +1,8 @@
 //! One signed POST of an event to a subscriber's callback. The body is the
 //! event envelope as the outbox holds it; the headers name the event, the
 //! attempt (from 1) and the signing time, and carry the HMAC of
-//! `"<timestamp>.<body>"` with the subscription's secret ([`super::sign`]).
+//! `"<timestamp>.<body>"` with the subscription's secret ([`super::sign`]),
+//! which the caller opened (it is stored sealed, [`crate::secrets`]).
 
 use super::sign;
 use super::subscription::Subscription;
@@ -16,6 +17,7 @@ const MAX_ERROR: usize = 300;
 pub(super) async fn post(
     client: &reqwest::Client,
     sub: &Subscription,
+    secret: &str,
     event: &StoredEvent,
     attempt: u32,
     now: DateTime<Utc>,
@@ -31,7 +33,7 @@ pub(super) async fn post(
         .header(sign::TIMESTAMP_HEADER, timestamp.to_string())
         .header(
             sign::SIGNATURE_HEADER,
-            sign::signature(&sub.secret, timestamp, &body),
+            sign::signature(secret, timestamp, &body),
         )
         .body(body)
         .send()

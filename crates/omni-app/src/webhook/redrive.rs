@@ -62,7 +62,10 @@ async fn attempt(
     let attempt = stored.record.redrive_attempts + 1;
     let event = stored.record.stored_event(&job.tenant);
     let result = match &sub {
-        Some(sub) => post(client, &sub.record, &event, attempt, ctx.now()).await,
+        Some(sub) => match ctx.config.secrets.open(&sub.record.secret) {
+            Ok(secret) => post(client, &sub.record, &secret, &event, attempt, ctx.now()).await,
+            Err(e) => Err(format!("the signing secret cannot be opened: {e}")),
+        },
         None => Err("the subscription was removed".to_string()),
     };
     let now = rfc3339(ctx.now());

@@ -79,7 +79,12 @@ pub(super) async fn round(
             }
             let sub = &mut stored.record;
             sub.cursor = event.seq - 1;
-            let result = post(client, sub, event, sub.attempts + 1, ctx.now()).await;
+            // Opened only here, for signing; a key that is missing shows
+            // as the delivery's error, visible to operators.
+            let result = match ctx.config.secrets.open(&sub.secret) {
+                Ok(secret) => post(client, sub, &secret, event, sub.attempts + 1, ctx.now()).await,
+                Err(e) => Err(format!("the signing secret cannot be opened: {e}")),
+            };
             let now = ctx.now();
             let mut letter = None;
             let mut retry_at = None;
@@ -136,6 +141,7 @@ async fn save(
     letter: Option<DeadLetter>,
 ) -> Result<Option<Outcome>, StoreError> {
     let now = rfc3339(ctx.now());
+    reseal(ctx, &mut stored.record);
     let mut writes = Writes::new(Effects::none());
     writes.update(tenant, stored, &now)?;
     if let Some(letter) = letter {
@@ -160,5 +166,17 @@ async fn save(
             }))
         }
         Err(e) => Err(e),
+    }
+}
+
+/// Seals a secret stored in clear by an earlier build, or with an old key,
+/// with the current key, as the subscription is written anyway. One that
+/// cannot be opened is left as it is: its deliveries say why.
+fn reseal(ctx: &Context, sub: &mut Subscription) {
+    let keys = &ctx.config.secrets;
+    if keys.is_stale(&sub.secret)
+        && let Ok(plain) = keys.open(&sub.secret)
+    {
+        sub.secret = keys.seal(&plain);
     }
 }

@@ -46,6 +46,8 @@ pub struct Subscription {
     pub domain: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<Scope>,
+    /// The signing secret, sealed (`enc:v1:…`, [`crate::secrets`]); in
+    /// clear when stored by an earlier build.
     pub secret: String,
     /// Who registered it (the principal's subject).
     pub created_by: String,
@@ -257,10 +259,14 @@ pub(super) async fn subscribe(
         query: request.query.filter(|q| !q.is_empty()),
         domain: target.domain.to_string(),
         scope: target.scope,
-        secret: request
-            .secret
-            .or_else(|| generated.clone())
-            .unwrap_or_default(),
+        // Stored sealed; the caller sees a generated secret once, in clear.
+        secret: ctx.config.secrets.seal(
+            request
+                .secret
+                .as_deref()
+                .or(generated.as_deref())
+                .unwrap_or_default(),
+        ),
         created_by: created_by.to_string(),
         created_at: now.clone(),
         cursor: ctx.store.outbox_stream_head().await?,
@@ -334,6 +340,83 @@ pub(super) async fn unsubscribe(
         Ok(()) => Ok(()),
         Err(StoreError::NotFound { .. }) => Err(not_found()),
         Err(e) => Err(e.into()),
+    }
+}
+
+/// What [`reseal_all`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Resealed {
+    /// Subscriptions looked at, in every tenant.
+    pub checked: u64,
+    /// Secrets sealed again with the current key (from clear or an old key).
+    pub resealed: u64,
+    /// Subscriptions whose secret no configured key opens (id and why):
+    /// left as they are.
+    pub unreadable: Vec<(String, String)>,
+}
+
+/// Seals every stored signing secret that is in clear or sealed with an
+/// old key with the current key (`omni rotate-secrets`), so that the old
+/// key can then be dropped. Subscriptions are found through their delivery
+/// jobs, which name every tenant; each is rewritten over the version read,
+/// retried when a delivery worker moved its cursor meanwhile.
+pub async fn reseal_all(ctx: &Context) -> AppResult<Resealed> {
+    const PAGE: u64 = 500;
+    let keys = &ctx.config.secrets;
+    let mut done = Resealed::default();
+    let mut offset = 0;
+    loop {
+        let jobs = ctx
+            .store
+            .list_jobs(&omni_store::JobQuery {
+                tenant: None,
+                kind: Some(DELIVERY_JOB.into()),
+                status: None,
+                offset,
+                limit: PAGE,
+            })
+            .await?;
+        for job in &jobs {
+            let Some(id) = job.payload.get("subscriptionId").and_then(Value::as_str) else {
+                continue;
+            };
+            let repo = subscriptions(ctx.store(), &job.tenant);
+            let Some(stored) = repo.find(id).await? else {
+                continue;
+            };
+            done.checked += 1;
+            if !keys.is_stale(&stored.record.secret) {
+                continue;
+            }
+            if let Err(e) = keys.open(&stored.record.secret) {
+                done.unreadable.push((id.to_string(), e.to_string()));
+                continue;
+            }
+            let now = rfc3339(ctx.now());
+            let changed = repo
+                .change(id, None, &now, &crate::repo::RetryPolicy::REQUEST, |sub| {
+                    let plain = keys.open(&sub.secret).map_err(|e| {
+                        AppError::Internal(format!("subscription '{}': {e}", sub.id))
+                    })?;
+                    let fresh = keys.is_stale(&sub.secret);
+                    if fresh {
+                        sub.secret = keys.seal(&plain);
+                    }
+                    Ok((fresh, Effects::none()))
+                })
+                .await;
+            match changed {
+                Ok((_, true)) => done.resealed += 1,
+                Ok((_, false)) => {}
+                // Removed meanwhile.
+                Err(AppError::NotFound { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        if (jobs.len() as u64) < PAGE {
+            return Ok(done);
+        }
+        offset += PAGE;
     }
 }
 

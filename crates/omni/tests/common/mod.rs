@@ -52,8 +52,23 @@ impl TestServer {
         server
     }
 
-    async fn start_inner(mut config: ApiConfig, workers: bool, server_auth: Auth) -> Self {
+    async fn start_inner(config: ApiConfig, workers: bool, server_auth: Auth) -> Self {
         let store = omni_store::testing::fresh_store().await;
+        Self::serve(store, config, workers, server_auth).await
+    }
+
+    /// A server on an existing database, as after a restart (e.g. with
+    /// other settings); `workers` as in [`Self::start_demo_without_workers`].
+    pub async fn start_on(store: Arc<dyn Store>, config: ApiConfig, workers: bool) -> Self {
+        Self::serve(store, config, workers, Auth::new(SECRET, "default")).await
+    }
+
+    async fn serve(
+        store: Arc<dyn Store>,
+        mut config: ApiConfig,
+        workers: bool,
+        server_auth: Auth,
+    ) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");

@@ -18,9 +18,18 @@ impl Drop for Process {
     }
 }
 
+/// The secrets key spawned servers use unless a test names another: base64
+/// of 32 bytes.
+pub const TEST_SECRETS_KEY: &str = "dGVzdC1zZWNyZXRzLWtleS0wMTIzNDU2Nzg5YWJjZGU=";
+
 /// Starts `omni serve` on an ephemeral port and waits until it listens.
 pub fn spawn(database_url: &str, data_dir: &Path, secret: &str, envs: &[(&str, &str)]) -> Process {
     let mut child = Command::new(env!("CARGO_BIN_EXE_omni"))
+        // Defaults a test's `envs` may override: a fixed key (no
+        // development key file in the working directory) and no anonymous
+        // write limit (tests send quickly from one address).
+        .env("OMNI_SECRETS_KEY", TEST_SECRETS_KEY)
+        .env("OMNI_ANONYMOUS_WRITE_RATE", "0")
         .envs(envs.iter().copied())
         .env("OMNI_LISTEN", "127.0.0.1:0")
         .env("OMNI_DATABASE_URL", database_url)
