@@ -62,7 +62,17 @@ async fn attempt(
     let attempt = stored.record.redrive_attempts + 1;
     let event = stored.record.stored_event(&job.tenant);
     let result = match &sub {
-        Some(sub) => post(client, &sub.record, &event, attempt, ctx.now()).await,
+        Some(sub) => {
+            post(
+                client,
+                &config.allow,
+                &sub.record,
+                &event,
+                attempt,
+                ctx.now(),
+            )
+            .await
+        }
         None => Err("the subscription was removed".to_string()),
     };
     let now = rfc3339(ctx.now());

@@ -79,7 +79,15 @@ pub(super) async fn round(
             }
             let sub = &mut stored.record;
             sub.cursor = event.seq - 1;
-            let result = post(client, sub, event, sub.attempts + 1, ctx.now()).await;
+            let result = post(
+                client,
+                &config.allow,
+                sub,
+                event,
+                sub.attempts + 1,
+                ctx.now(),
+            )
+            .await;
             let now = ctx.now();
             let mut letter = None;
             let mut retry_at = None;

@@ -14,6 +14,28 @@ use std::sync::Arc;
 pub const SECRET: &[u8] = b"test-secret";
 pub const CATALOG: &str = "/tmf-api/productCatalogManagement/v4";
 
+/// Makes `ring` the process's TLS provider: reqwest is built without one
+/// of its own (Omni configures its webhook client explicitly), so a plain
+/// client needs one installed first.
+pub fn install_crypto() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// A plain HTTP client for calling the server.
+pub fn http_client() -> reqwest::Client {
+    install_crypto();
+    reqwest::Client::new()
+}
+
+/// `config`, with loopback allowed for webhooks when it allows nothing.
+pub fn loopback_allowed(mut config: ApiConfig) -> ApiConfig {
+    if config.app.webhooks.allow.is_empty() {
+        config.app.webhooks.allow =
+            omni_app::webhook::AddressPolicy::parse("127.0.0.0/8").expect("allow-list");
+    }
+    config
+}
+
 pub struct TestServer {
     pub base: String,
     pub client: reqwest::Client,
@@ -28,8 +50,28 @@ impl TestServer {
         Self::start_with(ApiConfig::default()).await
     }
 
+    /// With `config`; webhooks may reach loopback (where test subscribers
+    /// listen) unless the config names its own allow-list.
     pub async fn start_with(config: ApiConfig) -> Self {
+        Self::start_inner(loopback_allowed(config), true).await
+    }
+
+    /// With `config` exactly as given: an empty webhook allow-list stays
+    /// empty (the address rule's tests).
+    pub async fn start_exactly(config: ApiConfig) -> Self {
         Self::start_inner(config, true).await
+    }
+
+    /// A server whose background workers do not run, with `config`
+    /// exactly as given.
+    pub async fn start_without_workers(config: ApiConfig) -> Self {
+        Self::start_inner(config, false).await
+    }
+
+    /// Another server (with workers) on this one's database, with `config`
+    /// exactly as given.
+    pub async fn sibling(&self, config: ApiConfig) -> Self {
+        Self::start_on(self.store.clone(), config, true).await
     }
 
     /// A demo server whose background workers do not run, so a test can
@@ -41,13 +83,17 @@ impl TestServer {
     /// As [`Self::start_demo_without_workers`], with `config` (e.g. a small
     /// number of job attempts).
     pub async fn start_demo_without_workers_with(config: ApiConfig) -> Self {
-        let server = Self::start_inner(config, false).await;
+        let server = Self::start_inner(loopback_allowed(config), false).await;
         server.load_demo().await;
         server
     }
 
-    async fn start_inner(mut config: ApiConfig, workers: bool) -> Self {
+    async fn start_inner(config: ApiConfig, workers: bool) -> Self {
         let store = omni_store::testing::fresh_store().await;
+        Self::start_on(store, config, workers).await
+    }
+
+    async fn start_on(store: Arc<dyn Store>, mut config: ApiConfig, workers: bool) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -67,7 +113,7 @@ impl TestServer {
         });
         Self {
             base: format!("http://{addr}"),
-            client: reqwest::Client::new(),
+            client: http_client(),
             store,
             state,
             auth,

@@ -21,6 +21,8 @@ impl Drop for Process {
 /// Starts `omni serve` on an ephemeral port and waits until it listens.
 pub fn spawn(database_url: &str, data_dir: &Path, secret: &str, envs: &[(&str, &str)]) -> Process {
     let mut child = Command::new(env!("CARGO_BIN_EXE_omni"))
+        // Test subscribers listen on loopback; a test may set its own.
+        .env("OMNI_WEBHOOK_ALLOW", "127.0.0.0/8")
         .envs(envs.iter().copied())
         .env("OMNI_LISTEN", "127.0.0.1:0")
         .env("OMNI_DATABASE_URL", database_url)
