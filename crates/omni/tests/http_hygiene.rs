@@ -382,7 +382,7 @@ async fn the_binary_takes_the_settings_and_keeps_its_database_private() {
     let process = common::process::spawn(
         &url,
         &dir.join("no-demo-data"),
-        "hygiene-secret",
+        "hygiene-secret-of-at-least-32-bytes",
         &[
             (
                 "OMNI_CORS_ORIGINS",
@@ -416,7 +416,11 @@ async fn the_binary_takes_the_settings_and_keeps_its_database_private() {
     assert_eq!(resp.status(), 200);
 
     // Written to, so that the write-ahead log and its index exist.
-    let token = common::process::token("hygiene-secret", "user", "catalog.admin");
+    let token = common::process::token(
+        "hygiene-secret-of-at-least-32-bytes",
+        "user",
+        "catalog.admin",
+    );
     let resp = client
         .post(format!("{}{CATALOG}/category", process.base))
         .bearer_auth(&token)
