@@ -114,6 +114,8 @@ async fn non_public_callbacks_are_refused_at_registration() {
         ("http://192.168.0.7:8080/events", "a private address"),
         ("http://100.64.0.1/events", "CGNAT"),
         ("http://127.0.0.1:9/events", "a loopback address"),
+        // The URL parser's forms of 127.0.0.1 are the same address.
+        ("http://2130706433:9/events", "a loopback address"),
         ("http://169.254.169.254/latest/meta-data/", "cloud metadata"),
         ("http://[::ffff:127.0.0.1]:9/events", "IPv6 form"),
         ("http://[::1]:9/events", "a loopback address"),
