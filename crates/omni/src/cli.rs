@@ -138,6 +138,14 @@ pub struct Cli {
     #[arg(long, env = "OMNI_WEBHOOK_TIMEOUT_MS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(100..=60_000), global = true)]
     pub webhook_timeout_ms: u64,
 
+    /// Addresses webhooks may reach although they are not public (loopback, private, link-local, ...): comma-separated CIDRs or host names, e.g. `10.20.0.0/16,hooks.internal`; empty: public addresses only.
+    #[arg(long, env = "OMNI_WEBHOOK_ALLOW", default_value = "", global = true)]
+    pub webhook_allow: String,
+
+    /// PEM file of extra CA certificates trusted for https callbacks (a private CA), besides the public webpki roots.
+    #[arg(long, env = "OMNI_WEBHOOK_CA_FILE", global = true)]
+    pub webhook_ca_file: Option<std::path::PathBuf>,
+
     /// Counted attempts at a background job (completing an order, applying a care change) before it fails for good.
     #[arg(long, env = "OMNI_JOB_MAX_ATTEMPTS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000), global = true)]
     pub job_max_attempts: u32,

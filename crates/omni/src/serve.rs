@@ -4,12 +4,26 @@ use omni::load;
 use omni_api::state::{ApiConfig, AppState};
 use omni_app::AppConfig;
 use omni_app::jobs::JobConfig;
-use omni_app::webhook::WebhookConfig;
+use omni_app::webhook::client::read_ca_file;
+use omni_app::webhook::{AddressPolicy, WebhookConfig};
 use std::time::Duration;
 
 pub async fn serve(cli: &Cli) -> anyhow::Result<()> {
     let limits = cli.limits()?;
     let http = cli.http()?;
+    // Bad webhook settings stop the start before anything is written.
+    let webhooks = WebhookConfig {
+        max_attempts: cli.webhook_max_attempts,
+        backoff_base: Duration::from_millis(cli.webhook_backoff_ms),
+        timeout: Duration::from_millis(cli.webhook_timeout_ms),
+        allow: AddressPolicy::parse(&cli.webhook_allow)
+            .map_err(|e| anyhow::anyhow!("OMNI_WEBHOOK_ALLOW: {e}"))?,
+        extra_roots: match &cli.webhook_ca_file {
+            Some(path) => read_ca_file(path).map_err(anyhow::Error::msg)?,
+            None => Vec::new(),
+        },
+        ..WebhookConfig::default()
+    };
     let listener = tokio::net::TcpListener::bind(&cli.listen)
         .await
         .with_context(|| format!("listening on {}", cli.listen))?;
@@ -65,12 +79,7 @@ pub async fn serve(cli: &Cli) -> anyhow::Result<()> {
     let config = ApiConfig {
         app: AppConfig {
             public_url: public_url.trim_end_matches('/').to_string(),
-            webhooks: WebhookConfig {
-                max_attempts: cli.webhook_max_attempts,
-                backoff_base: Duration::from_millis(cli.webhook_backoff_ms),
-                timeout: Duration::from_millis(cli.webhook_timeout_ms),
-                ..WebhookConfig::default()
-            },
+            webhooks,
             jobs: JobConfig {
                 max_attempts: cli.job_max_attempts,
                 backoff_base: Duration::from_millis(cli.job_backoff_ms),

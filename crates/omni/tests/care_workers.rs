@@ -196,7 +196,7 @@ async fn two_processes_apply_every_change_once() {
     let a = node::spawn(&url);
     let b = node::spawn(&url);
     let api = Api {
-        client: reqwest::Client::new(),
+        client: common::http_client(),
         token: node::care_token("workers-test"),
     };
     const ORDERS: usize = 20;

@@ -41,7 +41,7 @@ fn mint(database_url: &str) -> std::process::Output {
 }
 
 async fn status_with(base: &str, token: &str) -> u16 {
-    reqwest::Client::new()
+    common::http_client()
         .get(format!("{base}/admin/v1/job"))
         .bearer_auth(token)
         .send()

@@ -391,7 +391,7 @@ async fn the_binary_takes_the_settings_and_keeps_its_database_private() {
             ("OMNI_METRICS_TOKEN", "scrape-secret"),
         ],
     );
-    let client = reqwest::Client::new();
+    let client = common::http_client();
     let resp = client
         .request(
             reqwest::Method::OPTIONS,

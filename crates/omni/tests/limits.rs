@@ -368,6 +368,7 @@ async fn callers_without_a_token_are_throttled_by_address() {
         let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
         axum::serve(listener, app).await.expect("serve");
     });
+    common::install_crypto();
     let from = |ip: [u8; 4]| {
         reqwest::Client::builder()
             .local_address(std::net::IpAddr::from(ip))

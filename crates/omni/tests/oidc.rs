@@ -486,7 +486,7 @@ async fn omni_serve_with_an_issuer_and_no_secret_accepts_only_its_tokens() {
         ("OMNI_CLAIM_CLIENT", "azp"),
     ];
     let server = process::spawn(&url, &data, "", &envs);
-    let client = reqwest::Client::new();
+    let client = common::http_client();
     let call = |token: String| {
         let request = client
             .get(format!("{}{JOBS}", server.base))

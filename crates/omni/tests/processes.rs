@@ -74,7 +74,7 @@ async fn two_processes_share_one_database() {
     let data = demo_data();
     let a = spawn(&url, data.path());
     let b = spawn(&url, data.path());
-    let client = reqwest::Client::new();
+    let client = common::http_client();
     let admin = token("catalog.admin");
 
     // Demo data was loaded once, though both processes started on an empty database.
@@ -148,7 +148,9 @@ async fn sigterm_stops_cleanly() {
     let url = omni_store::testing::fresh_database_url().await;
     let data = demo_data();
     let mut p = spawn(&url, data.path());
-    let health = reqwest::get(format!("{}/health", p.base))
+    let health = common::http_client()
+        .get(format!("{}/health", p.base))
+        .send()
         .await
         .expect("send");
     assert_eq!(health.status(), 200);
@@ -176,7 +178,7 @@ async fn catalog_change_reaches_every_node_within_a_second() {
     let data = demo_data();
     let a = spawn(&url, data.path());
     let b = spawn(&url, data.path());
-    let client = reqwest::Client::new();
+    let client = common::http_client();
     let admin = token("catalog.admin");
     let id = "node-change-1";
     let discover = |base: &str| {
@@ -269,7 +271,7 @@ async fn events_committed_before_a_kill_are_delivered_after_restart() {
         ("OMNI_WEBHOOK_MAX_ATTEMPTS", "100"),
     ];
     let mut a = spawn_with(&url, data.path(), &quick);
-    let client = reqwest::Client::new();
+    let client = common::http_client();
     let admin = token("catalog.admin");
     let secret = "kill-test-listener-secret";
     let hub = client

@@ -39,7 +39,9 @@ struct Cache {
 
 pub struct KeySet {
     issuer: String,
-    client: reqwest::Client,
+    /// `Err` when the client could not be built; every fetch then fails
+    /// with that reason (tokens get 503, as when the issuer is unreachable).
+    client: Result<reqwest::Client, String>,
     cache: RwLock<Cache>,
     /// When the last fetch was tried; serializes refreshes and spaces them.
     last_attempt: tokio::sync::Mutex<Option<Instant>>,
@@ -65,10 +67,15 @@ impl KeySet {
         max_age: Duration,
         timeout: Duration,
     ) -> Self {
-        let client = reqwest::Client::builder()
-            .timeout(timeout)
-            .build()
-            .unwrap_or_default();
+        // The same verified TLS as webhooks (public roots), so an https
+        // issuer works; reqwest has no TLS provider of its own here.
+        let client = omni_app::webhook::client::tls(&[]).and_then(|tls| {
+            reqwest::Client::builder()
+                .timeout(timeout)
+                .tls_backend_preconfigured(tls)
+                .build()
+                .map_err(|e| format!("the identity provider's HTTP client: {e}"))
+        });
         Self {
             issuer,
             client,
@@ -190,8 +197,8 @@ impl KeySet {
     }
 
     async fn get_json<T: serde::de::DeserializeOwned>(&self, url: &str) -> Result<T, String> {
-        let mut response = self
-            .client
+        let client = self.client.as_ref().map_err(Clone::clone)?;
+        let mut response = client
             .get(url)
             .header("accept", "application/json")
             .send()

@@ -21,31 +21,37 @@ pub const HUBS: [Hub; 6] = [
         base: crate::catalog::BASE,
         domain: "productCatalogManagement",
         roles: &[crate::catalog::WRITE_ROLE, "catalog.view"],
+        write_role: crate::catalog::WRITE_ROLE,
     },
     Hub {
         base: crate::promotion::BASE,
         domain: "promotionManagement",
         roles: &[crate::promotion::WRITE_ROLE, crate::promotion::READ_ROLE],
+        write_role: crate::promotion::WRITE_ROLE,
     },
     Hub {
         base: crate::cart::BASE,
         domain: "shoppingCart",
         roles: &["sc.ops", "sc.view"],
+        write_role: "sc.ops",
     },
     Hub {
         base: crate::product_order::BASE,
         domain: "productOrderingManagement",
         roles: &["order.ops", "order.view"],
+        write_role: "order.ops",
     },
     Hub {
         base: crate::qualification::POQ_BASE,
         domain: "productOfferingQualification",
         roles: &["sc.ops", "sc.view"],
+        write_role: "sc.ops",
     },
     Hub {
         base: crate::qualification::SQ_BASE,
         domain: "serviceQualificationManagement",
         roles: &["sc.ops", "sc.view"],
+        write_role: "sc.ops",
     },
 ];
 

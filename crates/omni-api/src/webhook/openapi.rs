@@ -28,17 +28,21 @@ pub fn fragment() -> (Map<String, Value>, Map<String, Value>) {
     for api in &HUBS {
         let roles = api.roles.join(" or ");
         let denied = format!("The caller is not a user or m2m principal with role {roles}");
+        let write_denied = format!(
+            "The caller is not a user or m2m principal with role {} (the API's write role)",
+            api.write_role
+        );
         paths.insert(format!("{}/hub", api.base), json!({"post": {
             "tags": [TAG],
             "summary": format!("Register a listener for the {} events of this tenant", api.domain),
-            "description": "Each matching event is POSTed to `callback`, signed: `X-Omni-Signature: v1=<hex HMAC-SHA256(secret, \"<X-Omni-Timestamp>.<body>\")>`. Events arrive one at a time in commit order; a failed delivery is retried with exponential backoff and jitter, then parked as a dead letter.",
+            "description": "Each matching event is POSTed to `callback`, signed: `X-Omni-Signature: v1=<hex HMAC-SHA256(secret, \"<X-Omni-Timestamp>.<body>\")>`. Events arrive one at a time in commit order; a failed delivery is retried with exponential backoff and jitter, then parked as a dead letter. The callback must reach a public address (not loopback, private, link-local, unique-local, multicast, documentation or benchmarking ranges, nor their IPv6 forms) unless the operator's OMNI_WEBHOOK_ALLOW names it; this is checked here and again on every delivery.",
             "security": [{"bearerAuth": []}],
             "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/EventSubscriptionInput"}}}},
             "responses": {
                 "201": answer("Registered; `secret` is present only when Omni generated it (shown this once)", Some(json!({"$ref": "#/components/schemas/EventSubscription"}))),
-                "400": answer("callback, query or secret invalid: details name each", error()),
+                "400": answer("callback, query or secret invalid (including a callback on an address the address policy refuses): details name each", error()),
                 "401": answer("Missing or invalid bearer token", error()),
-                "403": answer(&denied, error()),
+                "403": answer(&write_denied, error()),
             }
         }}));
         paths.insert(format!("{}/hub/{{id}}", api.base), json!({
@@ -58,7 +62,7 @@ pub fn fragment() -> (Map<String, Value>, Map<String, Value>) {
                 "responses": {
                     "204": answer("Removed", None),
                     "401": answer("Missing or invalid bearer token", error()),
-                    "403": answer(&denied, error()),
+                    "403": answer(&write_denied, error()),
                     "404": answer("No listener with that id on this API", error()),
                 }
             }
@@ -74,7 +78,7 @@ pub fn fragment() -> (Map<String, Value>, Map<String, Value>) {
                 "id": text, "callback": text, "domain": text, "cursor": {"type": "integer"},
                 "delivered": {"type": "integer"}, "deadLettered": {"type": "integer"},
                 "failedAttempts": {"type": "integer"}, "nextAttemptAt": {"type": ["string", "null"]},
-                "lastError": {"type": ["string", "null"]}}}}))),
+                "lastError": {"type": ["string", "null"], "description": "Class of the last failure only: refused by the address policy, connection refused, timed out, TLS failure, HTTP <status>, ..."}}}}))),
             "401": answer("Missing or invalid bearer token", error()),
             "403": answer(&admin_denied, error()),
         }
@@ -102,7 +106,7 @@ pub fn fragment() -> (Map<String, Value>, Map<String, Value>) {
     let mut schemas = Map::new();
     schemas.insert("EventSubscriptionInput".into(), json!({"type": "object", "required": ["callback"],
         "additionalProperties": false, "properties": {
-        "callback": {"type": "string", "description": "Absolute http URL (https is not supported by this build)"},
+        "callback": {"type": "string", "description": "Absolute http or https URL (certificates are verified) on a public address, or one the operator allows"},
         "query": {"type": "string", "description": "TMF630 attribute filters over the event envelope, e.g. eventType=ProductOrderStateChangeEvent&event.productOrder.state=completed"},
         "secret": {"type": "string", "minLength": 16, "maxLength": 256, "description": "HMAC key; generated when absent"},
         "@type": text}}));

@@ -4,28 +4,30 @@
 //! `"<timestamp>.<body>"` with the subscription's secret ([`super::sign`]),
 //! which the caller opened (it is stored sealed, [`crate::secrets`]).
 
-use super::sign;
+use super::address::AddressPolicy;
 use super::subscription::Subscription;
+use super::{client, sign};
 use chrono::{DateTime, Utc};
 use omni_store::StoredEvent;
 
-/// Longest error text kept on a subscription or dead letter.
-const MAX_ERROR: usize = 300;
-
-/// Delivers `event` to `sub`, signed as of `now`; the error says why the
-/// subscriber did not take it (for `lastError`).
+/// Delivers `event` to `sub`, signed as of `now`; the error is the class of
+/// failure (for `lastError`), never what the remote said.
 pub(super) async fn post(
     client: &reqwest::Client,
+    policy: &AddressPolicy,
     sub: &Subscription,
     secret: &str,
     event: &StoredEvent,
     attempt: u32,
     now: DateTime<Utc>,
 ) -> Result<(), String> {
+    let url =
+        reqwest::Url::parse(&sub.callback).map_err(|_| "the callback is not a URL".to_string())?;
+    client::guard_literal(policy, &url)?;
     let body = serde_json::to_vec(&event.event.payload).map_err(|e| e.to_string())?;
     let timestamp = now.timestamp();
     let response = client
-        .post(&sub.callback)
+        .post(url)
         .header(reqwest::header::CONTENT_TYPE, "application/json")
         .header(sign::EVENT_ID_HEADER, &event.event.event_id)
         .header(sign::EVENT_TYPE_HEADER, &event.event.event_type)
@@ -38,15 +40,11 @@ pub(super) async fn post(
         .body(body)
         .send()
         .await
-        .map_err(|e| clip(&format!("request failed: {e}")))?;
+        .map_err(|e| client::describe(&e))?;
     let status = response.status();
     if status.is_success() {
         Ok(())
     } else {
-        Err(clip(&format!("callback answered {status}")))
+        Err(format!("HTTP {}", status.as_u16()))
     }
-}
-
-fn clip(text: &str) -> String {
-    text.chars().take(MAX_ERROR).collect()
 }

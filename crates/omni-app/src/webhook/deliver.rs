@@ -58,14 +58,9 @@ impl EventDelivery {
 
     /// With a hold of its own (tests).
     pub fn holding(config: &WebhookConfig, hold: Duration) -> Self {
-        let client = reqwest::Client::builder()
-            .timeout(config.timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| {
-                tracing::error!(error = %e, "webhook HTTP client could not be built; no deliveries");
-                format!("the webhook HTTP client could not be built: {e}")
-            });
+        let client = super::client::build(config).inspect_err(|e| {
+            tracing::error!(error = %e, "no webhook deliveries");
+        });
         Self {
             config: config.clone(),
             hold,

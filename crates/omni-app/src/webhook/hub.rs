@@ -1,9 +1,10 @@
 //! TM Forum hubs (TMF630 notification registration): `POST {api}/hub`
 //! registers a listener for one API's events, `GET`/`DELETE {api}/hub/{id}`
 //! read and remove it. A listener receives the events of its tenant and API
-//! that match its TMF630 query. Users and m2m clients holding any of the
-//! API's read or write roles may register; a hub of one API is not found
-//! through another.
+//! that match its TMF630 query. Users and m2m clients holding the API's
+//! write role may register and remove listeners (a listener makes Omni call
+//! out, so it is not for read-only callers); its read or write roles may
+//! read one. A hub of one API is not found through another.
 
 use super::subscription::{
     FieldNames, Registered, Registration, Subscription, Target, subscribe, subscriptions,
@@ -21,8 +22,10 @@ pub struct Hub {
     pub base: &'static str,
     /// Event domain the API writes.
     pub domain: &'static str,
-    /// Any of these roles may register (the API's read or write roles).
+    /// Any of these roles may read a listener (the API's read or write roles).
     pub roles: &'static [&'static str],
+    /// The role that registers and removes listeners (the API's write role).
+    pub write_role: &'static str,
 }
 
 const NAMES: FieldNames = FieldNames {
@@ -39,13 +42,22 @@ impl Hub {
     /// Checked before the request is read too, so that a caller without a
     /// role learns nothing about what it sent.
     pub fn authorize(&self, principal: &Principal) -> AppResult<()> {
+        self.authorize_any(principal, self.roles)
+    }
+
+    /// As [`Self::authorize`], for registering and removing: the write role.
+    pub fn authorize_write(&self, principal: &Principal) -> AppResult<()> {
+        self.authorize_any(principal, &[self.write_role])
+    }
+
+    fn authorize_any(&self, principal: &Principal, roles: &[&str]) -> AppResult<()> {
         principal.require_kind(&[PrincipalKind::User, PrincipalKind::M2m])?;
-        if self.roles.iter().any(|r| principal.has_role(r)) {
+        if roles.iter().any(|r| principal.has_role(r)) {
             return Ok(());
         }
         Err(AppError::Forbidden(format!(
             "missing role: one of {}",
-            self.roles.join(", ")
+            roles.join(", ")
         )))
     }
 }
@@ -56,7 +68,7 @@ pub async fn register(
     hub: &Hub,
     request: Registration,
 ) -> AppResult<Registered> {
-    hub.authorize(principal)?;
+    hub.authorize_write(principal)?;
     let target = Target {
         domain: hub.domain,
         scope: None,
@@ -83,6 +95,6 @@ pub async fn get(
 }
 
 pub async fn remove(ctx: &Context, principal: &Principal, hub: &Hub, id: &str) -> AppResult<()> {
-    hub.authorize(principal)?;
+    hub.authorize_write(principal)?;
     unsubscribe(ctx, &principal.tenant, hub.domain, id, None).await
 }

@@ -27,8 +27,10 @@
 //! [`WebhookConfig::max_attempts`], parked as a dead letter so that the
 //! events after it can flow.
 
+pub mod address;
 pub mod admin;
 mod callback;
+pub mod client;
 pub mod dead_letter;
 pub mod deliver;
 pub mod hub;
@@ -40,6 +42,7 @@ pub mod subscription;
 #[cfg(test)]
 mod tests;
 
+pub use address::AddressPolicy;
 pub use dead_letter::{DeadLetter, LetterStatus};
 pub use deliver::EventDelivery;
 pub use subscription::{Registered, Registration, Scope, Subscription};
@@ -68,6 +71,11 @@ pub struct WebhookConfig {
     pub timeout: Duration,
     /// How often an idle subscription looks for new events.
     pub poll: Duration,
+    /// The operator's exceptions to the address rule (`OMNI_WEBHOOK_ALLOW`).
+    pub allow: AddressPolicy,
+    /// Extra trusted CA certificates (DER) for HTTPS callbacks, from
+    /// `OMNI_WEBHOOK_CA_FILE`; the webpki roots are always trusted.
+    pub extra_roots: Vec<Vec<u8>>,
 }
 
 impl Default for WebhookConfig {
@@ -78,6 +86,8 @@ impl Default for WebhookConfig {
             backoff_max: Duration::from_secs(600),
             timeout: Duration::from_secs(10),
             poll: Duration::from_millis(100),
+            allow: AddressPolicy::default(),
+            extra_roots: Vec::new(),
         }
     }
 }

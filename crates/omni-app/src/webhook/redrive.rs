@@ -63,7 +63,18 @@ async fn attempt(
     let event = stored.record.stored_event(&job.tenant);
     let result = match &sub {
         Some(sub) => match ctx.config.secrets.open(&sub.record.secret) {
-            Ok(secret) => post(client, &sub.record, &secret, &event, attempt, ctx.now()).await,
+            Ok(secret) => {
+                post(
+                    client,
+                    &config.allow,
+                    &sub.record,
+                    &secret,
+                    &event,
+                    attempt,
+                    ctx.now(),
+                )
+                .await
+            }
             Err(e) => Err(format!("the signing secret cannot be opened: {e}")),
         },
         None => Err("the subscription was removed".to_string()),

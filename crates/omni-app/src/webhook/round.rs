@@ -82,7 +82,18 @@ pub(super) async fn round(
             // Opened only here, for signing; a key that is missing shows
             // as the delivery's error, visible to operators.
             let result = match ctx.config.secrets.open(&sub.secret) {
-                Ok(secret) => post(client, sub, &secret, event, sub.attempts + 1, ctx.now()).await,
+                Ok(secret) => {
+                    post(
+                        client,
+                        &config.allow,
+                        sub,
+                        &secret,
+                        event,
+                        sub.attempts + 1,
+                        ctx.now(),
+                    )
+                    .await
+                }
                 Err(e) => Err(format!("the signing secret cannot be opened: {e}")),
             };
             let now = ctx.now();

@@ -8,6 +8,7 @@
 //! with its delivery job in one write, and starts at the outbox's head: it
 //! receives the events committed from then on.
 
+use super::address::AddressPolicy;
 use super::{DELIVERY_JOB, SUBSCRIPTION_KIND, sign};
 use crate::context::Context;
 use crate::error::{AppError, AppResult};
@@ -198,31 +199,94 @@ pub fn parse_query(query: Option<&str>) -> Result<ListQuery, String> {
     Ok(parsed)
 }
 
-fn check_callback(callback: Option<&str>, field: &str, errors: &mut Vec<FieldError>) -> String {
+/// Checks the form of a callback; the URL when it is usable.
+fn check_callback(
+    callback: Option<&str>,
+    field: &str,
+    errors: &mut Vec<FieldError>,
+) -> (String, Option<reqwest::Url>) {
     let Some(text) = callback.map(str::trim).filter(|c| !c.is_empty()) else {
         errors.push(FieldError::new(field, "is required"));
-        return String::new();
+        return (String::new(), None);
     };
     if text.len() > MAX_CALLBACK_LEN {
         errors.push(FieldError::new(
             field,
             format!("must be at most {MAX_CALLBACK_LEN} characters"),
         ));
-        return String::new();
+        return (String::new(), None);
     }
-    match reqwest::Url::parse(text) {
-        Ok(url) if url.scheme() == "http" && url.host().is_some() => {
+    let url = match reqwest::Url::parse(text) {
+        Ok(url) if ["http", "https"].contains(&url.scheme()) && url.host().is_some() => {
             if url.username() != "" || url.password().is_some() {
-                errors.push(FieldError::new(field, "must not carry credentials; deliveries are signed instead"));
+                errors.push(FieldError::new(
+                    field,
+                    "must not carry credentials; deliveries are signed instead",
+                ));
+                None
+            } else {
+                Some(url)
             }
         }
-        Ok(url) if url.scheme() == "https" => errors.push(FieldError::new(
-            field,
-            "https callbacks are not supported by this build (deliveries are plain http; put a TLS-terminating proxy in front of the receiver)",
-        )),
-        _ => errors.push(FieldError::new(field, "must be an absolute http URL with a host")),
+        _ => {
+            errors.push(FieldError::new(
+                field,
+                "must be an absolute http or https URL with a host",
+            ));
+            None
+        }
+    };
+    (text.to_string(), url)
+}
+
+/// How long registration waits for a callback's host to resolve.
+const RESOLVE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// The address rule at registration: an address literal the rule refuses,
+/// or a host name all of whose addresses it refuses, is refused now rather
+/// than at every delivery. A name that does not resolve (yet) is accepted;
+/// deliveries check again on the addresses they connect to.
+async fn check_address(
+    policy: &AddressPolicy,
+    url: &reqwest::Url,
+    field: &str,
+    errors: &mut Vec<FieldError>,
+) {
+    let host = url.host_str().unwrap_or_default();
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    let rule = |reason: &str| {
+        format!(
+            "must not point to {reason}; the address policy refuses it \
+             (OMNI_WEBHOOK_ALLOW lists the operator's exceptions)"
+        )
+    };
+    if let Ok(ip) = bare.parse::<std::net::IpAddr>() {
+        if let Err(reason) = policy.check(None, ip) {
+            errors.push(FieldError::new(field, rule(reason)));
+        }
+        return;
     }
-    text.to_string()
+    if policy.allows_host(bare) {
+        return;
+    }
+    let port = url.port_or_known_default().unwrap_or(80);
+    let lookup = tokio::net::lookup_host((bare, port));
+    let Ok(Ok(found)) = tokio::time::timeout(RESOLVE_TIMEOUT, lookup).await else {
+        return;
+    };
+    let mut refusal = None;
+    for addr in found {
+        match policy.check(Some(bare), addr.ip()) {
+            Ok(()) => return,
+            Err(reason) => refusal = Some(reason),
+        }
+    }
+    if let Some(reason) = refusal {
+        errors.push(FieldError::new(
+            field,
+            rule(&format!("{reason} (what {bare} resolves to)")),
+        ));
+    }
 }
 
 /// Checks and stores a subscription of the caller's tenant, with its
@@ -236,7 +300,10 @@ pub(super) async fn subscribe(
     names: &FieldNames,
 ) -> AppResult<Registered> {
     let mut errors = Vec::new();
-    let callback = check_callback(request.callback.as_deref(), names.callback, &mut errors);
+    let (callback, url) = check_callback(request.callback.as_deref(), names.callback, &mut errors);
+    if let Some(url) = &url {
+        check_address(&ctx.config.webhooks.allow, url, names.callback, &mut errors).await;
+    }
     if let Err(rule) = parse_query(request.query.as_deref()) {
         errors.push(FieldError::new("query", rule));
     }
@@ -436,15 +503,15 @@ mod tests {
     }
 
     #[test]
-    fn callbacks_must_be_plain_http_urls() {
+    fn callbacks_must_be_http_or_https_urls() {
         let check = |c: &str| {
             let mut errors = Vec::new();
-            check_callback(Some(c), "callback", &mut errors);
-            errors.is_empty()
+            let (_, url) = check_callback(Some(c), "callback", &mut errors);
+            errors.is_empty() && url.is_some()
         };
         assert!(check("http://127.0.0.1:9000/listener"));
         assert!(check("http://partner.example/events?x=1"));
-        assert!(!check("https://partner.example/events"));
+        assert!(check("https://partner.example/events"));
         assert!(!check("ftp://partner.example/"));
         assert!(!check("not a url"));
         assert!(!check("http://user:pw@partner.example/"));

@@ -21,6 +21,7 @@ const ORDERS: Hub = Hub {
     base: "/tmf-api/productOrderingManagement/v4",
     domain: "productOrderingManagement",
     roles: &["order.ops"],
+    write_role: "order.ops",
 };
 
 fn config() -> WebhookConfig {
@@ -30,6 +31,9 @@ fn config() -> WebhookConfig {
         backoff_max: Duration::from_millis(100),
         timeout: Duration::from_secs(5),
         poll: Duration::from_millis(20),
+        // The listeners here are on loopback.
+        allow: crate::webhook::AddressPolicy::parse("127.0.0.0/8").unwrap_or_default(),
+        extra_roots: Vec::new(),
     }
 }
 

@@ -14,6 +14,28 @@ use std::sync::Arc;
 pub const SECRET: &[u8] = b"test-secret";
 pub const CATALOG: &str = "/tmf-api/productCatalogManagement/v4";
 
+/// Makes `ring` the process's TLS provider: reqwest is built without one
+/// of its own (Omni configures its webhook client explicitly), so a plain
+/// client needs one installed first.
+pub fn install_crypto() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// A plain HTTP client for calling the server.
+pub fn http_client() -> reqwest::Client {
+    install_crypto();
+    reqwest::Client::new()
+}
+
+/// `config`, with loopback allowed for webhooks when it allows nothing.
+pub fn loopback_allowed(mut config: ApiConfig) -> ApiConfig {
+    if config.app.webhooks.allow.is_empty() {
+        config.app.webhooks.allow =
+            omni_app::webhook::AddressPolicy::parse("127.0.0.0/8").expect("allow-list");
+    }
+    config
+}
+
 pub struct TestServer {
     pub base: String,
     pub client: reqwest::Client,
@@ -28,14 +50,40 @@ impl TestServer {
         Self::start_with(ApiConfig::default()).await
     }
 
+    /// With `config`; webhooks may reach loopback (where test subscribers
+    /// listen) unless the config names its own allow-list.
     pub async fn start_with(config: ApiConfig) -> Self {
-        Self::start_inner(config, true, Auth::new(SECRET, "default")).await
+        Self::start_inner(loopback_allowed(config), true, Auth::new(SECRET, "default")).await
     }
 
     /// A server whose tokens are verified by `auth` (e.g. an identity
     /// provider's); [`Self::token`] still mints with [`SECRET`].
     pub async fn start_with_auth(auth: Auth) -> Self {
-        Self::start_inner(ApiConfig::default(), true, auth).await
+        Self::start_inner(loopback_allowed(ApiConfig::default()), true, auth).await
+    }
+
+    /// With `config` exactly as given: an empty webhook allow-list stays
+    /// empty (the address rule's tests).
+    pub async fn start_exactly(config: ApiConfig) -> Self {
+        Self::start_inner(config, true, Auth::new(SECRET, "default")).await
+    }
+
+    /// A server whose background workers do not run, with `config`
+    /// exactly as given.
+    pub async fn start_without_workers(config: ApiConfig) -> Self {
+        Self::start_inner(config, false, Auth::new(SECRET, "default")).await
+    }
+
+    /// Another server (with workers) on this one's database, with `config`
+    /// exactly as given.
+    pub async fn sibling(&self, config: ApiConfig) -> Self {
+        Self::serve(
+            self.store.clone(),
+            config,
+            true,
+            Auth::new(SECRET, "default"),
+        )
+        .await
     }
 
     /// A demo server whose background workers do not run, so a test can
@@ -47,7 +95,12 @@ impl TestServer {
     /// As [`Self::start_demo_without_workers`], with `config` (e.g. a small
     /// number of job attempts).
     pub async fn start_demo_without_workers_with(config: ApiConfig) -> Self {
-        let server = Self::start_inner(config, false, Auth::new(SECRET, "default")).await;
+        let server = Self::start_inner(
+            loopback_allowed(config),
+            false,
+            Auth::new(SECRET, "default"),
+        )
+        .await;
         server.load_demo().await;
         server
     }
@@ -58,9 +111,16 @@ impl TestServer {
     }
 
     /// A server on an existing database, as after a restart (e.g. with
-    /// other settings); `workers` as in [`Self::start_demo_without_workers`].
+    /// other settings; webhooks may reach loopback as in [`Self::start_with`]);
+    /// `workers` as in [`Self::start_demo_without_workers`].
     pub async fn start_on(store: Arc<dyn Store>, config: ApiConfig, workers: bool) -> Self {
-        Self::serve(store, config, workers, Auth::new(SECRET, "default")).await
+        Self::serve(
+            store,
+            loopback_allowed(config),
+            workers,
+            Auth::new(SECRET, "default"),
+        )
+        .await
     }
 
     async fn serve(
@@ -88,7 +148,7 @@ impl TestServer {
         });
         Self {
             base: format!("http://{addr}"),
-            client: reqwest::Client::new(),
+            client: http_client(),
             store,
             state,
             auth,

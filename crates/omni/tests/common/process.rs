@@ -30,6 +30,8 @@ pub fn spawn(database_url: &str, data_dir: &Path, secret: &str, envs: &[(&str, &
         // write limit (tests send quickly from one address).
         .env("OMNI_SECRETS_KEY", TEST_SECRETS_KEY)
         .env("OMNI_ANONYMOUS_WRITE_RATE", "0")
+        // Test subscribers listen on loopback; a test may set its own.
+        .env("OMNI_WEBHOOK_ALLOW", "127.0.0.0/8")
         .envs(envs.iter().copied())
         .env("OMNI_LISTEN", "127.0.0.1:0")
         .env("OMNI_DATABASE_URL", database_url)

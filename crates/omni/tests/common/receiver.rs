@@ -57,21 +57,39 @@ pub struct Receiver {
 
 impl Receiver {
     pub async fn start() -> Self {
-        let inner = Arc::new(Mutex::new(Inner::default()));
-        let app = axum::Router::new()
-            .route("/events", post(record))
-            .with_state(inner.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
+        Self::serve(listener, format!("http://{addr}/events"))
+    }
+
+    /// An HTTPS subscriber on loopback with the certificate chain and key
+    /// of `tls`, reached as `https://localhost:PORT/events`.
+    pub async fn start_tls(tls: rustls::ServerConfig) -> Self {
+        let tcp = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = tcp.local_addr().expect("addr").port();
+        let listener = TlsListener {
+            tcp,
+            acceptor: tokio_rustls::TlsAcceptor::from(Arc::new(tls)),
+        };
+        Self::serve(listener, format!("https://localhost:{port}/events"))
+    }
+
+    fn serve<L: axum::serve::Listener>(listener: L, url: String) -> Self
+    where
+        L::Addr: std::fmt::Debug,
+    {
+        let inner = Arc::new(Mutex::new(Inner::default()));
+        let app = axum::Router::new()
+            .route("/events", post(record))
+            .with_state(inner.clone());
         tokio::spawn(async move {
             axum::serve(listener, app).await.expect("serve receiver");
         });
-        Self {
-            url: format!("http://{addr}/events"),
-            inner,
-        }
+        Self { url, inner }
     }
 
     /// Makes every answer take `delay` (a slow subscriber).
@@ -144,5 +162,32 @@ async fn record(
         StatusCode::NO_CONTENT
     } else {
         StatusCode::SERVICE_UNAVAILABLE
+    }
+}
+
+/// Accepts TLS connections; one whose handshake fails (a client that does
+/// not trust the certificate) is dropped, and nothing reaches the handler.
+struct TlsListener {
+    tcp: tokio::net::TcpListener,
+    acceptor: tokio_rustls::TlsAcceptor,
+}
+
+impl axum::serve::Listener for TlsListener {
+    type Io = tokio_rustls::server::TlsStream<tokio::net::TcpStream>;
+    type Addr = std::net::SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        loop {
+            let Ok((stream, addr)) = self.tcp.accept().await else {
+                continue;
+            };
+            if let Ok(tls) = self.acceptor.accept(stream).await {
+                return (tls, addr);
+            }
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<Self::Addr> {
+        self.tcp.local_addr()
     }
 }
