@@ -63,6 +63,13 @@ pub(super) async fn round(
         let Some(last) = events.last().map(|e| e.seq) else {
             return Ok(Round::CaughtUp);
         };
+        // Looked up again after the page is read: an event committed after
+        // the hub was removed can only be in this page if the removal is
+        // visible by now, so a removed hub is sent nothing new (before, a
+        // round that began before the removal delivered one more event).
+        if subscriptions(ctx.store(), tenant).find(id).await?.is_none() {
+            return Ok(Round::End(Outcome::Done));
+        }
         for event in &events {
             if !stored.record.wants(tenant, event, &filter) {
                 continue;

@@ -75,8 +75,10 @@ impl TestServer {
     }
 
     /// Another server (with workers) on this one's database, with `config`
-    /// exactly as given.
-    pub async fn sibling(&self, config: ApiConfig) -> Self {
+    /// exactly as given, except that it shares this server's keys of sealed
+    /// secrets, as nodes of one database must.
+    pub async fn sibling(&self, mut config: ApiConfig) -> Self {
+        config.app.secrets = self.state.ctx.config.secrets.clone();
         Self::serve(
             self.store.clone(),
             config,
