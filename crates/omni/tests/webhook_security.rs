@@ -285,3 +285,54 @@ async fn https_callbacks_are_delivered_with_verified_certificates() {
     assert_eq!(last_error(&s, &bad_ca).await, "TLS failure");
     assert!(wrong_name.all().is_empty() && untrusted.all().is_empty());
 }
+
+/// A listener makes Omni call out, so registering or removing one needs the
+/// API's write role (issue 14: read-only roles could register hubs); reading
+/// one is open to its readers too.
+#[tokio::test]
+async fn only_an_apis_writers_register_and_remove_its_listeners() {
+    let s = TestServer::start_with(config("127.0.0.0/8", Vec::new())).await;
+    let rx = Receiver::start().await;
+    let hubs = [
+        (
+            "/tmf-api/productCatalogManagement/v4",
+            "catalog.view",
+            "catalog.admin",
+        ),
+        (
+            "/tmf-api/promotionManagement/v4",
+            "promotion.view",
+            "promotion.admin",
+        ),
+        ("/tmf-api/shoppingCart/v4", "sc.view", "sc.ops"),
+        (ORDERING, "order.view", "order.ops"),
+        (
+            "/tmf-api/productOfferingQualification/v4",
+            "sc.view",
+            "sc.ops",
+        ),
+        (
+            "/tmf-api/serviceQualificationManagement/v4",
+            "sc.view",
+            "sc.ops",
+        ),
+    ];
+    for (api, reader, writer) in hubs {
+        let reader = s.token(PrincipalKind::User, &[reader], "default");
+        let writer = s.token(PrincipalKind::User, &[writer], "default");
+        let hub = format!("{api}/hub");
+        let body = json!({"callback": rx.url});
+        let (st, _) = call(&s, "POST", &hub, &reader, Some(body.clone())).await;
+        assert_eq!(st, 403, "{api}: a reader registers no listener");
+        let (st, made) = call(&s, "POST", &hub, &writer, Some(body)).await;
+        assert_eq!(st, 201, "{api}: {made}");
+        let id = made["id"].as_str().expect("id");
+        let one = format!("{hub}/{id}");
+        let (st, _) = call(&s, "GET", &one, &reader, None).await;
+        assert_eq!(st, 200, "{api}: a reader may read it");
+        let (st, _) = call(&s, "DELETE", &one, &reader, None).await;
+        assert_eq!(st, 403, "{api}: a reader removes no listener");
+        let (st, _) = call(&s, "DELETE", &one, &writer, None).await;
+        assert_eq!(st, 204, "{api}");
+    }
+}
