@@ -22,7 +22,7 @@ use chrono::{DateTime, Duration, Utc};
 use omni_core::cart::{self, PricedItem, SHOPPING_CART};
 use omni_core::discovery::CatalogIndex;
 use omni_core::document::{FieldError, Mode};
-use omni_core::eligibility::{self, EligibilityContext};
+use omni_core::eligibility::{self, EligibilityContext, ItemAction};
 use omni_core::pricing;
 use omni_core::promotion::Promotion;
 use omni_core::rules::{self, RuleSet};
@@ -64,6 +64,19 @@ pub fn build(input: Value, basis: &Basis<'_>) -> AppResult<Built> {
     SHOPPING_CART
         .validate(&input, Mode::Create)
         .map_err(AppError::fields)?;
+    // Whether a cart was ordered, and as which order, only an order says
+    // (`crate::order::from_cart`).
+    for member in [
+        crate::order::from_cart::CART_STATUS,
+        crate::order::from_cart::CART_ORDER,
+    ] {
+        if input.get(member).is_some() {
+            return Err(AppError::field(
+                member,
+                "is set by the server when the cart becomes an order (order/create with cartId)",
+            ));
+        }
+    }
     let mut cart = input;
     let owner = basis.access.related_parties(&mut cart)?;
     let mut items: Vec<Value> = match cart.get("cartItem") {
@@ -95,13 +108,7 @@ pub fn build(input: Value, basis: &Basis<'_>) -> AppResult<Built> {
         return Err(AppError::fields(details));
     }
 
-    let mut priced: Vec<PricedItem> = items
-        .iter()
-        .zip(&statuses)
-        .map(|(item, status)| priced_item(item, status, basis))
-        .collect();
-    apply_promotions(&items, &mut priced, basis, owner.as_deref());
-
+    let priced = price(&items, &statuses, basis, owner.as_deref());
     for ((item, status), p) in items.iter_mut().zip(&statuses).zip(&priced) {
         if *status == SERVICE_UNAVAILABLE {
             item["status"] = json!(cart::SAVED_FOR_LATER);
@@ -119,16 +126,7 @@ pub fn build(input: Value, basis: &Basis<'_>) -> AppResult<Built> {
             item["productOffering"]["name"] = json!(o.name);
         }
     }
-    let mut totals = Vec::new();
-    if let Some((due, currency)) = cart::upfront_due(&priced, basis.now.date_naive()) {
-        totals.push(json!({
-            "@type": "@UpfrontTotalPrice",
-            "name": "Due today",
-            "priceType": "oneTime",
-            "price": {"taxIncludedAmount": {"unit": currency, "value": omni_core::discovery::money(due)}},
-        }));
-    }
-    totals.extend(cart::cart_totals(&priced).to_json());
+    let totals = pricing::basket_totals(&priced, basis.now.date_naive());
     let days = if items.is_empty() {
         cart::EMPTY_DAYS
     } else {
@@ -151,24 +149,30 @@ pub fn build(input: Value, basis: &Basis<'_>) -> AppResult<Built> {
     })
 }
 
-/// Every added or modified offering must qualify; the page's message lists
-/// every failing id, and the details say why for each.
+/// Every added or modified offering must qualify, and an item that
+/// replaces a product must be allowed to swap it, exactly as TMF679 answers
+/// ([`eligibility::item_reasons`]): the page's message lists every failing
+/// id, and the details say why for each item.
 fn check_eligibility(items: &[Value], basis: &Basis<'_>, customer: Option<&str>) -> AppResult<()> {
+    let facts = basis.facts_of(customer);
     let mut eligibility = EligibilityContext::new(basis.channel, basis.now);
-    if let Some(facts) = basis.facts_of(customer) {
+    if let Some(facts) = facts {
         facts.apply(&mut eligibility);
     }
     let mut failing: Vec<&str> = Vec::new();
     let mut details = Vec::new();
     for (n, item) in items.iter().enumerate() {
-        let action = item.get("action").and_then(Value::as_str).unwrap_or("add");
-        if !matches!(action, "add" | "modify") {
-            continue;
-        }
+        let action = match item.get("action").and_then(Value::as_str).unwrap_or("add") {
+            "modify" => ItemAction::Modify,
+            "delete" => ItemAction::Delete,
+            "noChange" => ItemAction::NoChange,
+            _ => ItemAction::Add,
+        };
         let Some(id) = offering_id(item) else {
             continue;
         };
-        let reasons = eligibility::qualify(basis.index, id, &eligibility);
+        let current = replaced_offering(item, action, items, facts);
+        let reasons = eligibility::item_reasons(basis.index, action, id, current, &eligibility);
         if !reasons.is_empty() {
             if !failing.contains(&id) {
                 failing.push(id);
@@ -188,6 +192,50 @@ fn check_eligibility(items: &[Value], basis: &Basis<'_>, customer: Option<&str>)
         "Offerings with ids: {} are ineligible!",
         failing.join(",")
     )))
+}
+
+/// The offering a cart item replaces: a `modify` names the product it
+/// changes (`product.productOffering.id` as in TMF679, or `product.id`, one
+/// of the customer's products); an added item with a `swap` relationship
+/// replaces the related item's offering (the seed 004 page's "validate if an
+/// offer can be swapped").
+fn replaced_offering<'a>(
+    item: &'a Value,
+    action: ItemAction,
+    items: &'a [Value],
+    facts: Option<&'a CustomerFacts>,
+) -> Option<&'a str> {
+    match action {
+        ItemAction::Modify => item
+            .pointer("/product/productOffering/id")
+            .and_then(Value::as_str)
+            .or_else(|| {
+                let product = item.pointer("/product/id").and_then(Value::as_str)?;
+                facts?
+                    .products
+                    .iter()
+                    .find(|(p, _)| p == product)
+                    .map(|(_, o)| o.as_str())
+            }),
+        ItemAction::Add => {
+            let swapped = item
+                .get("cartItemRelationship")
+                .and_then(Value::as_array)?
+                .iter()
+                .find(|r| {
+                    r.get("relationshipType")
+                        .and_then(Value::as_str)
+                        .is_some_and(|t| t.eq_ignore_ascii_case("swap"))
+                })?
+                .get("id")
+                .and_then(Value::as_str)?;
+            items
+                .iter()
+                .find(|i| i.get("id").and_then(Value::as_str) == Some(swapped))
+                .and_then(offering_id)
+        }
+        ItemAction::Delete | ItemAction::NoChange => None,
+    }
 }
 
 /// `savedForLater` for items whose offering needs service at an address that
@@ -237,34 +285,34 @@ fn service_statuses(items: &[Value], basis: &Basis<'_>) -> Vec<&'static str> {
         .collect()
 }
 
-fn priced_item(item: &Value, status: &str, basis: &Basis<'_>) -> PricedItem {
-    let quantity = item.get("quantity").and_then(Value::as_u64).unwrap_or(1) as u32;
-    let charges = offering_id(item)
-        .filter(|_| !items::is_byod(item))
-        .map(|id| pricing::offering_charges(basis.index, id, quantity))
-        .unwrap_or_default();
-    PricedItem {
-        quantity,
-        charges,
-        reductions: Vec::new(),
-        start_date: items::start(item),
-        active: status == cart::ACTIVE,
-    }
-}
-
-fn apply_promotions(
+/// Every item priced by the one basket pricing that orders use too
+/// ([`pricing::price_basket`]): a removed or unchanged product and the
+/// customer's own device cost nothing; a device pays by installments unless
+/// its `paymentOption` characteristic says `full`.
+fn price(
     items: &[Value],
-    priced: &mut [PricedItem],
+    statuses: &[&str],
     basis: &Basis<'_>,
     customer: Option<&str>,
-) {
-    let lines: Vec<pricing::Line<'_>> = items
+) -> Vec<PricedItem> {
+    let basket: Vec<pricing::BasketItem<'_>> = items
         .iter()
-        .zip(priced.iter())
-        .map(|(item, p)| pricing::Line {
+        .zip(statuses)
+        .map(|(item, status)| pricing::BasketItem {
             item_id: item.get("id").and_then(Value::as_str).unwrap_or_default(),
-            offering_id: offering_id(item).unwrap_or_default(),
-            priced: p,
+            offering_id: offering_id(item),
+            quantity: item
+                .get("quantity")
+                .and_then(Value::as_u64)
+                .and_then(|q| u32::try_from(q).ok())
+                .unwrap_or(1),
+            payment: items::payment(item),
+            charged: matches!(
+                item.get("action").and_then(Value::as_str),
+                None | Some("add" | "modify")
+            ) && !items::is_byod(item),
+            start_date: items::start(item),
+            active: *status == cart::ACTIVE,
         })
         .collect();
     let buyer = pricing::Buyer {
@@ -275,15 +323,7 @@ fn apply_promotions(
         coupon_codes: items::coupon_codes(items),
         now: basis.now,
     };
-    let reductions = pricing::promotion_reductions(basis.index, basis.promotions, &lines, buyer);
-    for (item_id, reduction) in reductions {
-        let position = items
-            .iter()
-            .position(|i| i.get("id").and_then(Value::as_str) == Some(item_id.as_str()));
-        if let Some(p) = position.and_then(|n| priced.get_mut(n)) {
-            p.reductions.push(reduction);
-        }
-    }
+    pricing::price_basket(basis.index, basis.promotions, &basket, buyer)
 }
 
 /// Removes what [`build`] computes, so that a stored cart merged with a

@@ -21,6 +21,9 @@ pub struct CustomerFacts {
     pub market: Option<String>,
     /// Offerings of the products on the customer's live lines.
     pub existing_offering_ids: Vec<String>,
+    /// The customer's live products: product id and its offering (a cart
+    /// item that modifies `product.id` changes that offering).
+    pub products: Vec<(String, String)>,
 }
 
 impl CustomerFacts {
@@ -62,11 +65,30 @@ pub async fn load(
         .collect();
     let lines = inventory::lines(store, tenant).owned_by(party).await?;
     let mut existing: Vec<String> = Vec::new();
+    let mut products: Vec<(String, String)> = Vec::new();
     for line in lines
         .iter()
         .map(|l| &l.record)
         .filter(|l| l.status != SubscriberStatus::Cancelled)
     {
+        let plan = &line.rate_plan.offering_id;
+        products.push((line.primary_product_id.clone(), plan.clone()));
+        products.push((line.rate_plan.product_id.clone(), plan.clone()));
+        products.extend(
+            line.device
+                .iter()
+                .filter_map(|d| Some((d.product_id.clone(), d.offering_id.clone()?))),
+        );
+        products.extend(
+            line.sim
+                .iter()
+                .map(|s| (s.product_id.clone(), s.offering_id.clone())),
+        );
+        products.extend(
+            line.features
+                .iter()
+                .map(|f| (f.product_id.clone(), f.offering_id.clone())),
+        );
         existing.push(line.rate_plan.offering_id.clone());
         existing.extend(line.device.iter().filter_map(|d| d.offering_id.clone()));
         existing.extend(line.sim.iter().map(|s| s.offering_id.clone()));
@@ -90,6 +112,7 @@ pub async fn load(
         credit_class: agreed(billing.iter().map(|b| b.credit_class.clone())),
         market: agreed(billing.iter().map(|b| b.market.clone())),
         existing_offering_ids: existing,
+        products,
     }))
 }
 

@@ -131,6 +131,20 @@ pub fn characteristics(product: Option<&Value>) -> Vec<Value> {
         .unwrap_or_default()
 }
 
+/// How the item's device is paid for (`paymentOption`), the default when
+/// it does not say.
+pub fn payment(item: &Value) -> omni_core::pricing::Payment {
+    let choice = characteristics(item.get("product"))
+        .into_iter()
+        .find_map(|c| {
+            (c.get("name").and_then(Value::as_str)
+                == Some(omni_core::pricing::Payment::CHARACTERISTIC))
+            .then(|| c.get("value").and_then(Value::as_str).map(str::to_string))
+            .flatten()
+        });
+    omni_core::pricing::Payment::from_choice(choice.as_deref())
+}
+
 /// A device the customer already owns (bring your own phone) is not sold.
 pub fn is_byod(item: &Value) -> bool {
     characteristics(item.get("product")).iter().any(|c| {

@@ -18,7 +18,7 @@
 
 mod access;
 mod build;
-mod customer;
+pub(crate) mod customer;
 mod expiry;
 mod items;
 
@@ -100,6 +100,37 @@ fn cart_event(
         correlation_id: correlation,
     };
     event(&source, &format!("ShoppingCart{what}Event"), cart, now)
+}
+
+/// The change event of a cart that became a partner order
+/// (`crate::order::from_cart`).
+pub fn ordered_event(
+    ctx: &Context,
+    principal: &Principal,
+    doc: &Document,
+    now: DateTime<Utc>,
+) -> NewEvent {
+    let rendered = render(&ctx.config.public_url, doc);
+    cart_event(
+        principal,
+        &doc.id,
+        "AttributeValueChange",
+        &rendered,
+        None,
+        now,
+    )
+}
+
+/// A cart that became an order is closed: it names the order, and changing
+/// or deleting it is a conflict.
+fn still_open(doc: &Document) -> AppResult<()> {
+    match crate::order::from_cart::ordered_as(&doc.body) {
+        None => Ok(()),
+        Some(order) => Err(AppError::conflict(format!(
+            "cart '{}' became order '{order}'; it can no longer change",
+            doc.id
+        ))),
+    }
 }
 
 /// Reads what the pipeline needs (the customer's facts from the inventory,
@@ -285,6 +316,7 @@ pub async fn patch(
         if expected.is_some_and(|v| v != doc.version) {
             return Err(AppError::PreconditionFailed);
         }
+        still_open(&doc)?;
         let mut merged = build::strip_computed(doc.body.clone());
         omni_core::merge_patch(&mut merged, &patch.0);
         let built = build_for(ctx, principal, &access, channel, merged, now).await?;
@@ -333,6 +365,7 @@ pub async fn delete(
     if expected.is_some_and(|v| v != doc.version) {
         return Err(AppError::PreconditionFailed);
     }
+    still_open(&doc)?;
     let now = ctx.now();
     let rendered = render(&ctx.config.public_url, &doc);
     let effects = Effects::events(vec![cart_event(

@@ -8,18 +8,19 @@
 
 use super::authorize;
 use super::facts::StoredFacts;
+use super::from_cart;
 use super::record::{OrderRecord, OrderState, orders};
 use super::view::CatalogView;
 use crate::context::Context;
 use crate::error::{AppError, AppResult, PartnerEntry};
 use crate::limits::ItemShape;
-use crate::repo::{RetryPolicy, Stored};
+use crate::repo::{RetryPolicy, Stored, Writes};
 use chrono::{DateTime, Datelike, Utc};
 use omni_core::Principal;
 use omni_core::document::FieldError;
 use omni_core::order::{self, ItemError};
 use omni_store::{Effects, StoreError};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 const PARTY_ROLES: [&str; 5] = ["customer", "dealerLocation", "dealer", "partner", "owner"];
 const MAX_PARTIES: usize = 10;
@@ -103,7 +104,10 @@ const ORDER_ITEM: ItemShape = ItemShape {
     relationships: None,
 };
 
-/// `POST /order/create`: a new draft order; answers its id.
+/// `POST /order/create`: a new draft order; answers its id. With `cartId`
+/// the order is made from that TMF663 cart ([`super::from_cart`]): its
+/// items, their payment choices and its customer, in one write with the
+/// cart marked ordered; asked again, the answer is the same order.
 pub async fn create(
     ctx: &Context,
     principal: &Principal,
@@ -115,25 +119,162 @@ pub async fn create(
         return Err(AppError::field("body", "must be a JSON object"));
     }
     let channel = channel(body, channel_header)?;
-    let parties = related_parties(body)?;
+    let mut parties = related_parties(body)?;
+    let cart_id = match body.get("cartId") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) if !s.is_empty() && s.len() <= 100 => Some(s.as_str()),
+        Some(_) => {
+            return Err(AppError::field(
+                "cartId",
+                "must be a cart id: a string of 1 to 100 characters",
+            ));
+        }
+    };
+    let tenant = principal.tenant.as_str();
     let now = ctx.now();
     let stamp = omni_core::time::rfc3339(now);
-    let repo = orders(ctx.store(), &principal.tenant);
-    for _ in 0..ID_TRIES {
-        let id = new_id(now);
-        let record = OrderRecord::draft(id.clone(), channel.clone(), parties.clone(), &stamp);
-        match repo
-            .insert(&Stored::new(record, None, &stamp), &Effects::none())
-            .await
-        {
-            Ok(()) => return Ok(id),
-            Err(StoreError::AlreadyExists { .. }) => continue,
-            Err(e) => return Err(e.into()),
+    let mut retry = RetryPolicy::REQUEST.begin(false);
+    'attempt: loop {
+        let mut record = OrderRecord::draft(String::new(), channel.clone(), Vec::new(), &stamp);
+        let mut closing = None;
+        if let Some(cart_id) = cart_id {
+            let cart = cart_for_order(ctx, tenant, cart_id, &mut parties, now).await?;
+            if let Some(order) = from_cart::ordered_as(&cart.body) {
+                return Ok(order.to_string());
+            }
+            let index = ctx.caches.catalog.get(tenant);
+            let items = from_cart::order_items(&cart.body, &index)?;
+            let request_items = items.request["items"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            ctx.config
+                .limits
+                .items("cartId", &request_items, ORDER_ITEM)?;
+            let facts = StoredFacts::load(
+                ctx.store(),
+                tenant,
+                &index,
+                &channel,
+                &request_items,
+                &[],
+                now,
+            )
+            .await?;
+            record.items = order::capture(&items.request, &[], &facts)
+                .map_err(|e| item_errors(from_cart::on_cart(e, &items.origin)))?;
+            record.cart_id = Some(cart_id.to_string());
+            closing = Some(cart);
         }
+        record.related_party = parties.clone();
+        record.customer_type = match customer_party(&parties) {
+            Some(party) => crate::cart::customer::load(ctx.store(), tenant, party)
+                .await?
+                .and_then(|f| f.customer_type),
+            None => None,
+        };
+        for _ in 0..ID_TRIES {
+            record.id = new_id(now);
+            let mut attempt = Writes::new(Effects::none());
+            attempt.insert(tenant, &Stored::new(record.clone(), None, &stamp))?;
+            if let Some(cart) = &closing {
+                close_cart(
+                    ctx,
+                    principal,
+                    cart.clone(),
+                    &record.id,
+                    &stamp,
+                    now,
+                    &mut attempt,
+                );
+            }
+            match attempt.commit(ctx.store()).await {
+                Ok(()) => return Ok(record.id),
+                Err(StoreError::AlreadyExists { .. }) => continue,
+                // Another request turned the cart into an order first: read
+                // it again (and answer that order).
+                Err(StoreError::VersionConflict { .. }) => {
+                    retry.conflict("cart").await?;
+                    continue 'attempt;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        return Err(AppError::Unavailable(
+            "could not allocate an order id; retry".into(),
+        ));
     }
-    Err(AppError::Unavailable(
-        "could not allocate an order id; retry".into(),
-    ))
+}
+
+/// The customer party's id among `parties`.
+fn customer_party(parties: &[Value]) -> Option<&str> {
+    parties
+        .iter()
+        .find(|p| p.get("role").and_then(Value::as_str) == Some("customer"))
+        .and_then(|p| p.get("id").and_then(Value::as_str))
+}
+
+/// The cart an order is made from: it must exist in the tenant, be valid
+/// now and belong to the order's customer. An order naming no customer
+/// takes the cart's.
+async fn cart_for_order(
+    ctx: &Context,
+    tenant: &str,
+    cart_id: &str,
+    parties: &mut Vec<Value>,
+    now: DateTime<Utc>,
+) -> AppResult<omni_store::Document> {
+    let unknown = || AppError::field("cartId", format!("no cart '{cart_id}' of this customer"));
+    let Some(cart) = ctx
+        .store()
+        .get_document(tenant, crate::cart::KIND, cart_id)
+        .await?
+    else {
+        return Err(unknown());
+    };
+    match (customer_party(parties), cart.owner.as_deref()) {
+        (Some(customer), Some(owner)) if customer != owner => return Err(unknown()),
+        (None, Some(owner)) => parties.push(json!({"id": owner, "role": "customer"})),
+        _ => {}
+    }
+    let ends = cart
+        .body
+        .pointer("/validFor/endDateTime")
+        .and_then(Value::as_str)
+        .and_then(omni_core::time::parse_rfc3339);
+    if from_cart::ordered_as(&cart.body).is_none() && ends.is_some_and(|e| e < now) {
+        return Err(AppError::field(
+            "cartId",
+            format!("cart '{cart_id}' has expired"),
+        ));
+    }
+    Ok(cart)
+}
+
+/// The cart, closed to changes: `status` ordered and the order it became,
+/// written with the order and with its change event.
+fn close_cart(
+    ctx: &Context,
+    principal: &Principal,
+    mut cart: omni_store::Document,
+    order_id: &str,
+    stamp: &str,
+    now: DateTime<Utc>,
+    writes: &mut Writes,
+) {
+    cart.version += 1;
+    cart.updated_at = stamp.to_string();
+    cart.state = Some(from_cart::ORDERED.to_string());
+    cart.body[from_cart::CART_STATUS] = json!(from_cart::ORDERED);
+    cart.body[from_cart::CART_ORDER] = json!({
+        "id": order_id,
+        "href": format!("{}/omni-svcs/v1/order/{order_id}", ctx.config.public_url),
+    });
+    writes
+        .effects
+        .events
+        .push(crate::cart::ordered_event(ctx, principal, &cart, now));
+    writes.document(omni_store::DocumentWrite::Update(cart));
 }
 
 /// The partner error for refused items: one `errorList` entry per problem,

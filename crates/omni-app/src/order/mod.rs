@@ -20,6 +20,7 @@
 pub mod capture;
 pub mod checkout;
 pub mod facts;
+pub mod from_cart;
 pub mod prices;
 pub mod record;
 pub mod submission;

@@ -5,86 +5,63 @@
 
 use chrono::{DateTime, Utc};
 use omni_core::cart::{self, PricedItem};
-use omni_core::discovery::{CatalogIndex, money};
-use omni_core::order::{Action, CapturedItem};
-use omni_core::pricing::{self, Buyer, Line};
+use omni_core::discovery::CatalogIndex;
+use omni_core::order::CapturedItem;
+use omni_core::pricing::{self, BasketItem, Buyer, Payment};
 use omni_core::promotion::Promotion;
 use rust_decimal::Decimal;
-use serde_json::{Value, json};
+use serde_json::Value;
 
-/// A device item pays by installments unless it says `paymentOption` full.
+/// How the item's device is paid for: its `paymentOption`, else by
+/// installments (the default carts take too).
+pub fn payment(item: &CapturedItem) -> Payment {
+    Payment::from_choice(item.characteristic(Payment::CHARACTERISTIC))
+}
+
+/// A device item bought on the offering's installments.
 pub fn financed(item: &CapturedItem, index: &CatalogIndex) -> bool {
     item.offering_type == "Mobile_Device"
         && !item.flag("isBYOD")
-        && item.characteristic("paymentOption") != Some("full")
         && item
             .offering_id
             .as_deref()
-            .and_then(|id| index.offering(id))
-            .is_some_and(|o| o.prices.iter().any(|p| p.price_type == "installment"))
+            .is_some_and(|id| pricing::financed(index, id, payment(item)))
 }
 
-/// What the item costs: nothing unless it adds something the customer does
-/// not already own; a device is paid either in full or by installments.
-pub fn priced_item(item: &CapturedItem, index: &CatalogIndex) -> PricedItem {
-    let charged = (item.has(Action::Add) || item.has(Action::Modify)) && !item.flag("isBYOD");
-    let mut charges = match (&item.offering_id, charged) {
-        (Some(id), true) => pricing::offering_charges(index, id, 1),
-        _ => Vec::new(),
-    };
-    if charges.iter().any(|c| c.price_type == "installment") {
-        let keep = if financed(item, index) {
-            |t: &str| t != "oneTime"
-        } else {
-            |t: &str| t != "installment"
-        };
-        charges.retain(|c| keep(&c.price_type));
-    }
-    PricedItem {
-        quantity: 1,
-        charges,
-        reductions: Vec::new(),
-        start_date: None,
-        active: true,
-    }
-}
-
-/// Prices every item, with the tenant's promotions applied.
+/// Every item priced by the one basket pricing that carts use too
+/// ([`pricing::price_basket`]): an item costs something only when it adds
+/// or changes what the customer has, and a customer's own device nothing.
 pub fn price_items(
     items: &[CapturedItem],
     index: &CatalogIndex,
     promotions: &[Promotion],
-    channel: &str,
+    buyer: (&str, Option<&str>),
     now: DateTime<Utc>,
 ) -> Vec<PricedItem> {
-    let mut priced: Vec<PricedItem> = items.iter().map(|i| priced_item(i, index)).collect();
-    let lines: Vec<Line<'_>> = items
+    let basket: Vec<BasketItem<'_>> = items
         .iter()
-        .zip(priced.iter())
-        .filter(|(i, p)| i.offering_id.is_some() && !p.charges.is_empty())
-        .map(|(i, p)| Line {
+        .map(|i| BasketItem {
             item_id: &i.id,
-            offering_id: i.offering_id.as_deref().unwrap_or_default(),
-            priced: p,
+            offering_id: i.offering_id.as_deref(),
+            quantity: 1,
+            payment: payment(i),
+            charged: i.adds() && !i.flag("isBYOD"),
+            start_date: None,
+            active: true,
         })
         .collect();
     let coupons = items
         .iter()
         .filter_map(|i| i.characteristic("couponCode").map(str::to_string))
         .collect();
+    let (channel, customer_type) = buyer;
     let buyer = Buyer {
         channel,
-        customer_type: None,
+        customer_type,
         coupon_codes: coupons,
         now,
     };
-    let reductions = pricing::promotion_reductions(index, promotions, &lines, buyer);
-    for (item_id, reduction) in reductions {
-        if let Some(n) = items.iter().position(|i| i.id == item_id) {
-            priced[n].reductions.push(reduction);
-        }
-    }
-    priced
+    pricing::price_basket(index, promotions, &basket, buyer)
 }
 
 /// Amount due today over all items, in the catalog's currency.
@@ -106,15 +83,8 @@ pub fn render_items(items: &[CapturedItem], priced: &[PricedItem]) -> Vec<Value>
         .collect()
 }
 
-/// Order totals, what is due today first.
+/// Order totals, what is due today first: the same totals a cart of
+/// these items shows.
 pub fn render_totals(priced: &[PricedItem], now: DateTime<Utc>) -> Vec<Value> {
-    let (due, currency) = due_today(priced, now);
-    let mut totals = vec![json!({
-        "@type": "@UpfrontTotalPrice",
-        "name": "Due today",
-        "priceType": "oneTime",
-        "price": {"taxIncludedAmount": {"unit": currency, "value": money(due)}},
-    })];
-    totals.extend(cart::cart_totals(priced).to_json());
-    totals
+    pricing::basket_totals(priced, now.date_naive())
 }

@@ -50,6 +50,14 @@ pub struct OrderRecord {
     pub channel: String,
     #[serde(default)]
     pub related_party: Vec<Value>,
+    /// The customer's type (`Consumer`, `Business`…) as its accounts say,
+    /// read when the order was created: promotions for a customer type
+    /// apply to orders as they do to carts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_type: Option<String>,
+    /// The TMF663 cart the order was made from (`order/create` with `cartId`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cart_id: Option<String>,
     pub created_at: String,
     pub updated_at: String,
     #[serde(default)]
@@ -66,6 +74,10 @@ pub struct OrderRecord {
     /// Numbers handed to the order's new lines, by item id, once allocated.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub new_line_numbers: Vec<(String, String)>,
+    /// Each item's end state (`completed`, `failed`) once the order worker
+    /// finished it.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub item_states: std::collections::BTreeMap<String, String>,
     /// Why the order's completion job failed for good, while it stays failed
     /// (an operator's retry takes it back).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -92,6 +104,8 @@ impl OrderRecord {
             state: OrderState::Draft,
             channel,
             related_party,
+            customer_type: None,
+            cart_id: None,
             created_at: now.to_string(),
             updated_at: now.to_string(),
             items: Vec::new(),
@@ -100,6 +114,7 @@ impl OrderRecord {
             payment: None,
             product_order_id: None,
             new_line_numbers: Vec::new(),
+            item_states: Default::default(),
             failure: None,
         }
     }

@@ -76,7 +76,7 @@ impl CatalogView {
             &record.items,
             &self.index,
             &self.promotions,
-            &record.channel,
+            (&record.channel, record.customer_type.as_deref()),
             self.now,
         )
     }
@@ -146,6 +146,38 @@ impl CatalogView {
         }
         if let Some(id) = &record.product_order_id {
             body["productOrder"] = json!({"id": id});
+        }
+        if let Some(cart) = &record.cart_id {
+            body["cartId"] = json!(cart);
+        }
+        if !record.new_line_numbers.is_empty() {
+            body["newLines"] = record
+                .new_line_numbers
+                .iter()
+                .map(|(item, number)| json!({"productOrderItemId": item, "subscriberNumber": number}))
+                .collect();
+        }
+        if !record.item_states.is_empty() {
+            // What each item left in the inventory, once the order finished.
+            let outcomes = omni_core::order::apply::outcomes(
+                &record.items,
+                &record.new_line_numbers,
+                &record.id,
+            );
+            if let Some(items) = body["items"].as_array_mut() {
+                for (item, outcome) in items.iter_mut().zip(outcomes) {
+                    let state = record.item_states.get(&outcome.item_id);
+                    item["state"] = json!(state);
+                    if state.map(String::as_str) == Some("completed") {
+                        if let Some(n) = outcome.subscriber_number {
+                            item["subscriberNumber"] = json!(n);
+                        }
+                        if let Some(p) = outcome.product_id {
+                            item["productId"] = json!(p);
+                        }
+                    }
+                }
+            }
         }
         if let Some(failure) = &record.failure {
             body["failureReason"] = json!(failure.reason);

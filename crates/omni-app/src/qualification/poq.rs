@@ -35,7 +35,7 @@ use body::{Action, Body, ITEMS, Item};
 use chrono::{DateTime, Utc};
 use omni_core::Principal;
 use omni_core::discovery::CatalogIndex;
-use omni_core::eligibility::{EligibilityContext, Reason, may_swap, qualify};
+use omni_core::eligibility::{EligibilityContext, ItemAction, Reason, item_reasons};
 use omni_core::service_qualification::offering_serviceable;
 use serde_json::{Map, Value, json};
 
@@ -58,7 +58,7 @@ pub async fn create(
 }
 
 /// Why one item does not qualify; empty when it does.
-fn item_reasons(
+fn reasons_of(
     index: &CatalogIndex,
     item: &Item,
     ctx: &EligibilityContext,
@@ -67,27 +67,22 @@ fn item_reasons(
     let Some(target) = item.product_offering.as_ref().map(|o| o.id.as_str()) else {
         return Vec::new();
     };
-    let mut reasons = match item.action() {
-        Action::Delete | Action::NoChange => return Vec::new(),
-        Action::Add | Action::Modify => qualify(index, target, ctx),
+    let action = match item.action() {
+        Action::Add => ItemAction::Add,
+        Action::Modify => ItemAction::Modify,
+        Action::Delete => ItemAction::Delete,
+        Action::NoChange => ItemAction::NoChange,
     };
-    let mut extra = Vec::new();
-    if item.action() == Action::Modify
-        && let Some(current) = item.current()
-        && current != target
-        && let Err(r) = may_swap(index, current, target)
-    {
-        extra.push(r);
+    if matches!(action, ItemAction::Delete | ItemAction::NoChange) {
+        return Vec::new();
     }
+    let current = item.current().filter(|_| action == ItemAction::Modify);
+    let mut reasons = item_reasons(index, action, target, current, ctx);
     if let Some(place) = place
         && let Err(r) = offering_serviceable(index, target, place)
+        && !reasons.contains(&r)
     {
-        extra.push(r);
-    }
-    for r in extra {
-        if !reasons.contains(&r) {
-            reasons.push(r);
-        }
+        reasons.push(r);
     }
     reasons
 }
@@ -110,7 +105,7 @@ fn evaluate(
         .iter()
         .zip(answers::sent_items(&mut raw, ITEMS))
         .map(|(item, mut out)| {
-            let reasons = item_reasons(index, item, &ctx, place);
+            let reasons = reasons_of(index, item, &ctx, place);
             all_qualified &= reasons.is_empty();
             out.insert("action".into(), json!(item.action().as_str()));
             if let Some(Value::Object(offering)) = out.get_mut("productOffering")

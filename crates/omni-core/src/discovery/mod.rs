@@ -5,13 +5,13 @@
 mod index;
 mod offering;
 mod postings;
-mod pricing;
+pub mod pricing;
 mod query;
 mod search;
 
 pub use index::{CatalogIndex, CatalogSource, IndexBuilder, Place};
 pub use offering::{IndexedOffering, Sections};
-pub use pricing::{PriceContext, Pricing, money};
+pub use pricing::{Price, PriceContext, Pricing, money};
 pub use query::{DiscoveryHeaders, DiscoveryRequest, PARAMETERS, parameter_schema};
 pub use search::SearchResult;
 

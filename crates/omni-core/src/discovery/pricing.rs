@@ -20,6 +20,9 @@ pub struct Price {
     /// Multi-line plans: the price applies when the line count is in this range.
     pub line_min: Option<u32>,
     pub line_max: Option<u32>,
+    /// Installment prices: the ids of the one-time prices they replace
+    /// (`popRelationship` of type `installmentOf`).
+    pub installment_of: Vec<String>,
     /// The stored price object, shown as is (kept as text: far smaller than a `Value`).
     pub raw: Box<RawValue>,
 }
@@ -150,6 +153,18 @@ impl Price {
             amount,
             line_min: line("lineCountMin"),
             line_max: line("lineCountMax"),
+            installment_of: raw
+                .get("popRelationship")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter(|r| {
+                    r.get("relationshipType")
+                        .and_then(Value::as_str)
+                        .is_some_and(|t| t.eq_ignore_ascii_case("installmentOf"))
+                })
+                .filter_map(|r| r.get("id").and_then(Value::as_str).map(str::to_string))
+                .collect(),
             raw: to_raw(raw)?,
         })
     }
@@ -168,6 +183,9 @@ pub struct PriceContext {
     pub coupon: Option<String>,
     pub losg_type: Option<String>,
     pub offer_types: Vec<String>,
+    /// How a device is paid for (`paymentOption`): the totals are then what
+    /// a cart or an order charges; `None` lists every way to pay.
+    pub payment: Option<crate::pricing::Payment>,
     pub now: DateTime<Utc>,
 }
 
@@ -178,6 +196,7 @@ impl PriceContext {
             coupon: None,
             losg_type: None,
             offer_types: Vec::new(),
+            payment: None,
             now,
         }
     }
@@ -187,6 +206,7 @@ impl PriceContext {
             && self.coupon.is_none()
             && self.losg_type.is_none()
             && self.offer_types.is_empty()
+            && self.payment.is_none()
     }
 
     /// A potential promotion becomes immediate when its coupon was entered and
@@ -252,8 +272,15 @@ pub fn price<P: std::ops::Deref<Target = Price>>(
         .map(|p| &**p)
         .filter(|p| p.applies_to_lines(ctx.lines.max(1)))
         .collect();
+    // With a payment choice the totals are what a cart or an order charges
+    // for this offer (one price: `crate::pricing::chosen_prices`); without,
+    // they list every way to pay, the full price beside the installments.
+    let charged = match ctx.payment {
+        Some(payment) => crate::pricing::chosen_prices(prices, ctx.lines, payment),
+        None => chosen.clone(),
+    };
     let mut groups: Vec<Group> = Vec::new();
-    for p in &chosen {
+    for p in &charged {
         let amount = p.amount * lines;
         match groups
             .iter_mut()

@@ -5,7 +5,7 @@
 use crate::document::FieldError;
 
 /// Every query parameter of the page, in its order.
-pub const PARAMETERS: [&str; 72] = [
+pub const PARAMETERS: [&str; 73] = [
     "ids",
     "limit",
     "offset",
@@ -78,6 +78,8 @@ pub const PARAMETERS: [&str; 72] = [
     "orderTransactionType",
     "subChannel",
     "partType",
+    // Omni's: how a device would be paid for (`full`, `installment`).
+    "paymentOption",
 ];
 
 /// Parameters whose page entry says `Length: 100`.
@@ -141,6 +143,7 @@ pub fn parameter_schema(name: &str) -> serde_json::Value {
         "ACPClassification" => one_of(&ACP),
         "orderTransactionType" => one_of(&TRANSACTIONS),
         "suppressSBAPricing" => one_of(&["Y", "N"]),
+        "paymentOption" => one_of(&crate::formats::PAYMENT_OPTIONS),
         // Case does not matter to the parser; the document names the usual spelling.
         "planFirstFlow"
         | "deviceAllocationFlow"
@@ -199,6 +202,9 @@ pub struct DiscoveryRequest {
     pub part_type: Option<String>,
     pub all_variants: bool,
     pub lines: u32,
+    /// `paymentOption`: totals as a cart or order would charge them; absent,
+    /// the totals list every way to pay (the full price and the installments).
+    pub payment: Option<crate::pricing::Payment>,
     pub suppress_device_prices: bool,
     pub offering_only: bool,
     pub offering_ids: Vec<String>,
@@ -290,6 +296,7 @@ impl DiscoveryRequest {
             coupon: self.coupon.clone(),
             losg_type: self.losg_types.first().cloned(),
             offer_types: self.offer_types.clone(),
+            payment: self.payment,
             now,
         }
     }
@@ -337,6 +344,16 @@ impl DiscoveryRequest {
         r.offering_only = p.flag("productOfferingOnly");
         r.all_variants = p.flag("allVariants") | p.flag("groupByVariantGroup");
         r.lines = p.int("deviceCount", 1, 100).map_or(1, |n| n as u32);
+        match p.text("paymentOption") {
+            None => {}
+            Some(v) if crate::formats::PAYMENT_OPTIONS.contains(&v.as_str()) => {
+                r.payment = Some(crate::pricing::Payment::from_choice(Some(&v)));
+            }
+            Some(_) => p.fail(
+                "paymentOption",
+                format!("must be {}", crate::formats::PAYMENT_OPTIONS.join(" or ")),
+            ),
+        }
 
         let limit = p.int("limit", 1, MAX_LIMIT as i64);
         let offset = p.int("offset", 0, i64::from(i32::MAX));

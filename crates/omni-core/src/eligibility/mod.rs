@@ -182,6 +182,41 @@ fn has_required_product(
         })
 }
 
+/// What an item of a qualification (TMF679) or of a cart (TMF663) does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemAction {
+    Add,
+    Modify,
+    Delete,
+    NoChange,
+}
+
+/// Why one item may not be bought: the target offering's eligibility (an
+/// added or modified item) and, when the item replaces a product of offering
+/// `current` (a `modify`, or a cart's `swap`), whether that product may be
+/// swapped for the target. A removal or an unchanged product always
+/// qualifies. TMF679 answers and cart checks both come from here, so a swap
+/// refused by one is refused by the other.
+pub fn item_reasons(
+    index: &CatalogIndex,
+    action: ItemAction,
+    target: &str,
+    current: Option<&str>,
+    ctx: &EligibilityContext,
+) -> Vec<Reason> {
+    let mut reasons = match action {
+        ItemAction::Delete | ItemAction::NoChange => return Vec::new(),
+        ItemAction::Add | ItemAction::Modify => qualify(index, target, ctx),
+    };
+    if let Some(current) = current.filter(|c| *c != target)
+        && let Err(r) = may_swap(index, current, target)
+        && !reasons.contains(&r)
+    {
+        reasons.push(r);
+    }
+    reasons
+}
+
 /// Whether offering `from` has a swap relationship to `to`.
 fn swaps_to(index: &CatalogIndex, from: &str, to: &str) -> bool {
     index.offering(from).is_some_and(|o| {

@@ -16,6 +16,50 @@ pub fn product_id(order_id: &str, item_id: &str) -> String {
     format!("P{}-{item_id}", order_id.replace('-', ""))
 }
 
+/// What the inventory holds for one item of a completed order: the line's
+/// number (a new line's allocated number, which its components share) and
+/// the product the item created or changed (for a removal or an unchanged
+/// product, the one it names).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemOutcome {
+    pub item_id: String,
+    pub subscriber_number: Option<String>,
+    pub product_id: Option<String>,
+}
+
+/// The outcome of every item, as [`new_line`] and the line changes apply
+/// them: the same product ids, the numbers the order was given.
+pub fn outcomes(
+    items: &[CapturedItem],
+    new_line_numbers: &[(String, String)],
+    order_id: &str,
+) -> Vec<ItemOutcome> {
+    let number_of = |item_id: &str| {
+        new_line_numbers
+            .iter()
+            .find(|(i, _)| i == item_id)
+            .map(|(_, n)| n.clone())
+    };
+    items
+        .iter()
+        .map(|item| {
+            let subscriber_number = item.subscriber_number.clone().or_else(|| {
+                number_of(&item.id).or_else(|| item.root_item_id.as_deref().and_then(number_of))
+            });
+            let product_id = if item.adds() && item.offering_id.is_some() {
+                Some(product_id(order_id, &item.id))
+            } else {
+                item.product_id.clone()
+            };
+            ItemOutcome {
+                item_id: item.id.clone(),
+                subscriber_number,
+                product_id,
+            }
+        })
+        .collect()
+}
+
 /// Why an item could not be applied to its line.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ApplyError {

@@ -130,6 +130,49 @@ fn set_state(po: &mut Value, to: &str, item_states: &BTreeMap<String, &str>) {
     }
 }
 
+/// Each completed item of the TMF622 product order names what the
+/// inventory now holds: `product.id` (the product created or changed) and
+/// the line's number as the `subscriberNumber` characteristic (a new line's
+/// number is known only here).
+fn show_outcomes(po: &mut Value, record: &OrderRecord, item_states: &BTreeMap<String, &str>) {
+    let outcomes =
+        omni_core::order::apply::outcomes(&record.items, &record.new_line_numbers, &record.id);
+    let Some(items) = po.get_mut("productOrderItem").and_then(Value::as_array_mut) else {
+        return;
+    };
+    for item in items {
+        let id = item.get("id").and_then(Value::as_str).unwrap_or_default();
+        if item_states.get(id).copied() != Some("completed") {
+            continue;
+        }
+        let Some(outcome) = outcomes.iter().find(|o| o.item_id == id) else {
+            continue;
+        };
+        if !item.get("product").is_some_and(Value::is_object) {
+            item["product"] = json!({});
+        }
+        if let Some(p) = &outcome.product_id {
+            item["product"]["id"] = json!(p);
+        }
+        if let Some(n) = &outcome.subscriber_number {
+            let product = &mut item["product"];
+            if !product
+                .get("productCharacteristic")
+                .is_some_and(Value::is_array)
+            {
+                product["productCharacteristic"] = json!([]);
+            }
+            if let Some(list) = product
+                .get_mut("productCharacteristic")
+                .and_then(Value::as_array_mut)
+                && !list.iter().any(|c| c["name"] == "subscriberNumber")
+            {
+                list.push(json!({"name": "subscriberNumber", "value": n}));
+            }
+        }
+    }
+}
+
 /// The product order moved to `to` as of `stamp`, its state column too.
 pub(super) fn moved(mut po: Document, to: &str, stamp: &str) -> Document {
     po.version += 1;
@@ -252,12 +295,17 @@ async fn finish(
     };
     let mut po = po;
     set_state(&mut po.body, po_state, &item_states);
+    show_outcomes(&mut po.body, record, &item_states);
     po.body["completionDate"] = json!(stamp);
     let po = moved(po, po_state, &stamp);
     writes.effects.events = vec![state_change_event(
         tenant, &po.id, &po.body, None, lease.now,
     )];
     writes.document(DocumentWrite::Update(po));
+    order.record.item_states = item_states
+        .iter()
+        .map(|(k, v)| (k.clone(), v.to_string()))
+        .collect();
     order.record.state = order_state;
     order.record.updated_at = stamp.clone();
     writes.update(tenant, &order, &stamp)?;
