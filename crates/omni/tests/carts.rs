@@ -69,6 +69,9 @@ async fn a_cart_is_created_priced_and_totalled() {
     let s = TestServer::start_with_demo().await;
     let mut phone = item("2", PHONE);
     phone["quantity"] = json!(2);
+    // Paid in full today (a device pays by installments unless it says so).
+    phone["product"] =
+        json!({"productCharacteristic": [{"name": "paymentOption", "value": "full"}]});
     let r = send(
         &s,
         "POST",
@@ -99,6 +102,15 @@ async fn a_cart_is_created_priced_and_totalled() {
     assert!(
         (money(&full["price"]["taxIncludedAmount"]["value"]) - 2.0 * 799.99).abs() < 0.001,
         "{full}"
+    );
+    assert!(
+        !items[1]["itemPrice"]
+            .as_array()
+            .expect("prices")
+            .iter()
+            .any(|p| p["priceType"] == "installment"),
+        "paid in full, so no installments: {}",
+        items[1]
     );
     // Every amount is a decimal string.
     for t in cart["cartTotalPrice"].as_array().expect("totals") {
