@@ -75,7 +75,7 @@ pub fn fragment() -> (Map<String, Value>, Map<String, Value>) {
         operation(
             "Create an order",
             Some(schema("OrderCreate")),
-            (201, "Created", id_only.clone()),
+            (201, "Created (or, for a cart already ordered, the order it became)", id_only.clone()),
             &[400, 401, 403],
         ),
     );
@@ -185,7 +185,8 @@ pub fn fragment() -> (Map<String, Value>, Map<String, Value>) {
     schemas.insert("OrderCreate".into(), json!({"type": "object", "properties": {
         "channel": {"description": "ECOMM, ATTR or SelfService; or the channelId header", "oneOf": [{"type": "string"}, {"type": "object", "properties": {"id": {"type": "string"}}}]},
         "relatedParty": {"type": "array", "maxItems": 10, "items": {"type": "object", "required": ["id", "role"], "properties": {
-            "id": {"type": "string"}, "role": {"type": "string", "enum": ["customer", "dealerLocation", "dealer", "partner", "owner"]}, "name": {"type": "string"}}}}}}));
+            "id": {"type": "string"}, "role": {"type": "string", "enum": ["customer", "dealerLocation", "dealer", "partner", "owner"]}, "name": {"type": "string"}}}},
+        "cartId": {"type": "string", "minLength": 1, "maxLength": 100, "description": "A TMF663 cart of the order's customer (or, when the order names none, whose customer the order takes): the order is made from its active items, priced alike, and the cart is closed (status ordered). The same cartId again answers the same order; an unknown, expired or another customer's cart is a 400 naming cartId"}}}));
     schemas.insert("OrderItems".into(), json!({"type": "object", "required": ["items"], "properties": {"items": {"type": "array", "minItems": 1, "maxItems": 100, "items": schema("OrderItem")}}}));
     schemas.insert("OrderItem".into(), json!({"type": "object", "required": ["productOfferingType"], "properties": {
         "action": {"type": "string", "description": "add (default), noChange, modify, terminate, or swap;add"},
