@@ -853,3 +853,55 @@ async fn carts_ask_the_eligibility_engine_about_swaps() {
     .await;
     assert_eq!(ok.status, 201, "{}", ok.body);
 }
+
+/// Point 2 under contention: eight agents order the same cart at once; one
+/// order is made and every one of them is told its id.
+#[tokio::test]
+async fn ordering_one_cart_at_once_makes_one_order() {
+    let s = TestServer::start_with_demo().await;
+    let agent = agent(&s);
+    let made = cart(
+        &s,
+        &agent,
+        json!({"relatedParty": [{"id": "cust-1001", "role": "customer"}],
+               "cartItem": [consumer_line()]}),
+    )
+    .await;
+    assert_eq!(made.status, 201, "{}", made.body);
+    let cart_id = made.body["id"].as_str().expect("id").to_string();
+    let mut tries = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let client = s.client.clone();
+        let url = s.url(&format!("{ORDERS}/order/create"));
+        let (token, cart_id) = (agent.clone(), cart_id.clone());
+        tries.spawn(async move {
+            let resp = client
+                .post(url)
+                .bearer_auth(token)
+                .json(&json!({"channel": "ATTR", "cartId": cart_id,
+                    "relatedParty": [{"id": "cust-1001", "role": "customer"}]}))
+                .send()
+                .await
+                .expect("send");
+            let status = resp.status().as_u16();
+            (status, resp.json::<Value>().await.unwrap_or(Value::Null))
+        });
+    }
+    let mut ids = std::collections::BTreeSet::new();
+    while let Some(answer) = tries.join_next().await {
+        let (status, body) = answer.expect("task");
+        assert_eq!(status, 201, "{body}");
+        ids.insert(body["id"].as_str().expect("id").to_string());
+    }
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    let stored = s
+        .store
+        .count_documents(&omni_store::DocumentQuery {
+            tenant: "default".into(),
+            kind: "order".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("count");
+    assert_eq!(stored, 1);
+}

@@ -75,7 +75,11 @@ pub fn fragment() -> (Map<String, Value>, Map<String, Value>) {
         operation(
             "Create an order",
             Some(schema("OrderCreate")),
-            (201, "Created (or, for a cart already ordered, the order it became)", id_only.clone()),
+            (
+                201,
+                "Created (or, for a cart already ordered, the order it became)",
+                id_only.clone(),
+            ),
             &[400, 401, 403],
         ),
     );
