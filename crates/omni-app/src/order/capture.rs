@@ -2,7 +2,10 @@
 //! and reading it back.
 //!
 //! Adding items reads the order, reads the inventory its items name, runs
-//! the pure capture checks and writes the order at the version read; a
+//! the pure capture checks (among them ownership: every billing account and
+//! line an item touches must be the order's customer's, the `relatedParty`
+//! with role `customer`; an order naming none touches no existing
+//! inventory) and writes the order at the version read; a
 //! concurrent writer makes it start over from fresh reads under the request
 //! retry policy, so no item is lost and none is checked against stale facts.
 
@@ -203,7 +206,8 @@ pub async fn add_items(
             &record.items,
             now,
         )
-        .await?;
+        .await?
+        .owned_by(record.customer());
         let added = order::capture(body, &record.items, &facts).map_err(item_errors)?;
         record.items.extend(added);
         record.updated_at = stamp.clone();
