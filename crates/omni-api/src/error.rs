@@ -151,7 +151,7 @@ pub const CHALLENGE_INVALID: &str = "Bearer realm=\"omni\", error=\"invalid_toke
 
 impl From<AccessError> for ApiError {
     fn from(e: AccessError) -> Self {
-        match e {
+        match &e {
             AccessError::Unauthenticated => {
                 Self::unauthorized("a bearer token is required", CHALLENGE)
             }
@@ -160,6 +160,12 @@ impl From<AccessError> for ApiError {
                 "FORBIDDEN",
                 "Forbidden",
                 format!("missing role '{role}'"),
+            ),
+            AccessError::CustomerRole(_) => Self::new(
+                StatusCode::FORBIDDEN,
+                "FORBIDDEN",
+                "Forbidden",
+                e.to_string(),
             ),
             AccessError::KindNotAllowed(kind) => Self::new(
                 StatusCode::FORBIDDEN,

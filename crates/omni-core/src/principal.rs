@@ -45,6 +45,9 @@ pub enum AccessError {
     MissingRole(String),
     #[error("principal type '{0}' may not call this operation")]
     KindNotAllowed(&'static str),
+    /// A customer's token named a staff role: it grants nothing.
+    #[error("missing role '{0}': a customer token's roles grant nothing")]
+    CustomerRole(String),
 }
 
 impl Principal {
@@ -58,8 +61,14 @@ impl Principal {
         }
     }
 
+    /// Roles are staff's: only users and machines hold them. A customer
+    /// reaches only their own resources, through the rules of the families
+    /// that serve customers (carts, qualifications), whatever roles their
+    /// token carries; so no role check anywhere lets a customer read every
+    /// party's orders, promotions or listeners, or write the catalog.
     pub fn has_role(&self, role: &str) -> bool {
-        self.roles.iter().any(|r| r == role)
+        matches!(self.kind, PrincipalKind::User | PrincipalKind::M2m)
+            && self.roles.iter().any(|r| r == role)
     }
 
     /// An unauthenticated caller gets `Unauthenticated` (401) rather than
@@ -67,6 +76,9 @@ impl Principal {
     pub fn require_role(&self, role: &str) -> Result<(), AccessError> {
         if self.kind == PrincipalKind::Unauthenticated {
             return Err(AccessError::Unauthenticated);
+        }
+        if self.kind == PrincipalKind::Customer && self.roles.iter().any(|r| r == role) {
+            return Err(AccessError::CustomerRole(role.to_string()));
         }
         if self.has_role(role) {
             Ok(())
@@ -111,6 +123,21 @@ mod tests {
             Err(AccessError::MissingRole("sc.ops".into()))
         );
         assert_eq!(user(&["sc.ops"]).require_role("sc.ops"), Ok(()));
+    }
+
+    #[test]
+    fn a_customers_roles_grant_nothing() {
+        let mut customer = user(&["order.view", "promotion.admin"]);
+        customer.kind = PrincipalKind::Customer;
+        assert!(!customer.has_role("order.view"));
+        assert_eq!(
+            customer.require_role("promotion.admin"),
+            Err(AccessError::CustomerRole("promotion.admin".into()))
+        );
+        assert_eq!(
+            customer.require_role("catalog.admin"),
+            Err(AccessError::MissingRole("catalog.admin".into()))
+        );
     }
 
     #[test]

@@ -383,15 +383,37 @@ async fn a_line_is_cancelled() {
     assert_eq!(line["subscriber"]["status"], "cancelled");
 }
 
+/// A change that was legal at acceptance fails when due if its line
+/// changed in between: here another order resumes the suspended line first.
 #[tokio::test]
 async fn an_illegal_transition_fails_its_change_and_the_order_is_partial() {
-    let server = TestServer::start_with_demo().await;
+    let server = TestServer::start_demo_without_workers().await;
     let c = client(&server);
     let id = c.accept(dallas(vec![
-        json!({"type": "resume", "changeRequestId": "bad", "ctn": "1234567890", "resumeServiceReason": "CustomerRequest"}),
-        json!({"type": "updateSubscriber", "changeRequestId": "good", "ctn": "1234567893", "udl": [{"type": "User Name", "value": "Kim Lee"}]}),
+        json!({"type": "resume", "changeRequestId": "bad", "ctn": "1234567891", "resumeServiceReason": "CustomerRequest",
+            "effectiveDate": "nextBillingCycle"}),
+        json!({"type": "updateSubscriber", "changeRequestId": "good", "ctn": "1234567893", "udl": [{"type": "User Name", "value": "Kim Lee"}],
+            "effectiveDate": "nextBillingCycle"}),
     ])).await;
-    let order = c.settled(&id).await;
+    let first = c.accept(dallas(vec![
+        json!({"type": "resume", "changeRequestId": "now", "ctn": "1234567891", "resumeServiceReason": "CustomerRequest"}),
+    ])).await;
+    let ctx = &server.state.ctx;
+    assert_eq!(worker::claim_and_process(ctx, "w").await.expect("claim"), 1);
+    assert_eq!(c.status(&first).await["status"], "Completed");
+    let due = c.status(&id).await["changeRequest"][0]["dueDate"]
+        .as_str()
+        .and_then(|d| chrono::DateTime::parse_from_rfc3339(d).ok())
+        .expect("dueDate")
+        .with_timezone(&chrono::Utc);
+    let then = due + chrono::Duration::seconds(1);
+    assert_eq!(
+        worker::claim_and_process_at(ctx, "w", then)
+            .await
+            .expect("claim"),
+        2
+    );
+    let order = c.status(&id).await;
     assert_eq!(order["status"], "PartiallyCompleted", "{order}");
     assert_eq!(order["changeRequest"][0]["status"], "failed");
     assert_eq!(
@@ -399,7 +421,7 @@ async fn an_illegal_transition_fails_its_change_and_the_order_is_partial() {
         "ILLEGAL_TRANSITION"
     );
     assert_eq!(order["changeRequest"][1]["status"], "completed");
-    assert_eq!(c.line("1234567890").await["subscriber"]["status"], "active");
+    assert_eq!(c.line("1234567891").await["subscriber"]["status"], "active");
 
     // The outbox has the order's status changes.
     let events = server.store.outbox_after(0, 1000).await.expect("outbox");
@@ -661,4 +683,172 @@ async fn concurrent_changes_of_one_order_all_complete() {
             "{line}"
         );
     }
+}
+
+/// Issue 13, point 6: the 202 and `orderStatus` say what the order was
+/// placed with, and what of it has no effect.
+#[tokio::test]
+async fn the_order_is_echoed_and_fields_without_effect_are_warned_about() {
+    let server = TestServer::start_demo_without_workers().await;
+    let c = client(&server);
+    let (status, body) = c.post("/careOrder", page_example()).await;
+    assert_eq!(status, 202, "{body}");
+    let answer = &body["careOrderResponse"];
+    let warned: Vec<&str> = answer["warnings"]
+        .as_array()
+        .expect("warnings")
+        .iter()
+        .filter_map(|w| w["field"].as_str())
+        .collect();
+    let reasons = [
+        "suspendServiceReason",
+        "resumeServiceReason",
+        "cancellationReason",
+        "cancelServiceReason",
+        "cancelEffectiveDate",
+    ];
+    let expected: Vec<String> = reasons.iter().map(|f| format!("{CR}[0].{f}")).collect();
+    assert_eq!(warned, expected, "{answer}");
+    assert_eq!(
+        answer["warnings"][0]["message"],
+        "has no effect on change type updateSubscriber and was ignored (used only by: suspend)"
+    );
+    let id = answer["orderId"].as_str().expect("id");
+    let sent = &page_example()["careOrderRequest"];
+    let order = c.status(id).await;
+    for field in ["poNumber", "consentToRecurringCharges", "orderContact"] {
+        assert_eq!(order[field], sent[field], "{field}: {order}");
+        assert_eq!(answer[field], sent[field], "{field}: {answer}");
+    }
+    let change = &order["changeRequest"][0];
+    for field in [
+        "effectiveDate",
+        "udl",
+        "suspendServiceReason",
+        "replaceDuplicateFeatures",
+    ] {
+        assert_eq!(
+            change[field], sent["changeRequest"][0][field],
+            "{field}: {change}"
+        );
+    }
+    // Dates as validated: the same instants, in UTC.
+    let instant = |v: &Value| {
+        v.as_str()
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+    };
+    let (item, sent_item) = (&change["items"][0], &sent["changeRequest"][0]["items"][0]);
+    assert_eq!(item["id"], sent_item["id"], "{change}");
+    for date in ["effectiveDate", "expirationDate"] {
+        assert_eq!(
+            instant(&item[date]),
+            instant(&sent_item[date]),
+            "{date}: {change}"
+        );
+        assert!(instant(&item[date]).is_some(), "{date}: {change}");
+    }
+    assert_eq!(change["device"]["imei"], "359194077165207", "{change}");
+    assert_eq!(
+        change["resetVoiceMail"],
+        json!({"autogeneratedPin": true}),
+        "no PIN: {change}"
+    );
+    assert_eq!(change["ignoredFields"].as_array().map(Vec::len), Some(5));
+}
+
+/// A device update by IMEI keeps the line's device model (it was dropped).
+#[tokio::test]
+async fn a_device_update_keeps_the_model() {
+    let server = TestServer::start_with_demo().await;
+    let c = client(&server);
+    let model = c.line("1234567893").await["device"]["offeringId"].clone();
+    assert!(model.is_string(), "the demo line has a model: {model}");
+    let id = c
+        .accept(dallas(vec![
+            json!({"type": "updateDevice", "changeRequestId": "d",
+            "ctn": "1234567893", "device": {"imei": "359194077165999"}}),
+        ]))
+        .await;
+    assert_eq!(c.settled(&id).await["status"], "Completed");
+    let device = c.line("1234567893").await["device"].clone();
+    assert_eq!(device["imei"], "359194077165999", "{device}");
+    assert_eq!(device["offeringId"], model, "{device}");
+}
+
+/// The refused order's details: each field named, with the worker's code.
+async fn refused(c: &Client<'_>, body: Value) -> Vec<(String, &'static str)> {
+    let (status, answer) = c.post("/careOrder", body).await;
+    assert_eq!(status, 400, "{answer}");
+    answer["details"]
+        .as_array()
+        .expect("details")
+        .iter()
+        .map(|d| {
+            let field = d["field"].as_str().unwrap_or_default().to_string();
+            let text = d.to_string();
+            let code = [
+                "ILLEGAL_TRANSITION",
+                "FEATURE_NOT_COMPATIBLE",
+                "LINE_CANCELLED",
+            ]
+            .into_iter()
+            .find(|code| text.contains(code))
+            .unwrap_or("?");
+            (field, code)
+        })
+        .collect()
+}
+
+/// Issue 13, point 7: what the worker would refuse on the lines as they
+/// are now (and as the order's earlier changes leave them) is a 400 at
+/// acceptance, naming the change's field with the worker's code; nothing
+/// is stored.
+#[tokio::test]
+async fn what_would_fail_when_due_is_refused_at_acceptance() {
+    let server = TestServer::start_with_demo().await;
+    let c = client(&server);
+    // Resuming an active line.
+    let found = refused(
+        &c,
+        dallas(vec![json!({"type": "resume", "changeRequestId": "r",
+        "ctn": "1234567890", "resumeServiceReason": "CustomerRequest"})]),
+    )
+    .await;
+    assert_eq!(found, [(format!("{CR}[0].type"), "ILLEGAL_TRANSITION")]);
+    // Suspending twice: the second meets the line the first leaves.
+    let suspend = |id: &str| json!({"type": "suspend", "changeRequestId": id, "ctn": "1234567893", "suspendServiceReason": "Lost"});
+    let found = refused(&c, dallas(vec![suspend("s1"), suspend("s2")])).await;
+    assert_eq!(found, [(format!("{CR}[1].type"), "ILLEGAL_TRANSITION")]);
+    // Hotspot 50GB does not fit Business Unlimited Performance; the first
+    // add-on fits, so the second item is named.
+    let found = refused(
+        &c,
+        dallas(vec![
+            json!({"type": "updateFeatures", "changeRequestId": "f",
+        "ctn": "1234567890", "items": [{"id": "sku12037300017", "action": "add"},
+                                       {"id": "sku12037300041", "action": "add"}]}),
+        ]),
+    )
+    .await;
+    assert_eq!(
+        found,
+        [(format!("{CR}[0].items[1]"), "FEATURE_NOT_COMPATIBLE")]
+    );
+    // A cancelled line takes no change.
+    let found = refused(
+        &c,
+        dallas(vec![
+            json!({"type": "updateSubscriber", "changeRequestId": "u",
+        "ctn": "1234567892", "udl": [{"type": "User Name", "value": "X"}]}),
+        ]),
+    )
+    .await;
+    assert_eq!(found, [(format!("{CR}[0].type"), "LINE_CANCELLED")]);
+    assert_eq!(stored_orders(&server).await, 0);
+    // Suspend then resume in request order is fine.
+    c.accept(dallas(vec![
+        suspend("s"),
+        json!({"type": "resume", "changeRequestId": "r", "ctn": "1234567893", "resumeServiceReason": "Found"}),
+    ]))
+    .await;
 }

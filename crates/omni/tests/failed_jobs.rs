@@ -65,7 +65,12 @@ async fn post(s: &TestServer, token: &str, path: String, body: Value) -> (u16, V
 /// ready and submitted; its id.
 async fn submitted_order(s: &TestServer, token: &str) -> String {
     let post = |path: String, body: Value| post(s, token, path, body);
-    let (status, created) = post("/order/create".into(), json!({"channel": "ATTR"})).await;
+    // cust-1001 owns the page's line (data/inventory): issue 13's ownership check.
+    let (status, created) = post(
+        "/order/create".into(),
+        json!({"channel": "ATTR", "relatedParty": [{"id": "cust-1001", "role": "customer"}]}),
+    )
+    .await;
     assert_eq!(status, 201, "{created}");
     let id = created["id"].as_str().expect("id").to_string();
     let items: Value =

@@ -905,3 +905,36 @@ async fn ordering_one_cart_at_once_makes_one_order() {
         .expect("count");
     assert_eq!(stored, 1);
 }
+
+/// Point 5 through a cart: the order made from a cart touches only its
+/// customer's inventory, and the refusal names the cart's item.
+#[tokio::test]
+async fn a_cart_cannot_order_on_another_customers_account() {
+    let s = TestServer::start_with_demo().await;
+    let agent = agent(&s);
+    // cust-1002's (prepaid) cart, naming cust-1001's billing account.
+    let mut plan = cart_item("plan", "Mobile_Offer_prepaid-unlimited");
+    plan["billingAccount"] = json!({"id": "556165899573"});
+    let made = cart(
+        &s,
+        &agent,
+        json!({"relatedParty": [{"id": "cust-1002", "role": "customer"}], "cartItem": [plan]}),
+    )
+    .await;
+    assert_eq!(made.status, 201, "{}", made.body);
+    let refused = order_from_cart(
+        &s,
+        &agent,
+        made.body["id"].as_str().expect("id"),
+        "cust-1002",
+    )
+    .await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    let entry = &refused.body["error"]["errorList"][0];
+    assert_eq!(entry["errorCode"], "ITEM-014", "{}", refused.body);
+    assert_eq!(
+        entry["field"], "cartItem[0].billingAccount.id",
+        "{}",
+        refused.body
+    );
+}

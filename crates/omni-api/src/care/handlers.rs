@@ -24,7 +24,9 @@ pub async fn accept(
     authorize(&principal)?;
     check_headers(&headers, &principal)?;
     let order = care::accept(&state.ctx, &principal, &body).await?;
-    let answer = json!({"careOrderResponse": order.render()});
+    let mut answer = json!({"careOrderResponse": order.render()});
+    // Fields that have no effect are said so, never dropped silently.
+    answer["careOrderResponse"]["warnings"] = json!(order.warnings());
     Ok((StatusCode::ACCEPTED, Json(answer)).into_response())
 }
 

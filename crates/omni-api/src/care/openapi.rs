@@ -62,7 +62,8 @@ pub fn fragment() -> (Map<String, Value>, Map<String, Value>) {
         operation(
             "Accept a care order: the whole body is validated, nothing is stored on failure; each change request is applied when due",
             wrapper("careOrderRequest", json!({"type": "object", "description": "As the orderingMobility care order page: foundationAccountNumber, accountGroupId, poNumber, orderContact, changeRequest[]"})),
-            (202, "Accepted: the order id and each change request's status and due date", wrapper("careOrderResponse", order.clone())),
+            (202, "Accepted: the order as orderStatus shows it, plus warnings naming each field that has no effect on its change request", wrapper("careOrderResponse", json!({"allOf": [order.clone(), {"type": "object", "required": ["warnings"], "properties": {
+                "warnings": {"type": "array", "items": object(&["field", "message"], json!({"field": text, "message": text}))}}}]}))),
             &[],
         ),
     );
@@ -113,6 +114,9 @@ pub fn fragment() -> (Map<String, Value>, Map<String, Value>) {
         "CareOrderStatus".into(),
         object(&["orderId", "status", "changeRequest"], json!({
             "orderId": text,
+            "poNumber": text,
+            "consentToRecurringCharges": {"type": "boolean"},
+            "orderContact": {"type": "object"},
             "status": {"type": "string", "enum": ["InProgress", "Completed", "PartiallyCompleted", "Failed", "Cancelled"]},
             "changeRequest": {"type": "array", "items": object(&["changeRequestId", "status"], json!({
                 "changeRequestId": text, "type": text, "ctn": text,

@@ -2,8 +2,16 @@
 //! lines it names and the catalog before anything is stored; then each
 //! change request's due date is resolved once (an immediate one is due now,
 //! `nextBillingCycle` on its line's billing account's cycle day), and the
-//! order, its status event and one job per change request are stored in one
-//! write. The worker applies each change when its job falls due.
+//! whole order is rehearsed on copies of its lines with the worker's own
+//! rules, in the worker's order (`omni_core::care::rehearse`): a change
+//! that would fail when due, were the line unchanged till then (an add-on
+//! that does not fit the plan, a status move the order's earlier changes or
+//! the line's state make illegal), refuses the whole order with a 400
+//! naming it by path and code. Then the order, its status event and one job
+//! per change request are stored in one write, and the worker applies each
+//! change when its job falls due. Ownership: every line must be on the
+//! order's foundation account (`omni_core::inventory::ownership_problem`,
+//! the rule order capture uses too).
 
 use super::facts::StoredInventory;
 use super::record::{CareOrderRecord, ChangeState, RecordStatus, orders};
@@ -14,7 +22,7 @@ use crate::inventory::billing_accounts;
 use crate::limits::ItemShape;
 use crate::repo::Stored;
 use omni_core::Principal;
-use omni_core::care::{ChangeResult, InventoryLookup, validate};
+use omni_core::care::{ChangeResult, InventoryLookup, rehearse, validate};
 use omni_core::time::rfc3339;
 use omni_store::Effects;
 use serde_json::Value;
@@ -57,6 +65,7 @@ pub async fn accept(
         .find_many(&billing_ids)
         .await?;
     let mut changes = Vec::with_capacity(order.change_requests.len());
+    let mut due = Vec::with_capacity(order.change_requests.len());
     for change in &order.change_requests {
         // A line or account missing now was removed after validation.
         let Some(line) = inventory.line(&change.ctn) else {
@@ -71,15 +80,33 @@ pub async fn accept(
                 line.billing_account_id, change.ctn
             )));
         };
+        let at = change.due_at(now, account.record.bill_cycle_day);
+        due.push(at);
         changes.push(ChangeState {
-            due_at: rfc3339(change.due_at(now, account.record.bill_cycle_day)),
+            due_at: rfc3339(at),
             result: ChangeResult::pending(change.change_request_id.clone()),
             processed_at: None,
         });
     }
+    let id = format!("CO-{}", uuid::Uuid::now_v7().simple());
+    // What the worker would refuse on the lines as they are now is refused
+    // here (see `omni_core::care::rehearse`).
+    let accounts = billing
+        .into_iter()
+        .map(|(id, stored)| (id, stored.record))
+        .collect();
+    rehearse(
+        &order,
+        &due,
+        inventory.subscribers(),
+        accounts,
+        catalog.as_ref(),
+        &id,
+    )
+    .map_err(AppError::fields)?;
     let stamp = rfc3339(now);
     let record = CareOrderRecord {
-        id: format!("CO-{}", uuid::Uuid::now_v7().simple()),
+        id,
         client_id: client.to_string(),
         status: RecordStatus::InProgress,
         created_at: stamp.clone(),

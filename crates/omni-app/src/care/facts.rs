@@ -5,7 +5,7 @@
 
 use crate::inventory::{accounts, lines};
 use omni_core::care::{InventoryLookup, LineFacts};
-use omni_core::inventory::Account;
+use omni_core::inventory::{Account, Subscriber};
 use omni_store::{Store, StoreError};
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
@@ -15,6 +15,8 @@ use std::collections::{BTreeSet, HashMap};
 pub(super) struct StoredInventory {
     accounts: HashMap<String, Account>,
     lines: HashMap<String, LineFacts>,
+    /// The same lines whole, for acceptance's rehearsal.
+    subscribers: HashMap<String, Subscriber>,
 }
 
 /// Longest id looked up: longer ones cannot exist, and validation names them.
@@ -47,10 +49,16 @@ impl StoredInventory {
         if !numbers.is_empty() {
             let numbers: Vec<String> = numbers.into_iter().collect();
             for (ctn, line) in lines(store, tenant).find_many(&numbers).await? {
-                facts.lines.insert(ctn, LineFacts::of(&line.record));
+                facts.lines.insert(ctn.clone(), LineFacts::of(&line.record));
+                facts.subscribers.insert(ctn, line.record);
             }
         }
         Ok(facts)
+    }
+
+    /// The lines read, whole, by number.
+    pub fn subscribers(&self) -> HashMap<String, Subscriber> {
+        self.subscribers.clone()
     }
 }
 

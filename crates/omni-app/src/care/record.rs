@@ -177,13 +177,20 @@ impl CareOrderRecord {
                         ChangeStatus::Failed => "failed",
                     }
                 };
-                let mut entry = json!({
-                    "changeRequestId": request.change_request_id,
-                    "type": request.change_type.as_str(),
-                    "ctn": request.ctn,
-                    "status": status,
-                    "dueDate": state.due_at,
-                });
+                // Every field the change was placed with (the care order
+                // page, seed 001), as validated: a PIN is never kept.
+                let mut entry = match serde_json::to_value(request) {
+                    Ok(Value::Object(mut placed)) => {
+                        placed.remove("ignored");
+                        Value::Object(placed)
+                    }
+                    _ => json!({}),
+                };
+                entry["changeRequestId"] = json!(request.change_request_id);
+                entry["type"] = json!(request.change_type.as_str());
+                entry["ctn"] = json!(request.ctn);
+                entry["status"] = json!(status);
+                entry["dueDate"] = json!(state.due_at);
                 if let Some(at) = &state.processed_at {
                     entry["processedDate"] = json!(at);
                 }
@@ -196,7 +203,7 @@ impl CareOrderRecord {
                 entry
             })
             .collect();
-        json!({
+        let mut order = json!({
             "orderId": self.id,
             "status": self.status.as_str(),
             "foundationAccountNumber": self.order.foundation_account_number,
@@ -204,7 +211,35 @@ impl CareOrderRecord {
             "orderDate": self.created_at,
             "lastUpdateDate": self.updated_at,
             "changeRequest": changes,
-        })
+        });
+        // The order's own fields, as placed (the care order page, seed 001).
+        let placed = &self.order;
+        if let Some(po) = &placed.po_number {
+            order["poNumber"] = json!(po);
+        }
+        if let Some(consent) = placed.consent_to_recurring_charges {
+            order["consentToRecurringCharges"] = json!(consent);
+        }
+        if let Some(contact) = &placed.order_contact {
+            order["orderContact"] = json!(contact);
+        }
+        order
+    }
+
+    /// What the order was placed with that has no effect, each naming the
+    /// field by its path and why (the `warnings` of the 202).
+    pub fn warnings(&self) -> Vec<Value> {
+        let changes = self.order.change_requests.iter().enumerate();
+        changes
+            .flat_map(|(i, change)| {
+                change.ignored.iter().map(move |field| {
+                    json!({
+                        "field": format!("careOrderRequest.changeRequest[{i}].{field}"),
+                        "message": change.change_type.ignored_because(field),
+                    })
+                })
+            })
+            .collect()
     }
 
     /// `CareOrderStatusChangeEvent` ([`EVENT_TYPE`]) with the order as

@@ -2,7 +2,10 @@
 //! and reading it back.
 //!
 //! Adding items reads the order, reads the inventory its items name, runs
-//! the pure capture checks and writes the order at the version read; a
+//! the pure capture checks (among them ownership: every billing account and
+//! line an item touches must be the order's customer's, the `relatedParty`
+//! with role `customer`; an order naming none touches no existing
+//! inventory) and writes the order at the version read; a
 //! concurrent writer makes it start over from fresh reads under the request
 //! retry policy, so no item is lost and none is checked against stale facts.
 
@@ -151,6 +154,8 @@ pub async fn create(
             ctx.config
                 .limits
                 .items("cartId", &request_items, ORDER_ITEM)?;
+            // The cart's items may touch only its customer's inventory, as
+            // items added one by one may.
             let facts = StoredFacts::load(
                 ctx.store(),
                 tenant,
@@ -160,7 +165,8 @@ pub async fn create(
                 &[],
                 now,
             )
-            .await?;
+            .await?
+            .owned_by(customer_party(&parties));
             record.items = order::capture(&items.request, &[], &facts)
                 .map_err(|e| item_errors(from_cart::on_cart(e, &items.origin)))?;
             record.cart_id = Some(cart_id.to_string());
@@ -344,7 +350,8 @@ pub async fn add_items(
             &record.items,
             now,
         )
-        .await?;
+        .await?
+        .owned_by(record.customer());
         let added = order::capture(body, &record.items, &facts).map_err(item_errors)?;
         record.items.extend(added);
         record.updated_at = stamp.clone();

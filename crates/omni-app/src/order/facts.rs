@@ -9,7 +9,7 @@ use crate::inventory;
 use chrono::{DateTime, Utc};
 use omni_core::discovery::CatalogIndex;
 use omni_core::eligibility::{self, EligibilityContext};
-use omni_core::inventory::{Account, BillingAccount, Subscriber};
+use omni_core::inventory::{Account, BillingAccount, Owner, Subscriber};
 use omni_core::order::{CaptureFacts, CapturedItem};
 use omni_store::Store;
 use serde_json::Value;
@@ -23,6 +23,8 @@ pub struct StoredFacts<'a> {
     pub accounts: HashMap<String, Account>,
     pub subscribers: HashMap<String, Subscriber>,
     pub places: BTreeSet<String>,
+    /// The order's customer party (`None`: the order names none).
+    pub customer: Option<String>,
 }
 
 fn texts(items: &[Value], pointer: &str) -> BTreeSet<String> {
@@ -69,8 +71,9 @@ impl<'a> StoredFacts<'a> {
             .into_iter()
             .map(|(id, b)| (id, b.record))
             .collect();
-        let account_ids: BTreeSet<String> =
+        let mut account_ids: BTreeSet<String> =
             billing.values().map(|b| b.account_id.clone()).collect();
+        account_ids.extend(subscribers.values().map(|s| s.account_id.clone()));
         let accounts = inventory::accounts(store, tenant)
             .find_many(&account_ids.into_iter().collect::<Vec<_>>())
             .await?
@@ -100,7 +103,15 @@ impl<'a> StoredFacts<'a> {
             accounts,
             subscribers,
             places,
+            customer: None,
         })
+    }
+
+    /// The facts of an order whose customer party is `customer`: the one
+    /// whose inventory its items may touch.
+    pub fn owned_by(mut self, customer: Option<&str>) -> Self {
+        self.customer = customer.map(str::to_string);
+        self
     }
 
     /// Who is buying: from the billing account and its account.
@@ -163,5 +174,13 @@ impl CaptureFacts for StoredFacts<'_> {
 
     fn place_exists(&self, place_id: &str) -> bool {
         self.places.contains(place_id)
+    }
+
+    fn owner(&self) -> Owner<'_> {
+        self.customer.as_deref().map_or(Owner::Nobody, Owner::Party)
+    }
+
+    fn account(&self, id: &str) -> Option<&Account> {
+        self.accounts.get(id)
     }
 }

@@ -94,9 +94,9 @@ pub fn apply(
     // Only the parts the type acts on, whatever a hand-built request holds.
     let acts = |part: &str| change.change_type.parts().contains(&part);
     let mut previous_ctn = None;
-    status_change(&mut ed, change)?;
+    status_change(&mut ed, change).map_err(|f| f.at("type"))?;
     if let Some(plan) = change.rate_plan.as_ref().filter(|_| acts("ratePlan")) {
-        change_rate_plan(&mut ed, plan, catalog)?;
+        change_rate_plan(&mut ed, plan, catalog).map_err(|f| f.at("ratePlan"))?;
     }
     let items = if acts("items") {
         change.items.as_slice()
@@ -104,10 +104,11 @@ pub fn apply(
         &[]
     };
     for (index, item) in items.iter().enumerate() {
-        match item.action {
-            ItemAction::Add => features::add(&mut ed, change, index, item, catalog)?,
-            ItemAction::Remove => features::remove(&mut ed, item)?,
-        }
+        let done = match item.action {
+            ItemAction::Add => features::add(&mut ed, change, index, item, catalog),
+            ItemAction::Remove => features::remove(&mut ed, item),
+        };
+        done.map_err(|f| f.at(format!("items[{index}]")))?;
     }
     if acts("udl") {
         update_udl(&mut ed, change);
@@ -130,7 +131,7 @@ pub fn apply(
         ed.record("voicemailReset", how);
     }
     if let Some(device) = change.device.as_ref().filter(|_| acts("device")) {
-        update_device(&mut ed, device, &change.change_request_id)?;
+        update_device(&mut ed, device, &change.change_request_id).map_err(|f| f.at("device"))?;
     }
     if let Some(new) = change.new_ctn.as_ref().filter(|_| acts("newCtn")) {
         previous_ctn = Some(std::mem::replace(&mut ed.sub.ctn, new.clone()));

@@ -5,6 +5,7 @@ use super::catalog::CareCatalog;
 use super::reader::{Errors, Obj};
 use super::request::ChangeType;
 use super::validate::Scope;
+use crate::inventory::{Owner, ownership_problem};
 use serde_json::Value;
 
 /// The rule an item's offering id breaks, if any.
@@ -28,13 +29,17 @@ pub(super) fn check_line(e: &mut Errors, o: &Obj, ctn: &str, scope: &Scope) {
         e.add(o.at("ctn"), format!("no line with number '{ctn}'"));
         return;
     };
-    if let Some(account) = &scope.account
-        && line.account_id != account.id
-    {
-        e.add(
-            o.at("ctn"),
-            format!("line '{ctn}' is not on account '{}'", account.id),
-        );
+    // The one ownership rule order capture calls too.
+    let problem = scope.account.as_ref().and_then(|account| {
+        ownership_problem(
+            Owner::Account(&account.id),
+            &format!("line '{ctn}'"),
+            &line.account_id,
+            None,
+        )
+    });
+    if let Some(problem) = problem {
+        e.add(o.at("ctn"), problem);
     } else if let Some(group) = &scope.group
         && line.account_group_id.as_ref() != Some(group)
     {

@@ -10,6 +10,9 @@
 //! 2. For each change request, [`ChangeRequest::due_at`] says when it is
 //!    due (resolve it once, at acceptance, and store it); its result starts
 //!    [`ChangeResult::pending`].
+//!    [`rehearse()`] then applies the whole order to copies of its lines as
+//!    they are now, in the worker's order, and refuses every change that
+//!    would fail (answer 400, store nothing).
 //! 3. When due, [`apply()`] turns the line (and billing account) into the
 //!    changed copies, or fails with a [`ChangeFailure`] and changes nothing.
 //! 4. [`order_outcome`] gives the order's [`OrderStatus`] from the results.
@@ -18,7 +21,8 @@
 //! worker to run on lines with scheduled or expiring features.
 //!
 //! Fields each change type needs (others it does not act on are validated,
-//! then ignored and listed in [`ChangeRequest::ignored`]):
+//! then ignored, listed in [`ChangeRequest::ignored`] and answered as
+//! warnings):
 //!
 //! | type | needs |
 //! |---|---|
@@ -35,9 +39,10 @@
 //! | `changeRatePlanWithDeviceUpdate` | `ratePlan`, `device` |
 //! | `updateFeaturesWithDeviceUpdate` | `items` (not empty), `device` |
 //!
-//! Reasons sent with other types (the page's example sends all four with an
-//! `updateSubscriber`) are validated against their lists and do not change
-//! the line's status.
+//! Reasons, `cancelEffectiveDate` and the feature flags sent with types
+//! that do not use them ([`STEERING_FIELDS`]; the page's example sends all
+//! four reasons with an `updateSubscriber`) are validated against their
+//! lists, do not change the line, and are ignored the same way.
 
 mod apply;
 mod catalog;
@@ -50,6 +55,7 @@ mod outcome;
 mod parts;
 mod reader;
 mod reasons;
+mod rehearse;
 mod request;
 mod validate;
 
@@ -70,6 +76,7 @@ pub use outcome::{
     ChangeFailure, ChangeResult, ChangeStatus, FailureCode, OrderStatus, order_outcome,
 };
 pub use reasons::{CancelServiceReason, CancellationReason, ResumeReason, SuspendReason};
+pub use rehearse::rehearse;
 pub use request::*;
 pub use validate::validate;
 

@@ -86,6 +86,11 @@ pub struct ChangeFailure {
     pub code: FailureCode,
     /// For a person: what was refused and why.
     pub message: String,
+    /// The field of the change request refused, when one is (`type` for a
+    /// status move, `items[1]`, `ratePlan`, `device`), relative to the
+    /// change request: acceptance names it by path.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub part: Option<String>,
 }
 
 impl ChangeFailure {
@@ -93,7 +98,15 @@ impl ChangeFailure {
         Self {
             code,
             message: message.into(),
+            part: None,
         }
+    }
+
+    /// The failure, naming `part` of the change request as the refused
+    /// field (an inner, more precise part is kept).
+    pub fn at(mut self, part: impl Into<String>) -> Self {
+        self.part.get_or_insert_with(|| part.into());
+        self
     }
 }
 

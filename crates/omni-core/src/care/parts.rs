@@ -93,8 +93,10 @@ pub(crate) fn update_contacts(
     }
 }
 
-/// A new IMEI swaps the device (the block belonged to the old one, and the
-/// IMEI alone does not say the model, so both are cleared); a new ICCID
+/// A new IMEI swaps the device: the block belonged to the old one and is
+/// cleared, while the model is kept, since the care order page's `device`
+/// names no model and a swap by IMEI is the same model's replacement (a
+/// device update used to drop it, issue 13); a new ICCID
 /// swaps the SIM; `networkBlock` then blocks or unblocks the resulting
 /// device.
 pub(crate) fn update_device(
@@ -107,7 +109,6 @@ pub(crate) fn update_device(
             Some(d) if &d.imei == imei => {}
             Some(d) => {
                 let old = std::mem::replace(&mut d.imei, imei.clone());
-                d.offering_id = None;
                 d.network_block = false;
                 ed.record("deviceChanged", format!("IMEI {old} → {imei}"));
             }

@@ -138,6 +138,63 @@ impl ChangeType {
     }
 }
 
+/// Request fields that steer only some change types (reasons, the cancel
+/// date, the feature flags), with the types that use them. Sent with
+/// another type they are validated, then listed in the change's `ignored`
+/// and answered as warnings (the care order page's own example sends all
+/// four reasons with an `updateSubscriber`).
+pub const STEERING_FIELDS: [(&str, &[ChangeType]); 7] = [
+    ("suspendServiceReason", &[ChangeType::Suspend]),
+    ("resumeServiceReason", &[ChangeType::Resume]),
+    ("cancellationReason", &[ChangeType::Cancel]),
+    ("cancelServiceReason", &[ChangeType::Cancel]),
+    ("cancelEffectiveDate", &[ChangeType::Cancel]),
+    ("replaceDuplicateFeatures", FEATURE_TYPES),
+    ("replaceConflictingFeatures", FEATURE_TYPES),
+];
+
+/// The types that add and remove features (`items`).
+const FEATURE_TYPES: &[ChangeType] = &[
+    ChangeType::UpdateSubscriber,
+    ChangeType::UpdateFeatures,
+    ChangeType::UpdateFeaturesWithDeviceUpdate,
+];
+
+impl ChangeType {
+    /// Whether this type acts on `field`, a [`PART_FIELDS`] or
+    /// [`STEERING_FIELDS`] entry (any other field always counts).
+    pub fn uses(self, field: &str) -> bool {
+        if PART_FIELDS.contains(&field) {
+            return self.parts().contains(&field);
+        }
+        STEERING_FIELDS
+            .iter()
+            .find(|(name, _)| *name == field)
+            .is_none_or(|(_, types)| types.contains(&self))
+    }
+
+    /// Why `field` (one this type does not [`Self::uses`]) has no effect:
+    /// the text of its warning.
+    pub fn ignored_because(self, field: &str) -> String {
+        let users: Vec<&str> = STEERING_FIELDS
+            .iter()
+            .find(|(name, _)| *name == field)
+            .map(|(_, types)| types.iter().map(|t| t.as_str()).collect())
+            .unwrap_or_else(|| {
+                Self::ALL
+                    .iter()
+                    .filter(|t| t.parts().contains(&field))
+                    .map(|t| t.as_str())
+                    .collect()
+            });
+        format!(
+            "has no effect on change type {} and was ignored (used only by: {})",
+            self.as_str(),
+            users.join(", ")
+        )
+    }
+}
+
 /// One `changeRequest[]` entry, validated. Parts the type does not act on
 /// are `None` or empty here (see [`ChangeType::parts`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -189,8 +246,10 @@ pub struct ChangeRequest {
     /// Omni's field for `changeCTN`: the line's new number (10 digits).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub new_ctn: Option<String>,
-    /// Part fields the request sent that its type does not act on: they
-    /// were validated, then left out. Worth reporting back as a warning.
+    /// Part fields the request sent that its type does not act on (left
+    /// out above), and steering fields it does not use
+    /// ([`STEERING_FIELDS`]): validated, then ignored, and reported back
+    /// as warnings ([`ChangeType::ignored_because`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ignored: Vec<String>,
 }

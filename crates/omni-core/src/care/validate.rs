@@ -56,8 +56,8 @@ const CHANGE_FIELDS: [&str; 19] = [
 ///
 /// Rules about the line's state when the change is applied (duplicate or
 /// conflicting features, status transitions, sellability) are not checked
-/// here: a scheduled change meets the line as it is then. See
-/// [`super::apply()`].
+/// here but by [`super::rehearse()`], which acceptance runs next with the
+/// worker's own [`super::apply()`] on the lines as they are now.
 pub fn validate(
     body: &Value,
     lookup: &dyn InventoryLookup,
@@ -308,7 +308,8 @@ fn change_request(
     let acts = |field: &str| change_type.parts().contains(&field);
     let ignored = PART_FIELDS
         .iter()
-        .filter(|f| o.has(f) && !acts(f))
+        .chain(STEERING_FIELDS.iter().map(|(name, _)| name))
+        .filter(|f| o.has(f) && !change_type.uses(f))
         .map(|f| f.to_string())
         .collect();
     Some(ChangeRequest {

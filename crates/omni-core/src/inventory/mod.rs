@@ -4,10 +4,12 @@
 //! change it. Each record is stored as a document of its own kind.
 
 mod model;
+mod ownership;
 #[cfg(test)]
 mod tests;
 
 pub use model::*;
+pub use ownership::{Owner, ownership_problem};
 
 pub const ACCOUNT_KIND: &str = "account";
 pub const BILLING_ACCOUNT_KIND: &str = "billingAccount";

@@ -4,7 +4,7 @@
 //! request in one round trip.
 
 use super::action::{Action, ActionReason, parse_action, reason_problem};
-use crate::inventory::{BillingAccount, Component, Subscriber};
+use crate::inventory::{Account, BillingAccount, Component, Owner, Subscriber, ownership_problem};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
@@ -24,6 +24,10 @@ pub trait CaptureFacts {
     fn subscriber(&self, ctn: &str) -> Option<&Subscriber>;
     /// Whether the address registry holds `place_id`.
     fn place_exists(&self, place_id: &str) -> bool;
+    /// Who the order acts for: its customer party, or nobody.
+    fn owner(&self) -> Owner<'_>;
+    /// The account with this id (the owner of billing accounts and lines).
+    fn account(&self, id: &str) -> Option<&Account>;
 }
 
 /// One checked item, as the order keeps it.
@@ -97,6 +101,7 @@ pub const CHARACTERISTIC: &str = "ITEM-010";
 pub const UNKNOWN_PLACE: &str = "ITEM-011";
 pub const DUPLICATE_ITEM: &str = "ITEM-012";
 pub const UNSUPPORTED_ACTION: &str = "ITEM-013";
+pub const NOT_OWNED: &str = "ITEM-014";
 
 struct Problems {
     list: Vec<ItemError>,
@@ -486,6 +491,12 @@ fn line<'a>(item: &CapturedItem, facts: &'a dyn CaptureFacts) -> Option<&'a Subs
         .and_then(|ctn| facts.subscriber(ctn))
 }
 
+/// The one ownership rule (shared with care orders) for something on the
+/// account `account_id`.
+fn owner_problem(facts: &dyn CaptureFacts, what: &str, account_id: &str) -> Option<String> {
+    ownership_problem(facts.owner(), what, account_id, facts.account(account_id))
+}
+
 /// `inherited`: the item's line comes from its root item, which is checked
 /// (and reported) on its own.
 fn check_against_facts(
@@ -500,6 +511,31 @@ fn check_against_facts(
         .billing_account_id
         .as_deref()
         .and_then(|id| facts.billing_account(id));
+    // Another customer's inventory: the refusal says so and nothing more
+    // about it (its status, plan or products). An inherited line is its
+    // root item's, which reports it.
+    let mut foreign = false;
+    if let Some(b) = billing
+        && let Some(problem) =
+            owner_problem(facts, &format!("billing account '{}'", b.id), &b.account_id)
+    {
+        foreign = true;
+        if !inherited {
+            p.add(n, &action, NOT_OWNED, "billingAccount.id", problem);
+        }
+    }
+    if let Some(s) = line(item, facts)
+        && let Some(problem) =
+            owner_problem(facts, &format!("subscriber '{}'", s.ctn), &s.account_id)
+    {
+        foreign = true;
+        if !inherited {
+            p.add(n, &action, NOT_OWNED, "subscriberNumber", problem);
+        }
+    }
+    if foreign {
+        return;
+    }
     if inherited {
         // Nothing to report about the line here.
     } else if let Some(id) = &item.billing_account_id {

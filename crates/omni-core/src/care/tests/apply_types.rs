@@ -100,9 +100,12 @@ fn update_device_swaps_the_handset_and_blocks_it() {
         .expect("applies")
         .subscriber;
     let d = after.device.as_ref().expect("device");
+    // The model is kept (issue 13: a device update dropped it).
+    let model = before.device.as_ref().and_then(|d| d.offering_id.clone());
+    assert!(model.is_some(), "the demo line has a model");
     assert_eq!(
-        (d.imei.as_str(), d.network_block, d.offering_id.as_deref()),
-        ("359194077165999", true, None)
+        (d.imei.as_str(), d.network_block, d.offering_id.clone()),
+        ("359194077165999", true, model)
     );
     assert_eq!(
         new_history(&before, &after),

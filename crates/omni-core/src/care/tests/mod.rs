@@ -3,6 +3,7 @@
 mod apply_types;
 mod features;
 mod props;
+mod rehearsal;
 mod requirements;
 mod seed;
 mod status;

@@ -117,7 +117,23 @@ fn the_page_example_is_accepted_verbatim() {
     };
     assert_eq!(change.change_type, ChangeType::UpdateSubscriber);
     assert_eq!(change.effective_date, EffectiveSpec::NextBillingCycle);
-    assert!(change.ignored.is_empty());
+    // Every part is an updateSubscriber's; the reasons and the cancel date
+    // steer other types, so they are ignored (and answered as warnings).
+    assert_eq!(
+        change.ignored,
+        [
+            "suspendServiceReason",
+            "resumeServiceReason",
+            "cancellationReason",
+            "cancelServiceReason",
+            "cancelEffectiveDate"
+        ]
+    );
+    assert!(
+        ChangeType::UpdateSubscriber
+            .ignored_because("suspendServiceReason")
+            .ends_with("(used only by: suspend)")
+    );
     assert_eq!(change.suspend_service_reason, Some(SuspendReason::Lost));
     assert_eq!(
         change.cancel_service_reason,

@@ -1,4 +1,4 @@
-use crate::inventory::{BillingAccount, Subscriber};
+use crate::inventory::{Account, BillingAccount, Owner, Subscriber};
 use crate::order::capture::*;
 use crate::order::*;
 use serde_json::{Value, json};
@@ -7,6 +7,8 @@ use std::collections::HashMap;
 struct Facts {
     offerings: HashMap<&'static str, &'static str>,
     billing: Vec<BillingAccount>,
+    accounts: Vec<Account>,
+    customer: Option<&'static str>,
     subscribers: Vec<Subscriber>,
     ineligible: Vec<&'static str>,
 }
@@ -36,6 +38,12 @@ impl CaptureFacts for Facts {
     fn place_exists(&self, id: &str) -> bool {
         id == "000011VYAA"
     }
+    fn owner(&self) -> Owner<'_> {
+        self.customer.map_or(Owner::Nobody, Owner::Party)
+    }
+    fn account(&self, id: &str) -> Option<&Account> {
+        self.accounts.iter().find(|a| a.id == id)
+    }
 }
 
 fn facts() -> Facts {
@@ -50,6 +58,9 @@ fn facts() -> Facts {
             ("sku12037300040", "Mobile_Addon"),
         ]),
         billing: serde_json::from_str(&read("billingAccounts.json")).expect("billing"),
+        accounts: serde_json::from_str(&read("accounts.json")).expect("accounts"),
+        // The page's lines are cust-1001's.
+        customer: Some("cust-1001"),
         subscribers: serde_json::from_str(&read("subscribers.json")).expect("subscribers"),
         ineligible: Vec::new(),
     }
@@ -189,11 +200,13 @@ fn billing_accounts_and_subscribers_must_exist_and_match() {
         "/subscriberNumber",
         json!("5125550101"),
     ));
+    // Another customer's line: refused as not theirs, nothing said about it.
     assert!(
         e.iter()
-            .any(|e| e.code == SUBSCRIBER && e.description.contains("not on billing account")),
+            .any(|e| e.code == NOT_OWNED && e.field == "items[0].subscriberNumber"),
         "{e:?}"
     );
+    assert!(!e.iter().any(|e| e.code == SUBSCRIBER), "{e:?}");
     let e = errors(with(
         page_example(),
         0,
@@ -203,6 +216,31 @@ fn billing_accounts_and_subscribers_must_exist_and_match() {
     assert_eq!(e[0].code, SUBSCRIBER);
     let e = errors(with(page_example(), 0, "/subscriberNumber", json!("12345")));
     assert_eq!(e[0].field, "items[0].subscriberNumber");
+}
+
+#[test]
+fn only_the_orders_customer_touches_its_inventory() {
+    for customer in [None, Some("cust-1002"), Some("cust-9999")] {
+        let mut f = facts();
+        f.customer = customer;
+        let e = capture(&page_example(), &[], &f).expect_err("refused");
+        let fields: Vec<(&str, &str)> = e.iter().map(|e| (e.code, e.field.as_str())).collect();
+        // The root item is refused; its children inherit its line and say nothing more.
+        assert_eq!(
+            fields,
+            [
+                (NOT_OWNED, "items[0].billingAccount.id"),
+                (NOT_OWNED, "items[0].subscriberNumber")
+            ],
+            "{customer:?}"
+        );
+    }
+    // An order with no customer may still add what touches no inventory.
+    let mut f = facts();
+    f.customer = None;
+    let accessory = json!({"items": [{"productOfferingType": "Mobile_Addon",
+        "productOfferingId": "sku12037300040"}]});
+    capture(&accessory, &[], &f).expect("nothing existing is touched");
 }
 
 #[test]
