@@ -149,9 +149,19 @@ async fn secrets_survive_a_key_rotation_and_clear_ones_of_earlier_builds_still_w
         "both signed with the secret"
     );
 
-    // Both were sealed again with B when their cursors were written.
+    // Both were sealed again with B when their cursors were written. The
+    // cursor is written after the listener answered, so a test that reads
+    // right after the delivery arrived waits for that write (up to 5 s).
+    let prefix = format!("enc:v1:{}:", rotated.current_id());
     for sub in [&id, &legacy] {
-        let (raw, secret) = stored_secret(&second, sub).await;
+        let (mut raw, mut secret) = stored_secret(&second, sub).await;
+        for _ in 0..100 {
+            if secret.starts_with(&prefix) {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            (raw, secret) = stored_secret(&second, sub).await;
+        }
         assert!(!raw.contains(SECRET));
         assert!(
             secret.starts_with(&format!("enc:v1:{}:", rotated.current_id())),
