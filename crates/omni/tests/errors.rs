@@ -284,6 +284,11 @@ async fn wrong_types_are_400_naming_the_field() {
             json!({"name": "a", "isBundle": "yes", "isSellable": 1}),
             vec!["isBundle", "isSellable"],
         ),
+        // Product Discovery's attributes (seed 002) are typed too.
+        (
+            json!({"name": "a", "isEnabledBy": "yes", "orderItem": {}, "omsreqrescomponents": "x"}),
+            vec!["orderItem", "isEnabledBy", "omsreqrescomponents"],
+        ),
         (json!({"name": "a", "id": "has space"}), vec!["id"]),
         (
             json!({"name": "a", "lastUpdate": "2024-01-01T00:00:00Z"}),
