@@ -1,7 +1,8 @@
 //! Product Discovery (the Product Discovery page, seed 002): search and
 //! lookup of the offers a customer may buy in a channel. Open to every
 //! caller, prospects included; answers come from the tenant's in-memory
-//! index only, already rendered as JSON text.
+//! index, already rendered as JSON text. The one read of the database is the
+//! cart an add-on search names (`cartId`, read with the cart's read rules).
 
 use crate::context::Context;
 use crate::error::{AppError, AppResult};
