@@ -309,14 +309,35 @@ pub fn refusal_body(status: StatusCode, validation: &Value, entries: &[ErrorList
     } else {
         "INVALID-REQUEST"
     };
+    let list: Vec<Value> = entries
+        .iter()
+        .map(|x| {
+            let mut entry = json!(x);
+            if x.error_details.is_empty() {
+                entry["errorDetails"] = own_details(&x.error_code, &x.error_description);
+            }
+            entry
+        })
+        .collect();
     json!({
         "validation": validation,
         "error": {
             "errorCode": format!("{}-{kind}", status.as_u16()),
             "errorDescription": "Validation Failure",
-            "errorList": entries,
+            "errorList": list,
         }
     })
+}
+
+/// The `system` a partner error's `errorDetails` names when Omni itself
+/// decided (no downstream system was asked).
+pub const OWN_SYSTEM: &str = "OMNI";
+
+/// `errorDetails` of an entry Omni decided: the terms page (seed 003) gives
+/// every `errorList` entry `errorDetails[{system, errorCode,
+/// errorDescription}]`, naming the system that refused; here that is Omni.
+fn own_details(code: &str, description: &str) -> Value {
+    json!([{"system": OWN_SYSTEM, "errorCode": code, "errorDescription": description}])
 }
 
 /// TMF630 error object.
@@ -351,6 +372,7 @@ pub fn partner_body(e: &ApiError) -> Value {
                     "action": x.action,
                     "errorCode": x.code,
                     "errorDescription": x.description,
+                    "errorDetails": own_details(&x.code, &x.description),
                 });
                 if let Some(f) = &x.field {
                     entry["field"] = json!(f);
@@ -359,15 +381,22 @@ pub fn partner_body(e: &ApiError) -> Value {
             })
             .collect()
     } else if e.details.is_empty() {
-        vec![json!({"action": action, "errorCode": e.code, "errorDescription": e.message})]
+        vec![json!({
+            "action": action,
+            "errorCode": e.code,
+            "errorDescription": e.message,
+            "errorDetails": own_details(e.code, &e.message),
+        })]
     } else {
         e.details
             .iter()
             .map(|d| {
+                let description = d.to_string();
                 json!({
                     "action": action,
                     "errorCode": e.code,
-                    "errorDescription": d.to_string(),
+                    "errorDetails": own_details(e.code, &description),
+                    "errorDescription": description,
                     "field": d.field,
                 })
             })

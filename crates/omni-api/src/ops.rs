@@ -14,6 +14,7 @@ use tracing::Instrument;
 use utoipa::ToSchema;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+pub const CLIENT_ID: HeaderName = HeaderName::from_static("x-att-clientid");
 pub const CONVERSATION_ID: HeaderName = HeaderName::from_static("x-att-conversationid");
 pub const MESSAGE_ID: HeaderName = HeaderName::from_static("x-att-messageid");
 
@@ -77,7 +78,7 @@ pub async fn metrics(
 }
 
 /// Gives every request an id, logs it as one JSON line, records its latency,
-/// and echoes the partner correlation headers.
+/// and echoes the partner correlation headers (the `X-ATT-*` trio).
 pub async fn observe(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
@@ -94,6 +95,9 @@ pub async fn observe(State(state): State<AppState>, request: Request, next: Next
         .map(str::to_string)
         .filter(|id| !id.is_empty() && id.len() <= 128)
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    // The care order page (seed 001) echoes the X-ATT-* trio; every family
+    // does the same, so a partner correlates answers one way everywhere.
+    let client = request.headers().get(&CLIENT_ID).cloned();
     let conversation = request.headers().get(&CONVERSATION_ID).cloned();
     let message = request.headers().get(&MESSAGE_ID).cloned();
     let span = tracing::info_span!(
@@ -122,11 +126,14 @@ pub async fn observe(State(state): State<AppState>, request: Request, next: Next
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         headers.insert(REQUEST_ID, v);
     }
-    if let Some(v) = conversation {
-        headers.insert(CONVERSATION_ID, v);
-    }
-    if let Some(v) = message {
-        headers.insert(MESSAGE_ID, v);
+    for (name, value) in [
+        (CLIENT_ID, client),
+        (CONVERSATION_ID, conversation),
+        (MESSAGE_ID, message),
+    ] {
+        if let Some(v) = value {
+            headers.insert(name, v);
+        }
     }
     response
 }

@@ -1,13 +1,16 @@
 //! Product Discovery (the Product Discovery page, seed 002): search and
 //! lookup of the offers a customer may buy in a channel. Open to every
 //! caller, prospects included; answers come from the tenant's in-memory
-//! index only, already rendered as JSON text.
+//! index, already rendered as JSON text. The one read of the database is the
+//! cart an add-on search names (`cartId`, read with the cart's read rules).
 
 use crate::context::Context;
 use crate::error::{AppError, AppResult};
 use omni_core::Principal;
-use omni_core::discovery::{DiscoveryHeaders, DiscoveryRequest};
+use omni_core::care::{CareCatalog, CatalogFacts};
+use omni_core::discovery::{CartLine, DiscoveryHeaders, DiscoveryRequest};
 use omni_core::document::FieldError;
+use std::sync::Arc;
 
 pub const BASE: &str = "/msapi/cpopoffer/v1/product-offers";
 
@@ -24,20 +27,60 @@ fn parse(pairs: &[(String, String)], headers: &DiscoveryHeaders) -> AppResult<Di
     Ok(request)
 }
 
-/// `GET …/product-offers`: a search, or a lookup when `ids` is given.
-pub fn search(
+/// The cart line a search names with `cartId` and `productOrderItemId`,
+/// read with the cart family's own read rules: a cart this caller may not
+/// read is refused exactly like an unknown one. Comes with the catalog facts
+/// the line's rules are judged against.
+async fn cart_line(
+    ctx: &Context,
+    principal: &Principal,
+    request: &DiscoveryRequest,
+) -> AppResult<Option<(CartLine, Arc<CatalogFacts>)>> {
+    let (Some(cart_id), Some(item_id)) = (&request.cart_id, &request.order_item_id) else {
+        return Ok(None);
+    };
+    let Some(cart) = crate::cart::readable(ctx, principal, cart_id).await? else {
+        return Err(AppError::fields(vec![FieldError::new(
+            "cartId",
+            format!("'{cart_id}' is not a cart this caller may read"),
+        )]));
+    };
+    let facts = ctx
+        .caches
+        .care_catalog
+        .get(ctx.store.as_ref(), &principal.tenant)
+        .await?;
+    let line =
+        CartLine::read(&cart, item_id, facts.as_ref()).map_err(|e| AppError::fields(vec![e]))?;
+    Ok(Some((line, facts)))
+}
+
+/// `GET …/product-offers`: a search, or a lookup when `ids` is given. With
+/// `cartId` and `productOrderItemId`, a search answers only the add-ons that
+/// fit that cart item's plan and are not in the cart yet.
+pub async fn search(
     ctx: &Context,
     principal: &Principal,
     pairs: &[(String, String)],
     headers: &DiscoveryHeaders,
 ) -> AppResult<Offers> {
     let request = parse(pairs, headers)?;
+    let line = if request.ids.is_empty() {
+        cart_line(ctx, principal, &request).await?
+    } else {
+        None
+    };
     let index = ctx.caches.catalog.get(&principal.tenant);
     let now = ctx.now();
     let base = format!("{}{BASE}", ctx.config.public_url);
     let (items, total, lookup) = if request.ids.is_empty() {
+        let keep = |id: &str| {
+            line.as_ref()
+                .is_none_or(|(line, facts)| facts.offering(id).is_none_or(|f| line.offers(&f)))
+        };
+        let keep: Option<&dyn Fn(&str) -> bool> = line.as_ref().map(|_| &keep as _);
         let found = index
-            .search(&request, now)
+            .search_where(&request, now, keep)
             .map_err(|e| AppError::fields(vec![e]))?;
         (found.items, found.total, false)
     } else {

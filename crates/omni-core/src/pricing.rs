@@ -59,11 +59,7 @@ pub fn chosen_prices<P: Deref<Target = Price>>(
     lines: u32,
     payment: Payment,
 ) -> Vec<&Price> {
-    let tier: Vec<&Price> = prices
-        .iter()
-        .map(|p| &**p)
-        .filter(|p| p.applies_to_lines(lines.max(1)))
-        .collect();
+    let tier = tier_prices(prices, lines);
     let installments: Vec<&Price> = tier
         .iter()
         .copied()
@@ -93,6 +89,18 @@ pub fn chosen_prices<P: Deref<Target = Price>>(
                 .collect()
         }
     }
+}
+
+/// Every price of the line tier that applies to `lines` lines (every way
+/// to pay): above an offer's last tier, that tier's per-line prices
+/// ([`crate::discovery::pricing::tier_lines`]).
+pub fn tier_prices<P: Deref<Target = Price>>(prices: &[P], lines: u32) -> Vec<&Price> {
+    let tier = crate::discovery::pricing::tier_lines(prices, lines);
+    prices
+        .iter()
+        .map(|p| &**p)
+        .filter(|p| p.applies_to_lines(tier))
+        .collect()
 }
 
 /// Whether paying for the offering this way is financing it.

@@ -697,9 +697,12 @@ async fn device_count_prices_every_line_at_its_tier() {
         "1300.00",
         "a flat price times 20"
     );
-    // Unlimited Premium has tiers up to 10 lines only: it cannot be sold for
-    // 20, so it must not be offered with a monthly price missing.
-    assert!(!twenty.has(UNLIMITED_PREMIUM), "{:?}", twenty.ids());
+    // Unlimited Premium's tiers stop at 10 lines: above them each line is
+    // charged the last tier's 50.99 (issue 13, point 8), never a missing price.
+    assert_eq!(
+        total(twenty.item(UNLIMITED_PREMIUM), "recurring"),
+        "1019.80"
+    );
     for o in twenty.items() {
         if o["productOfferingTypeGroup"] == "MobilePlan" {
             total(o, "recurring");
@@ -713,7 +716,11 @@ async fn device_count_prices_every_line_at_its_tier() {
     let ten = lookup(&s, UNLIMITED_PREMIUM, &[("deviceCount", "10")]).await;
     assert_eq!(total(ten.item(UNLIMITED_PREMIUM), "recurring"), "509.90");
     let eleven = lookup(&s, UNLIMITED_PREMIUM, &[("deviceCount", "11")]).await;
-    assert!(eleven.ids().is_empty(), "no tier for 11 lines");
+    assert_eq!(
+        total(eleven.item(UNLIMITED_PREMIUM), "recurring"),
+        "560.89",
+        "above the last tier, 11 × its 50.99"
+    );
 }
 
 #[tokio::test]
@@ -969,6 +976,8 @@ async fn pages_cover_every_match_exactly_once() {
 #[tokio::test]
 async fn invalid_requests_name_the_parameter() {
     let s = TestServer::start_with_demo().await;
+    // The page's example cart, holding Unlimited Premium as its example item.
+    put_cart(&s, None, PAGE_CART, &[(PAGE_ITEM, UNLIMITED_PREMIUM, &[])]).await;
     let ok = "channel=ECOMM&limit=10&offset=0";
     let long = "x".repeat(101);
 
@@ -1054,8 +1063,7 @@ async fn invalid_requests_name_the_parameter() {
         format!("{ok}&categoryName=WBB_Plans&serviceAddressId=00010LVFT8"),
         format!("{ok}&categoryName=Mobile_Devices&productOfferingId={PIXEL_8_OBSIDIAN}"),
         format!(
-            "{ok}&categoryName=Mobile_Addons&cartId=cb7605f0-9b3e-11ec-b7a2-b93d4c24b7bd\
-             &productOrderItemId=ProductOrder_142274321286134385_OrderItem_777154531415434162"
+            "{ok}&categoryName=Mobile_Addons&cartId={PAGE_CART}&productOrderItemId={PAGE_ITEM}"
         ),
         format!("{ok}&losgTypes=UP&ctn=7876758046"),
         format!("{ok}&ACPClassification=NON_TRIBAL&mode=buyFlow&partType=LTE"),
@@ -1069,7 +1077,7 @@ async fn invalid_requests_name_the_parameter() {
     let addons = get(
         &s,
         &format!(
-            "{ok}&categoryName=Mobile_Addons&cartId=c&productOrderItemId=i&relatedProductOfferingId={UNLIMITED_PREMIUM}"
+            "{ok}&categoryName=Mobile_Addons&cartId={PAGE_CART}&productOrderItemId={PAGE_ITEM}&relatedProductOfferingId={UNLIMITED_PREMIUM}"
         ),
     )
     .await;
@@ -1362,4 +1370,263 @@ async fn tenants_discover_only_their_own_catalog() {
     .await;
     assert_eq!(one.status, 200);
     assert_eq!(one.body["name"], "Acme phone");
+}
+
+// ---------------------------------------------------------------------------
+// Issue 13: the cart context of add-ons, one set of conventions, the page's
+// six late attributes
+
+/// The page's example `cartId` and `productOrderItemId`.
+const PAGE_CART: &str = "cb7605f0-9b3e-11ec-b7a2-b93d4c24b7bd";
+const PAGE_ITEM: &str = "ProductOrder_142274321286134385_OrderItem_777154531415434162";
+const WEARABLES_PLAN: &str = "Mobile_Offer_wearables-unlimited";
+const NUMBERSYNC_WEARABLES: &str = "sku12037300070";
+/// World Connect's sibling in conflict group INTL_CALLING.
+const WORLD_CONNECT_OTHER: &str = "sku12037300021";
+
+/// Creates cart `id` in ECOMM (a prospect's when `token` is `None`) holding
+/// `(item id, offering, related item ids)`.
+async fn put_cart(s: &TestServer, token: Option<&str>, id: &str, items: &[(&str, &str, &[&str])]) {
+    let items: Vec<Value> = items
+        .iter()
+        .map(|(item, offering, related)| {
+            let mut v = json!({"id": item, "action": "add", "quantity": 1,
+                               "productOffering": {"id": offering}});
+            if !related.is_empty() {
+                v["cartItemRelationship"] = related
+                    .iter()
+                    .map(|r| json!({"id": r, "relationshipType": "hasAddOn"}))
+                    .collect();
+            }
+            v
+        })
+        .collect();
+    let mut request = s
+        .client
+        .post(s.url("/tmf-api/shoppingCart/v4/shoppingCart"))
+        .header("channelId", "ECOMM")
+        .json(&json!({"id": id, "cartItem": items}));
+    if let Some(t) = token {
+        request = request.bearer_auth(t);
+    }
+    let resp = request.send().await.expect("send");
+    let status = resp.status().as_u16();
+    let body = resp.text().await.expect("body");
+    assert_eq!(status, 201, "cart {id}: {body}");
+}
+
+fn addons_of(cart: &str, item: &str) -> String {
+    format!(
+        "channel=ECOMM&limit=200&offset=0&categoryName=Mobile_Addons&cartId={}&productOrderItemId={}",
+        enc(cart),
+        enc(item)
+    )
+}
+
+#[tokio::test]
+async fn add_ons_follow_the_cart_item_s_plan() {
+    let s = TestServer::start_with_demo().await;
+    // The tester's case: a cart holding the Wearables plan gets its one add-on.
+    put_cart(&s, None, "wearables", &[("line-1", WEARABLES_PLAN, &[])]).await;
+    let r = get(&s, &addons_of("wearables", "line-1")).await;
+    assert_eq!(r.ids(), [NUMBERSYNC_WEARABLES]);
+    assert_eq!((r.total, r.count), (Some(1), Some(1)));
+
+    // Unlimited Premium with World Connect already in the cart: World
+    // Connect and its INTL_CALLING sibling are left out, the rest of the
+    // plan's add-ons stay; a device item of the line finds the same plan.
+    put_cart(
+        &s,
+        None,
+        "premium",
+        &[
+            ("plan", UNLIMITED_PREMIUM, &["intl"]),
+            ("intl", WORLD_CONNECT_ADVANTAGE, &[]),
+            ("phone", IPHONE_15_128_BLACK, &["plan"]),
+        ],
+    )
+    .await;
+    let expected = set(&[
+        "sku12037300033",
+        "sku12037300034",
+        "sku12037300050",
+        DEVICE_PROTECTION_MULTI,
+        "sku12037300060",
+    ]);
+    for item in ["plan", "phone"] {
+        let r = get(&s, &addons_of("premium", item)).await;
+        assert_eq!(r.id_set(), expected, "{item}");
+        assert_eq!(r.total, Some(expected.len()));
+        assert!(!r.has(WORLD_CONNECT_ADVANTAGE) && !r.has(WORLD_CONNECT_OTHER));
+    }
+    // Without a cart context the plan's add-ons are not filtered.
+    let all = ecomm(&s, &[("productOfferingType", "Mobile_Addon")]).await;
+    assert!(all.has(WORLD_CONNECT_ADVANTAGE) && all.has(NUMBERSYNC_WEARABLES));
+}
+
+#[tokio::test]
+async fn an_unknown_or_unreadable_cart_or_item_is_refused() {
+    let s = TestServer::start_with_demo().await;
+    put_cart(&s, None, "mine", &[("line-1", WEARABLES_PLAN, &[])]).await;
+    let customer = s.token_for("cust-42", PrincipalKind::Customer, &[], "default");
+    put_cart(
+        &s,
+        Some(&customer),
+        "owned",
+        &[("line-1", WEARABLES_PLAN, &[])],
+    )
+    .await;
+    // An accessory related to no plan, in a cart of two plans: which line?
+    put_cart(
+        &s,
+        None,
+        "no-plan",
+        &[
+            ("case", "Mobile_Accessory_prod11150021_sku6930011", &[]),
+            ("line-1", WEARABLES_PLAN, &[]),
+            ("line-2", UNLIMITED_PREMIUM, &[]),
+        ],
+    )
+    .await;
+
+    refused(&s, &addons_of("no-such-cart", "line-1"), &CLIENT, "cartId").await;
+    refused(
+        &s,
+        &addons_of("mine", "no-such-item"),
+        &CLIENT,
+        "productOrderItemId",
+    )
+    .await;
+    refused(
+        &s,
+        &addons_of("no-plan", "phone"),
+        &CLIENT,
+        "productOrderItemId",
+    )
+    .await;
+    // A customer's cart is "unknown" to a prospect, and to another customer.
+    refused(&s, &addons_of("owned", "line-1"), &CLIENT, "cartId").await;
+    let other = s.token_for("cust-43", PrincipalKind::Customer, &[], "default");
+    let r = call(
+        &s,
+        &format!("{DISCOVERY}?{}", addons_of("owned", "line-1")),
+        &CLIENT,
+        Some(&other),
+    )
+    .await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert_eq!(r.body["details"][0]["field"], "cartId");
+    // Its owner reads it.
+    let r = call(
+        &s,
+        &format!("{DISCOVERY}?{}", addons_of("owned", "line-1")),
+        &CLIENT,
+        Some(&customer),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.ids(), [NUMBERSYNC_WEARABLES]);
+}
+
+#[tokio::test]
+async fn the_page_s_spellings_are_accepted() {
+    let s = TestServer::start_with_demo().await;
+    // categoryName: the page writes Mobile_devices.
+    let canonical = ecomm(
+        &s,
+        &[
+            ("categoryName", "Mobile_Devices"),
+            ("productOfferingId", PIXEL_8_OBSIDIAN),
+        ],
+    )
+    .await;
+    let page = ecomm(
+        &s,
+        &[
+            ("categoryName", "Mobile_devices"),
+            ("productOfferingId", PIXEL_8_OBSIDIAN),
+        ],
+    )
+    .await;
+    assert_eq!(page.ids(), [PIXEL_8_OBSIDIAN]);
+    assert_eq!(page.ids(), canonical.ids());
+    // productOfferingType: the page's Mobile_Sim is the catalog's SIM.
+    let sims = ecomm(&s, &[("productOfferingType", "Mobile_Sim")]).await;
+    assert_eq!(
+        sims.id_set(),
+        set(&[
+            "790650ec-b512-4bee-ae7f-535668eadf1b",
+            "SIM_eSIM_prod10900055"
+        ])
+    );
+    assert_eq!(
+        sims.id_set(),
+        ecomm(&s, &[("productOfferingType", "SIM")]).await.id_set()
+    );
+    // A cache-busting `_` changes nothing.
+    let busted = get(&s, "channel=ECOMM&limit=200&offset=0&_=1733212345678").await;
+    assert_eq!(busted.total, Some(ECOMM_TOTAL));
+    refused(&s, "channel=ECOMM&limit=1&offset=0&__=1", &CLIENT, "__").await;
+}
+
+#[tokio::test]
+async fn device_counts_above_the_tiers_are_priced_per_line() {
+    let s = TestServer::start_with_demo().await;
+    // Unlimited Premium's last tier is 4-10 lines at 50.99 a line.
+    let ten = lookup(&s, UNLIMITED_PREMIUM, &[("deviceCount", "10")]).await;
+    assert_eq!(total(ten.item(UNLIMITED_PREMIUM), "recurring"), "509.90");
+    // The page's example, 20: the last tier's price for each line.
+    let twenty = lookup(&s, UNLIMITED_PREMIUM, &[("deviceCount", "20")]).await;
+    assert_eq!(
+        total(twenty.item(UNLIMITED_PREMIUM), "recurring"),
+        "1019.80"
+    );
+    let found = ecomm(
+        &s,
+        &[("categoryName", "Mobile_Offers"), ("deviceCount", "20")],
+    )
+    .await;
+    assert!(found.has(UNLIMITED_PREMIUM), "{:?}", found.ids());
+}
+
+#[tokio::test]
+async fn the_page_s_six_late_attributes_are_answered() {
+    let s = TestServer::start_with_demo().await;
+    let ids = [
+        WBB_BUNDLE,
+        EXTENDER,
+        IPHONE_15_PRO_128,
+        NUMBERSYNC_WEARABLES,
+        "790650ec-b512-4bee-ae7f-535668eadf1b",
+    ];
+    let r = lookup(&s, &ids.join(","), &[]).await;
+    let bundle = r.item(WBB_BUNDLE);
+    let ordered: Vec<&str> = bundle["orderItem"]
+        .as_array()
+        .expect("orderItem")
+        .iter()
+        .map(|i| i["productOffering"]["id"].as_str().expect("id"))
+        .collect();
+    assert_eq!(ordered, [INTERNET_AIR, WBB_GATEWAY, EXTENDER]);
+    let group = &bundle["bundledProductOfferingGroupOption"][0];
+    assert_eq!(group["groupOptionId"], "wbb-extenders");
+    assert_eq!(group["numberRelOfferUpperLimit"], 2);
+    let parent = &r.item(EXTENDER)["parentProdOfferGroupOption"][0];
+    assert_eq!(parent["groupOptionId"], "wbb-extenders");
+    assert_eq!(parent["parentProductOffering"]["id"], WBB_BUNDLE);
+    let attachments = r.item(IPHONE_15_PRO_128)["attachment"]
+        .as_array()
+        .expect("attachment")
+        .clone();
+    assert!(
+        attachments
+            .iter()
+            .any(|a| a["attachmentType"] == "document")
+    );
+    assert_eq!(r.item(NUMBERSYNC_WEARABLES)["isEnabledBy"], true);
+    let components = &r.item("790650ec-b512-4bee-ae7f-535668eadf1b")["omsreqrescomponents"];
+    assert_eq!(components[0]["name"], "ICCID");
+    // Searches answer them too, not only lookups.
+    let found = ecomm(&s, &[("productOfferingId", WBB_BUNDLE)]).await;
+    assert!(found.item(WBB_BUNDLE)["orderItem"].is_array());
 }

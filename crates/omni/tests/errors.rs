@@ -173,10 +173,73 @@ async fn omni_svcs_paths_use_the_partner_error_shape() {
         for entry in list {
             assert!(entry["errorCode"].is_string(), "{body}");
             assert!(entry["errorDescription"].is_string(), "{body}");
+            assert_own_details(entry);
         }
         // Not the TMF shape.
         assert!(body.get("code").is_none() && body.get("@type").is_none());
     }
+}
+
+/// The terms page (seed 003) gives every `errorList` entry
+/// `errorDetails[{system, errorCode, errorDescription}]`; what Omni decided
+/// itself names system `OMNI` and repeats the entry's code and description.
+fn assert_own_details(entry: &Value) {
+    let details = entry["errorDetails"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no errorDetails in {entry}"));
+    assert_eq!(details.len(), 1, "{entry}");
+    assert_eq!(details[0]["system"], "OMNI", "{entry}");
+    assert_eq!(details[0]["errorCode"], entry["errorCode"], "{entry}");
+    assert_eq!(
+        details[0]["errorDescription"], entry["errorDescription"],
+        "{entry}"
+    );
+}
+
+#[tokio::test]
+async fn partner_errors_carry_error_details_as_the_terms_page_shows() {
+    let s = TestServer::start_with_demo().await;
+    let token = s.token(omni_core::PrincipalKind::User, &["order.ops"], "default");
+    let post = |path: &str, body: Value| {
+        s.client
+            .post(s.url(&format!("/omni-svcs/v1{path}")))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+    };
+    let created = post(
+        "/order/create",
+        json!({"channel": "ATTR", "relatedParty": [{"id": "cust-1001", "role": "customer"}]}),
+    )
+    .await
+    .expect("send");
+    assert_eq!(created.status(), 201);
+    let created: Value = created.json().await.expect("json");
+    let id = created["id"].as_str().expect("id");
+
+    // The terms page's own request: "string" names no agreement (a refusal
+    // with the order's validation beside it).
+    let refused = post(
+        &format!("/order/{id}/terms"),
+        json!({"agreements": [{"name": "string", "extensions": [{"name": "string", "value": "string"}]}]}),
+    )
+    .await
+    .expect("send");
+    assert_eq!(refused.status(), 400);
+    let body: Value = refused.json().await.expect("json");
+    let entry = &body["error"]["errorList"][0];
+    assert_eq!(entry["action"], "terms", "{body}");
+    assert_own_details(entry);
+
+    // A field error of the family (an invalid request as a whole).
+    let invalid = post(&format!("/order/{id}/terms"), json!({"agreements": "none"}))
+        .await
+        .expect("send");
+    assert_eq!(invalid.status(), 400);
+    let body: Value = invalid.json().await.expect("json");
+    let list = body["error"]["errorList"].as_array().expect("errorList");
+    assert!(!list.is_empty(), "{body}");
+    list.iter().for_each(assert_own_details);
 }
 
 #[tokio::test]
@@ -220,6 +283,11 @@ async fn wrong_types_are_400_naming_the_field() {
         (
             json!({"name": "a", "isBundle": "yes", "isSellable": 1}),
             vec!["isBundle", "isSellable"],
+        ),
+        // Product Discovery's attributes (seed 002) are typed too.
+        (
+            json!({"name": "a", "isEnabledBy": "yes", "orderItem": {}, "omsreqrescomponents": "x"}),
+            vec!["orderItem", "isEnabledBy", "omsreqrescomponents"],
         ),
         (json!({"name": "a", "id": "has space"}), vec!["id"]),
         (
@@ -525,13 +593,21 @@ async fn correlation_headers_are_echoed_and_every_response_has_a_request_id() {
     for (n, request) in requests.into_iter().enumerate() {
         let conversation = format!("conv-{n}");
         let message = format!("msg-{n}");
+        let client = format!("client-{n}");
         let resp = request
+            .header("X-ATT-ClientId", &client)
             .header("X-ATT-ConversationId", &conversation)
             .header("X-ATT-MessageId", &message)
             .send()
             .await
             .expect("send");
         let headers = resp.headers();
+        // The whole X-ATT-* trio, in every family (issue 13, point 8).
+        assert_eq!(
+            headers.get("x-att-clientid").expect("client id"),
+            client.as_str(),
+            "request {n}"
+        );
         assert_eq!(
             headers
                 .get("x-att-conversationid")
@@ -557,6 +633,7 @@ async fn correlation_headers_are_echoed_and_every_response_has_a_request_id() {
 
     // Without correlation headers: none echoed, a request id all the same.
     let resp = s.client.get(s.url("/health")).send().await.expect("send");
+    assert!(resp.headers().get("x-att-clientid").is_none());
     assert!(resp.headers().get("x-att-conversationid").is_none());
     assert!(resp.headers().get("x-att-messageid").is_none());
     assert!(resp.headers().get("x-request-id").is_some());

@@ -14,16 +14,13 @@ pub mod openapi;
 use crate::error::ApiError;
 use crate::state::AppState;
 use axum::Router;
-use axum::extract::Request;
-use axum::http::{HeaderMap, HeaderName};
-use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::http::HeaderMap;
 use axum::routing::{delete, post};
 use omni_core::Principal;
 
 /// Mount point of the family.
 pub const BASE: &str = "/api/orderingMobility/v1";
-pub const CLIENT_ID: HeaderName = HeaderName::from_static("x-att-clientid");
+pub use crate::ops::CLIENT_ID;
 /// The headers every call of the family must carry, as the page spells them.
 const REQUIRED_HEADERS: [&str; 3] = ["X-ATT-ClientId", "X-ATT-ConversationId", "X-ATT-MessageId"];
 /// Longest header value kept (it is stored with the order).
@@ -46,18 +43,7 @@ pub fn router() -> Router<AppState> {
             &format!("{BASE}/notificationSubscription/{{id}}"),
             delete(notify::remove),
         )
-        .layer(middleware::from_fn(echo_client_id))
-}
-
-/// The conversation and message ids are echoed for every family by
-/// `ops::observe`; this family also echoes the client id, whatever the answer.
-async fn echo_client_id(request: Request, next: Next) -> Response {
-    let client = request.headers().get(&CLIENT_ID).cloned();
-    let mut response = next.run(request).await;
-    if let Some(v) = client {
-        response.headers_mut().insert(CLIENT_ID, v);
-    }
-    response
+    // The X-ATT-* trio is echoed for every family by `ops::observe`.
 }
 
 /// Checked before the headers, as every use case of the family checks it.

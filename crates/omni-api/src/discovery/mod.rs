@@ -67,7 +67,8 @@ async fn search(
         &principal,
         &query.0,
         &discovery_headers(&headers),
-    )?;
+    )
+    .await?;
     Ok(json_response(offers.body, offers.total, offers.count))
 }
 

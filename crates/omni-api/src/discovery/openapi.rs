@@ -16,7 +16,16 @@ fn describe(name: &str) -> &'static str {
         }
         "channel" => "SelfService, ATTR or ECOMM: only offers sold in this channel",
         "categoryName" => {
-            "WBB_Plans, tobrInitiator, tobrAcceptor, Mobile_Devices, Mobile_Offers, Mobile_Accessories, Mobile_Addons or BB_Plans (subcategories included)"
+            "WBB_Plans, tobrInitiator, tobrAcceptor, Mobile_Devices, Mobile_Offers, Mobile_Accessories, Mobile_Addons or BB_Plans (subcategories included; any case, as the page writes Mobile_devices)"
+        }
+        "productOfferingType" => {
+            "The catalog's productOfferingType (e.g. Mobile_Device, SIM); the page's Mobile_Sim means SIM"
+        }
+        "cartId" => {
+            "Cart whose line the add-ons are for (with productOrderItemId; required for wireless add-ons). Unknown or not readable by the caller: 400"
+        }
+        "productOrderItemId" => {
+            "Item of cartId whose rate plan the add-ons must fit; add-ons the cart holds, or conflicting with one it holds, are left out of the answer"
         }
         "serviceAddressId" => {
             "Place id: only offers serviceable at this address (required for WBB searches)"
@@ -30,7 +39,9 @@ fn describe(name: &str) -> &'static str {
         }
         "relationType" => "Relationship type of related offers (CommercialRelation matches any)",
         "relationRole" => "Comma-separated relationship roles, e.g. addon",
-        "deviceCount" => "Lines or devices priced (1 to 100); picks multi-line price tiers",
+        "deviceCount" => {
+            "Lines or devices priced (1 to 100); picks multi-line price tiers, and above an offer's last tier each line costs that tier's price"
+        }
         "referralCode" | "checkEligibilityForCoupon" => {
             "Coupon code: unlocks the promotions it gates"
         }

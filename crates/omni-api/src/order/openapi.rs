@@ -183,9 +183,13 @@ pub fn fragment() -> (Map<String, Value>, Map<String, Value>) {
         "validation": schema("OrderValidation"),
         "error": {"type": "object", "properties": {
             "errorCode": {"type": "string"}, "errorDescription": {"type": "string"},
-            "errorList": {"type": "array", "items": {"type": "object", "properties": {
+            "errorList": {"type": "array", "items": {"type": "object", "required": ["action", "errorCode", "errorDescription", "errorDetails"], "properties": {
                 "action": {"type": "string"}, "errorCode": {"type": "string"}, "errorDescription": {"type": "string"},
-                "field": {"type": "string"}, "errorDetails": {"type": "array", "items": {"type": "object"}}}}}}}}}));
+                "field": {"type": "string"},
+                // The terms page (seed 003): what the deciding system said; `OMNI` when no downstream system was asked.
+                "errorDetails": {"type": "array", "minItems": 1, "items": {"type": "object", "required": ["system", "errorCode", "errorDescription"], "properties": {
+                    "system": {"type": "string", "description": "The system that refused: OMNI when Omni decided, or the downstream system (e.g. the payment gateway)"},
+                    "errorCode": {"type": "string"}, "errorDescription": {"type": "string"}}}}}}}}}}}));
     schemas.insert("OrderCreate".into(), json!({"type": "object", "properties": {
         "channel": {"description": "ECOMM, ATTR or SelfService; or the channelId header", "oneOf": [{"type": "string"}, {"type": "object", "properties": {"id": {"type": "string"}}}]},
         "relatedParty": {"type": "array", "maxItems": 10, "items": {"type": "object", "required": ["id", "role"], "properties": {

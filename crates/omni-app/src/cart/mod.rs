@@ -277,6 +277,21 @@ async fn visible(
     }
 }
 
+/// The body of cart `id` when this caller may read it, else `None`: an
+/// unknown cart and one the caller may not read look the same, so another
+/// family (discovery's cart context) leaks nothing either. Storage failures
+/// are errors.
+pub async fn readable(ctx: &Context, principal: &Principal, id: &str) -> AppResult<Option<Value>> {
+    let Ok(access) = access::for_read(principal) else {
+        return Ok(None);
+    };
+    match visible(ctx, principal, &access, id).await {
+        Ok(doc) => Ok(Some(doc.body)),
+        Err(AppError::NotFound { .. }) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// One cart; `pairs` may only name `fields`.
 pub async fn get(
     ctx: &Context,

@@ -111,6 +111,14 @@ impl OfferingFacts {
         self.add_on_of.is_empty() || self.add_on_of.iter().any(|p| p == plan_offering_id)
     }
 
+    /// Whether this add-on and `other` may not both be live on one line:
+    /// different offerings of the same conflict group.
+    pub fn conflicts_with(&self, other: &OfferingFacts) -> bool {
+        self.id != other.id
+            && self.conflict_group.is_some()
+            && self.conflict_group == other.conflict_group
+    }
+
     pub fn is_addon(&self) -> bool {
         self.offering_type == ADDON_TYPE
     }

@@ -134,11 +134,9 @@ pub(crate) fn add(
                     f.offering_id == id
                 } else {
                     f.offering_id != id
-                        && facts.conflict_group.is_some()
                         && catalog
                             .offering(&f.offering_id)
-                            .and_then(|o| o.conflict_group)
-                            == facts.conflict_group
+                            .is_some_and(|o| facts.conflicts_with(&o))
                 }
             })
             .map(|(i, _)| i)

@@ -61,6 +61,33 @@ const OFFERING: &[AttrRule] = common![
     attr("resourceCandidate", Object, "Resource candidate"),
     attr("serviceCandidate", Object, "Service candidate"),
     attr("serviceLevelAgreement", Object, "Service level agreement"),
+    // Attributes the Product Discovery page (seed 002) answers; typed here
+    // so that discovery answers them in the page's shape.
+    attr(
+        "orderItem",
+        Array,
+        "Order items ordering the offering creates"
+    ),
+    attr(
+        "bundledProductOfferingGroupOption",
+        Array,
+        "Choice groups inside a bundle"
+    ),
+    attr(
+        "parentProdOfferGroupOption",
+        Array,
+        "Bundle choice groups the offering is an option of"
+    ),
+    attr(
+        "isEnabledBy",
+        Boolean,
+        "True when another offering must enable this one"
+    ),
+    attr(
+        "omsreqrescomponents",
+        Array,
+        "Components order management sends or gets back"
+    ),
 ];
 
 const PRICE: &[AttrRule] = common![

@@ -2,6 +2,7 @@
 //! from an in-memory index of the catalog. The index is built from stored
 //! TMF620 documents and never touches a database while answering.
 
+mod cart;
 mod index;
 mod offering;
 mod postings;
@@ -9,6 +10,7 @@ pub mod pricing;
 mod query;
 mod search;
 
+pub use cart::CartLine;
 pub use index::{CatalogIndex, CatalogSource, IndexBuilder, Place};
 pub use offering::{IndexedOffering, Sections};
 pub use pricing::{Price, PriceContext, Pricing, money};

@@ -345,10 +345,11 @@ impl IndexedOffering {
             .cloned()
             .collect();
         let mut priced = pricing::price(&all, &self.immediate, &self.potential, ctx);
+        let tier = pricing::tier_lines(&all, ctx.lines);
         let own = self
             .prices
             .iter()
-            .filter(|p| p.applies_to_lines(ctx.lines.max(1)))
+            .filter(|p| p.applies_to_lines(tier))
             .count();
         priced.prices.truncate(own);
         priced
@@ -373,15 +374,20 @@ impl IndexedOffering {
     }
 
     /// Whether the offering can be sold for `lines` lines: when it is priced
-    /// per line-count tier, one of its tiers holds that many lines. Without a
+    /// per line-count tier, one of its tiers holds that many lines (above
+    /// the last tier, the last one does: [`pricing::tier_lines`]). Without a
     /// tier there is no price to charge, so the offer is not available.
     pub fn sells_lines(&self, lines: u32) -> bool {
-        let lines = lines.max(1);
+        let all: Vec<&Price> = self
+            .prices
+            .iter()
+            .chain(&self.part_prices)
+            .map(|p| &**p)
+            .collect();
+        let lines = pricing::tier_lines(&all, lines);
         !self.has_line_tiers()
-            || self
-                .prices
+            || all
                 .iter()
-                .chain(&self.part_prices)
                 .filter(|p| p.line_min.is_some() || p.line_max.is_some())
                 .any(|p| p.applies_to_lines(lines))
     }

@@ -260,6 +260,28 @@ struct Group {
     alterations: Vec<Value>,
 }
 
+/// The line count whose tier prices apply to `lines` lines: `lines` itself,
+/// or, above the highest tier, that tier's top. The page's `deviceCount`
+/// example is 20 while tiers may stop at 10; beyond the last tier each line
+/// is charged the last tier's per-line price, rather than the offer having
+/// no price at all.
+pub fn tier_lines<P: std::ops::Deref<Target = Price>>(prices: &[P], lines: u32) -> u32 {
+    let lines = lines.max(1);
+    let tiered = || {
+        prices
+            .iter()
+            .filter(|p| p.line_min.is_some() || p.line_max.is_some())
+    };
+    if tiered().any(|p| p.applies_to_lines(lines)) {
+        return lines;
+    }
+    match tiered().map(|p| p.line_max).max() {
+        // Every tier is bounded (`None` sorts first) and all end below `lines`.
+        Some(Some(top)) if top < lines && tiered().all(|p| p.line_max.is_some()) => top,
+        _ => lines,
+    }
+}
+
 pub fn price<P: std::ops::Deref<Target = Price>>(
     prices: &[P],
     immediate: &[Promotion],
@@ -267,11 +289,7 @@ pub fn price<P: std::ops::Deref<Target = Price>>(
     ctx: &PriceContext,
 ) -> Pricing {
     let lines = Decimal::from(ctx.lines.max(1));
-    let chosen: Vec<&Price> = prices
-        .iter()
-        .map(|p| &**p)
-        .filter(|p| p.applies_to_lines(ctx.lines.max(1)))
-        .collect();
+    let chosen = crate::pricing::tier_prices(prices, ctx.lines);
     // With a payment choice the totals are what a cart or an order charges
     // for this offer (one price: `crate::pricing::chosen_prices`); without,
     // they list every way to pay, the full price beside the installments.

@@ -239,21 +239,23 @@ impl<'a> Params<'a> {
 
     fn one_of(&mut self, name: &str, allowed: &[&str]) -> Option<String> {
         let v = self.text(name)?;
-        if allowed.contains(&v.as_str()) {
-            Some(v)
-        } else {
+        let found = spelled(name, &v, allowed);
+        if found.is_none() {
             self.fail(name, format!("must be one of {}", allowed.join(", ")));
-            None
         }
+        found
     }
 
     fn list_of(&mut self, name: &str, allowed: &[&str]) -> Vec<String> {
         let values = self.list(name);
-        if let Some(bad) = values.iter().find(|v| !allowed.contains(&v.as_str())) {
+        if let Some(bad) = values.iter().find(|v| spelled(name, v, allowed).is_none()) {
             let rule = format!("'{bad}' is not one of {}", allowed.join(", "));
             self.fail(name, rule);
         }
         values
+            .iter()
+            .filter_map(|v| spelled(name, v, allowed))
+            .collect()
     }
 
     fn flag(&mut self, name: &str) -> bool {
@@ -278,6 +280,45 @@ impl<'a> Params<'a> {
             }
         }
     }
+}
+
+/// Enum parameters whose case the page itself mixes: it lists
+/// `Mobile_Devices` and writes `Mobile_devices` in the same entry (seed 002,
+/// categoryName). Every other enum is spelled one way throughout the page
+/// and is matched exactly.
+const ANY_CASE: [&str; 1] = ["categoryName"];
+
+/// The enum value `v` of parameter `name` names, in the page's spelling.
+fn spelled(name: &str, v: &str, allowed: &[&str]) -> Option<String> {
+    let any_case = ANY_CASE.contains(&name);
+    allowed
+        .iter()
+        .find(|a| **a == v || (any_case && a.eq_ignore_ascii_case(v)))
+        .map(|a| a.to_string())
+}
+
+/// `productOfferingType` as the page spells it → as the catalog does. The
+/// page's example `Mobile_Sim` (seed 002) is the catalog's `SIM`; other
+/// values are the catalog's own (matched ignoring case).
+const OFFERING_TYPE_ALIASES: [(&str, &str); 1] = [("Mobile_Sim", "SIM")];
+
+/// The catalog's `productOfferingType` for the value a request gives.
+pub fn catalog_offering_type(v: &str) -> String {
+    OFFERING_TYPE_ALIASES
+        .iter()
+        .find(|(page, _)| page.eq_ignore_ascii_case(v))
+        .map_or(v, |(_, catalog)| catalog)
+        .to_string()
+}
+
+/// A query parameter a browser or proxy adds to defeat caches (`_=<time>`,
+/// as jQuery does); it means nothing to the search and is ignored.
+pub const CACHE_BUSTER: &str = "_";
+
+/// Whether `v` is one of `values`, ignoring case as the index does.
+fn is_any(v: &Option<String>, values: &[&str]) -> bool {
+    v.as_deref()
+        .is_some_and(|v| values.iter().any(|x| x.eq_ignore_ascii_case(v)))
 }
 
 fn split_list(v: &str) -> Vec<String> {
@@ -370,7 +411,9 @@ impl DiscoveryRequest {
 
         r.service_address = p.text("serviceAddressId");
         r.type_group = p.text("productOfferingTypeGroup");
-        r.offering_type = p.text("productOfferingType");
+        r.offering_type = p
+            .text("productOfferingType")
+            .map(|t| catalog_offering_type(&t));
         r.offering_id = p.text("productOfferingId");
         r.cart_id = p.text("cartId");
         r.order_item_id = p.text("productOrderItemId");
@@ -414,8 +457,8 @@ impl DiscoveryRequest {
 
         if !looking_up {
             let wbb = r.category.as_deref() == Some("WBB_Plans")
-                || matches!(r.type_group.as_deref(), Some("WBBOffer" | "WBBPlan"))
-                || matches!(r.offering_type.as_deref(), Some("WBB_Offer" | "WBB_Plan"));
+                || is_any(&r.type_group, &["WBBOffer", "WBBPlan"])
+                || is_any(&r.offering_type, &["WBB_Offer", "WBB_Plan"]);
             if wbb && r.service_address.is_none() {
                 p.fail("serviceAddressId", "is required for a WBB offer search");
             }
@@ -500,6 +543,9 @@ fn check_names_and_lengths(p: &mut Params<'_>) {
     let mut seen: Vec<&str> = Vec::new();
     let pairs = p.pairs.clone();
     for (name, value) in pairs {
+        if name == CACHE_BUSTER {
+            continue;
+        }
         if !PARAMETERS.contains(&name) && name != "suppressSBAPricing" {
             p.fail(name, "is not a parameter of this API");
             continue;

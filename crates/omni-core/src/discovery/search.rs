@@ -92,6 +92,18 @@ impl CatalogIndex {
         req: &DiscoveryRequest,
         now: DateTime<Utc>,
     ) -> Result<SearchResult, FieldError> {
+        self.search_where(req, now, None)
+    }
+
+    /// [`Self::search`] keeping only the offerings `keep` accepts (by id),
+    /// before paging, so that the counts hold: e.g. the add-ons that fit a
+    /// cart's line ([`super::CartLine::offers`]).
+    pub fn search_where(
+        &self,
+        req: &DiscoveryRequest,
+        now: DateTime<Utc>,
+        keep: Option<&dyn Fn(&str) -> bool>,
+    ) -> Result<SearchResult, FieldError> {
         let place = self.service_place(req)?;
         let channel_key = key("channel", &req.channel);
         let mut lists: Vec<Set<'_>> = vec![self.posting(&channel_key)];
@@ -140,7 +152,12 @@ impl CatalogIndex {
         let now_ms = now.timestamp_millis();
         let skip = req.offset.saturating_mul(req.limit);
         let lines = req.lines.max(1);
-        if place.is_none() && !req.all_variants && lines == 1 && now_ms < self.stable_until {
+        if place.is_none()
+            && keep.is_none()
+            && !req.all_variants
+            && lines == 1
+            && now_ms < self.stable_until
+        {
             // Availability has not changed since the index was built: it is
             // one more bitmap, and the answer needs no per-offer checks.
             lists.push(Set::Bits(Cow::Borrowed(&self.available)));
@@ -150,7 +167,8 @@ impl CatalogIndex {
         let candidates = intersect_all(lists);
         let available = |i: u32| {
             let g = &self.gates[i as usize];
-            g.sellable
+            keep.is_none_or(|keep| keep(&self.offerings[i as usize].id))
+                && g.sellable
                 && g.from <= now_ms
                 && now_ms <= g.to
                 && (!g.line_tiers || self.offerings[i as usize].sells_lines(lines))

@@ -705,3 +705,110 @@ mod props {
         }
     }
 }
+
+// Issue 13: the page's spellings, prices above the last tier, the cart line.
+
+#[test]
+fn the_page_s_spellings_are_read() {
+    let base = [("channel", "ECOMM"), ("limit", "5"), ("offset", "0")];
+    let with = |extra: &[(&str, &str)]| {
+        let mut all = base.to_vec();
+        all.extend_from_slice(extra);
+        request(&all)
+    };
+    let page = with(&[
+        ("categoryName", "Mobile_devices"),
+        ("productOfferingId", "x"),
+    ]);
+    assert_eq!(
+        page.expect("valid").category.as_deref(),
+        Some("Mobile_Devices")
+    );
+    // Enums the page spells one way stay exact.
+    let mut lower = base.to_vec();
+    lower.push(("losgTypes", "new"));
+    assert_eq!(failing(&lower), ["losgTypes"]);
+    let sim = with(&[("productOfferingType", "Mobile_Sim")]).expect("valid");
+    assert_eq!(sim.offering_type.as_deref(), Some("SIM"));
+    let device = with(&[("productOfferingType", "Mobile_Device")]).expect("valid");
+    assert_eq!(device.offering_type.as_deref(), Some("Mobile_Device"));
+    assert_eq!(
+        with(&[("_", "1733212345678")]).expect("valid"),
+        request(&base).expect("valid")
+    );
+    let mut wrong = base.to_vec();
+    wrong.push(("categoryName", "Mobile_Gadgets"));
+    assert_eq!(failing(&wrong), ["categoryName"]);
+}
+
+#[test]
+fn above_the_last_tier_its_price_applies_to_each_line() {
+    let tier = |min: u32, max: Option<u32>| {
+        let mut v = json!({"id": format!("t{min}"), "priceType": "recurring",
+            "price": {"unit": "USD", "value": "10.00"}, "lineCountMin": min});
+        if let Some(max) = max {
+            v["lineCountMax"] = json!(max);
+        }
+        pricing::Price::from_json(&v).expect("price")
+    };
+    let flat = pricing::Price::from_json(&json!({"id": "fee", "priceType": "oneTime",
+        "price": {"unit": "USD", "value": "35.00"}}))
+    .expect("price");
+    let bounded = [tier(1, Some(1)), tier(2, Some(10)), flat.clone()];
+    let refs: Vec<&pricing::Price> = bounded.iter().collect();
+    assert_eq!(pricing::tier_lines(&refs, 1), 1);
+    assert_eq!(pricing::tier_lines(&refs, 10), 10);
+    assert_eq!(pricing::tier_lines(&refs, 20), 10, "the last tier's top");
+    // An open last tier already holds every count.
+    let open = [tier(1, Some(1)), tier(2, None)];
+    let refs: Vec<&pricing::Price> = open.iter().collect();
+    assert_eq!(pricing::tier_lines(&refs, 20), 20);
+    // Untiered prices apply to any count.
+    assert_eq!(pricing::tier_lines(&[&flat], 20), 20);
+}
+
+#[test]
+fn a_cart_line_offers_the_add_ons_that_fit_its_plan() {
+    use crate::care::CatalogFacts;
+    let addon = |id: &str, group: Option<&str>, plans: &[&str]| {
+        json!({"id": id, "lifecycleStatus": "Active", "productOfferingType": "Mobile_Addon",
+            "conflictGroup": group,
+            "productOfferingRelationship": plans.iter()
+                .map(|p| json!({"id": p, "relationshipType": "addOnOf"})).collect::<Vec<_>>()})
+    };
+    let plan = |id: &str| json!({"id": id, "lifecycleStatus": "Active", "productOfferingType": "Mobile_Offer"});
+    let catalog = CatalogFacts::from_offerings(&[
+        plan("premium"),
+        plan("wearables"),
+        json!({"id": "phone", "lifecycleStatus": "Active", "productOfferingType": "Mobile_Device"}),
+        addon("intl-a", Some("INTL"), &["premium"]),
+        addon("intl-b", Some("INTL"), &["premium"]),
+        addon("sync", None, &["wearables"]),
+        addon("any", None, &[]),
+    ]);
+    let item = |id: &str, offering: &str, related: &[&str]| {
+        json!({"id": id, "productOffering": {"id": offering},
+            "cartItemRelationship": related.iter().map(|r| json!({"id": r})).collect::<Vec<_>>()})
+    };
+    let cart = json!({"cartItem": [
+        item("p1", "premium", &[]), item("d1", "phone", &["p1"]), item("a1", "intl-a", &[]),
+        item("w1", "wearables", &[]), item("d2", "phone", &[]),
+    ]});
+    let facts = |id: &str| crate::care::CareCatalog::offering(&catalog, id).expect("known");
+    let line = CartLine::read(&cart, "d1", &catalog).expect("the phone's plan");
+    assert_eq!(line.plan, "premium");
+    assert!(!line.offers(&facts("intl-a")), "already in the cart");
+    assert!(
+        !line.offers(&facts("intl-b")),
+        "conflicts with one in the cart"
+    );
+    assert!(!line.offers(&facts("sync")), "fits another plan");
+    assert!(line.offers(&facts("any")) && line.offers(&facts("phone")));
+    let wearables = CartLine::read(&cart, "w1", &catalog).expect("a plan item");
+    assert!(wearables.offers(&facts("sync")));
+    // d2 relates to no plan and the cart has two: no line to add to.
+    let err = CartLine::read(&cart, "d2", &catalog).expect_err("which plan?");
+    assert_eq!(err.field, "productOrderItemId");
+    let err = CartLine::read(&cart, "nope", &catalog).expect_err("unknown item");
+    assert_eq!(err.field, "productOrderItemId");
+}
