@@ -389,6 +389,18 @@ async fn callers_need_the_order_role() {
         .await;
     assert_eq!(status, 400, "{body}");
     assert!(body.to_string().contains("relatedParty[0].role"), "{body}");
+    // A member the create does not read is refused, naming it.
+    let (status, body) = c
+        .post(
+            "/order/create",
+            json!({"channel": "ATTR", "customerId": "cust-1001"}),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(
+        body["error"]["errorList"][0]["field"], "customerId",
+        "{body}"
+    );
     // Another tenant does not see the order.
     let id = c.create().await;
     let other = Client {

@@ -190,7 +190,7 @@ pub fn fragment() -> (Map<String, Value>, Map<String, Value>) {
                 "errorDetails": {"type": "array", "minItems": 1, "items": {"type": "object", "required": ["system", "errorCode", "errorDescription"], "properties": {
                     "system": {"type": "string", "description": "The system that refused: OMNI when Omni decided, or the downstream system (e.g. the payment gateway)"},
                     "errorCode": {"type": "string"}, "errorDescription": {"type": "string"}}}}}}}}}}}));
-    schemas.insert("OrderCreate".into(), json!({"type": "object", "properties": {
+    schemas.insert("OrderCreate".into(), json!({"type": "object", "additionalProperties": false, "properties": {
         "channel": {"description": "ECOMM, ATTR or SelfService; or the channelId header", "oneOf": [{"type": "string"}, {"type": "object", "properties": {"id": {"type": "string"}}}]},
         "relatedParty": {"type": "array", "maxItems": 10, "items": {"type": "object", "required": ["id", "role"], "properties": {
             "id": {"type": "string"}, "role": {"type": "string", "enum": ["customer", "dealerLocation", "dealer", "partner", "owner"]}, "name": {"type": "string"}}}},

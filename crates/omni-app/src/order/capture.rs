@@ -27,6 +27,8 @@ use serde_json::{Value, json};
 
 const PARTY_ROLES: [&str; 5] = ["customer", "dealerLocation", "dealer", "partner", "owner"];
 const MAX_PARTIES: usize = 10;
+/// What `POST /order/create` reads.
+const CREATE_MEMBERS: [&str; 3] = ["channel", "relatedParty", "cartId"];
 /// Fresh ids tried when a random one is taken (a clash is very unlikely).
 const ID_TRIES: usize = 4;
 
@@ -118,8 +120,22 @@ pub async fn create(
     channel_header: Option<&str>,
 ) -> AppResult<String> {
     authorize(principal)?;
-    if !body.is_object() {
+    let Some(members) = body.as_object() else {
         return Err(AppError::field("body", "must be a JSON object"));
+    };
+    // A member the create does not read would be lost without a word: it is
+    // refused, as care orders refuse theirs (README, API conventions).
+    if let Some(unknown) = members
+        .keys()
+        .find(|k| !CREATE_MEMBERS.contains(&k.as_str()))
+    {
+        return Err(AppError::field(
+            unknown.clone(),
+            format!(
+                "is not a member of an order create ({})",
+                CREATE_MEMBERS.join(", ")
+            ),
+        ));
     }
     let channel = channel(body, channel_header)?;
     let mut parties = related_parties(body)?;
