@@ -157,36 +157,14 @@ pub async fn create(
         let mut record = OrderRecord::draft(String::new(), channel.clone(), Vec::new(), &stamp);
         let mut closing = None;
         if let Some(cart_id) = cart_id {
-            let cart = cart_for_order(ctx, tenant, cart_id, &mut parties, now).await?;
-            if let Some(order) = from_cart::ordered_as(&cart.body) {
-                return Ok(order.to_string());
+            match from_cart(ctx, tenant, cart_id, &channel, &mut parties, now).await? {
+                FromCart::Ordered(order) => return Ok(order),
+                FromCart::Items(items, cart) => {
+                    record.items = items;
+                    record.cart_id = Some(cart_id.to_string());
+                    closing = Some(cart);
+                }
             }
-            let index = ctx.caches.catalog.get(tenant);
-            let items = from_cart::order_items(&cart.body, &index)?;
-            let request_items = items.request["items"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default();
-            ctx.config
-                .limits
-                .items("cartId", &request_items, ORDER_ITEM)?;
-            // The cart's items may touch only its customer's inventory, as
-            // items added one by one may.
-            let facts = StoredFacts::load(
-                ctx.store(),
-                tenant,
-                &index,
-                &channel,
-                &request_items,
-                &[],
-                now,
-            )
-            .await?
-            .owned_by(customer_party(&parties));
-            record.items = order::capture(&items.request, &[], &facts)
-                .map_err(|e| item_errors(from_cart::on_cart(e, &items.origin)))?;
-            record.cart_id = Some(cart_id.to_string());
-            closing = Some(cart);
         }
         record.related_party = parties.clone();
         record.customer_type = match customer_party(&parties) {
@@ -226,6 +204,53 @@ pub async fn create(
             "could not allocate an order id; retry".into(),
         ));
     }
+}
+
+/// What a cart gives an order: the order it already became, or its items
+/// checked for this order, with the cart as read (to close it).
+enum FromCart {
+    Ordered(String),
+    Items(Vec<order::CapturedItem>, omni_store::Document),
+}
+
+/// Reads the cart (its customer becomes the order's when the order names
+/// none) and checks its items as `add_items` checks items, against the
+/// inventory of the order's customer; errors name the cart's items.
+async fn from_cart(
+    ctx: &Context,
+    tenant: &str,
+    cart_id: &str,
+    channel: &str,
+    parties: &mut Vec<Value>,
+    now: DateTime<Utc>,
+) -> AppResult<FromCart> {
+    let cart = cart_for_order(ctx, tenant, cart_id, parties, now).await?;
+    if let Some(order) = from_cart::ordered_as(&cart.body) {
+        return Ok(FromCart::Ordered(order.to_string()));
+    }
+    let index = ctx.caches.catalog.get(tenant);
+    let items = from_cart::order_items(&cart.body, &index)?;
+    let request_items = items.request["items"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    ctx.config
+        .limits
+        .items("cartId", &request_items, ORDER_ITEM)?;
+    let facts = StoredFacts::load(
+        ctx.store(),
+        tenant,
+        &index,
+        channel,
+        &request_items,
+        &[],
+        now,
+    )
+    .await?
+    .owned_by(customer_party(parties));
+    let captured = order::capture(&items.request, &[], &facts)
+        .map_err(|e| item_errors(from_cart::on_cart(e, &items.origin)))?;
+    Ok(FromCart::Items(captured, cart))
 }
 
 /// The customer party's id among `parties`.
