@@ -162,7 +162,7 @@ pub async fn create(
                 FromCart::Items(items, cart) => {
                     record.items = items;
                     record.cart_id = Some(cart_id.to_string());
-                    closing = Some(cart);
+                    closing = Some(*cart);
                 }
             }
         }
@@ -210,7 +210,7 @@ pub async fn create(
 /// checked for this order, with the cart as read (to close it).
 enum FromCart {
     Ordered(String),
-    Items(Vec<order::CapturedItem>, omni_store::Document),
+    Items(Vec<order::CapturedItem>, Box<omni_store::Document>),
 }
 
 /// Reads the cart (its customer becomes the order's when the order names
@@ -250,7 +250,7 @@ async fn from_cart(
     .owned_by(customer_party(parties));
     let captured = order::capture(&items.request, &[], &facts)
         .map_err(|e| item_errors(from_cart::on_cart(e, &items.origin)))?;
-    Ok(FromCart::Items(captured, cart))
+    Ok(FromCart::Items(captured, Box::new(cart)))
 }
 
 /// The customer party's id among `parties`.
