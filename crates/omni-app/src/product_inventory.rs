@@ -13,13 +13,15 @@
 
 use crate::context::Context;
 use crate::error::{AppError, AppResult};
+use crate::events::{EventSource, event};
 use crate::inventory::{accounts, billing_accounts};
 use crate::repo::{Stored, decode};
 use crate::tmf::Versioned;
-use omni_core::inventory::{Owner, Subscriber, ownership_problem, products};
+use chrono::{DateTime, Utc};
+use omni_core::inventory::{Owner, Subscriber, ownership_problem, product_changes, products};
 use omni_core::tmf630::{ListQuery, Page};
 use omni_core::{Principal, PrincipalKind};
-use omni_store::DocumentQuery;
+use omni_store::{DocumentQuery, NewEvent, Store, StoreError};
 use serde_json::Value;
 
 pub const BASE: &str = "/tmf-api/productInventory/v4";
@@ -27,6 +29,8 @@ pub const PRODUCTS: &str = "/tmf-api/productInventory/v4/product";
 pub const VIEW_ROLE: &str = "inventory.view";
 pub const ADMIN_ROLE: &str = "inventory.admin";
 pub const TAG: &str = "TMF637 Product Inventory";
+/// Event domain (the TMF637 hub's).
+pub const DOMAIN: &str = "productInventory";
 
 pub fn href(public_url: &str, id: &str) -> String {
     format!("{public_url}{PRODUCTS}/{id}")
@@ -134,4 +138,46 @@ pub async fn get(
             version,
         })
         .ok_or_else(|| AppError::not_found("product", id))
+}
+
+/// The TMF637 events of a line's change, written by the order worker and
+/// the care worker in the same transaction as the line: the difference of
+/// the line's products `before` and `after` (`None`: no such line), as
+/// `omni_core::inventory::product_changes` decides it. The account and
+/// billing account are read once, for the products' parties.
+pub async fn line_events(
+    store: &dyn Store,
+    public_url: &str,
+    tenant: &str,
+    before: Option<&Subscriber>,
+    after: Option<&Subscriber>,
+    now: DateTime<Utc>,
+) -> Result<Vec<NewEvent>, StoreError> {
+    let Some(any) = after.or(before) else {
+        return Ok(Vec::new());
+    };
+    let account = accounts(store, tenant).find(&any.account_id).await?;
+    let billing = billing_accounts(store, tenant)
+        .find(&any.billing_account_id)
+        .await?;
+    let (account, billing) = (account.map(|a| a.record), billing.map(|b| b.record));
+    let link = |id: &str| href(public_url, id);
+    let view = |line: Option<&Subscriber>| {
+        line.map(|l| products(l, account.as_ref(), billing.as_ref(), &link))
+            .unwrap_or_default()
+    };
+    Ok(product_changes(&view(before), &view(after))
+        .into_iter()
+        .map(|(change, product)| {
+            let id = product["id"].as_str().unwrap_or_default().to_string();
+            let source = EventSource {
+                tenant,
+                domain: DOMAIN,
+                kind: "product",
+                id: &id,
+                correlation_id: None,
+            };
+            event(&source, change.event_type(), &product, now)
+        })
+        .collect())
 }

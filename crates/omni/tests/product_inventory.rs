@@ -226,3 +226,26 @@ async fn a_customer_sees_only_their_own_products() {
     assert_eq!(status, 200);
     assert_eq!(headers["x-total-count"], "0");
 }
+
+#[tokio::test]
+async fn the_tmf637_hub_takes_listeners_from_inventory_admin() {
+    let s = TestServer::start_with_demo().await;
+    let hub = "/tmf-api/productInventory/v4/hub";
+    let body = serde_json::json!({"callback": "https://listener.example.com/events"});
+    let post = |token: String| {
+        s.client
+            .post(s.url(hub))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+    };
+    let refused = post(viewer(&s)).await.expect("send");
+    assert_eq!(refused.status(), 403);
+    let admin = s.token(PrincipalKind::User, &["inventory.admin"], "default");
+    let created = post(admin.clone()).await.expect("send");
+    assert_eq!(created.status(), 201);
+    let listener: Value = created.json().await.expect("json");
+    let id = listener["id"].as_str().unwrap_or_default();
+    let (status, _, read) = get(&s, Some(&viewer(&s)), &format!("{hub}/{id}")).await;
+    assert_eq!(status, 200, "{read}");
+}

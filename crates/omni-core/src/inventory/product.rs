@@ -235,6 +235,63 @@ pub fn products(
     out
 }
 
+/// What happened to one product between two views of its line, named as
+/// the TMF637 event types are (`Product{Create}Event`, …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProductChange {
+    Create,
+    AttributeValueChange,
+    StateChange,
+    Delete,
+}
+
+impl ProductChange {
+    /// The TMF637 event type, e.g. `ProductCreateEvent`.
+    pub fn event_type(self) -> &'static str {
+        match self {
+            Self::Create => "ProductCreateEvent",
+            Self::AttributeValueChange => "ProductAttributeValueChangeEvent",
+            Self::StateChange => "ProductStateChangeEvent",
+            Self::Delete => "ProductDeleteEvent",
+        }
+    }
+}
+
+/// The events a line's change makes, from its products `before` and
+/// `after` (by id): a new product is created, a gone one deleted (with its
+/// last view); a kept one changes state when its `status` differs, and
+/// attributes when anything else does. Each event carries the product.
+pub fn product_changes(before: &[Value], after: &[Value]) -> Vec<(ProductChange, Value)> {
+    let id = |p: &Value| p.get("id").and_then(Value::as_str).map(str::to_string);
+    let without_status = |p: &Value| {
+        let mut p = p.clone();
+        if let Value::Object(map) = &mut p {
+            map.remove("status");
+        }
+        p
+    };
+    let mut out = Vec::new();
+    for new in after {
+        match before.iter().find(|old| id(old) == id(new)) {
+            None => out.push((ProductChange::Create, new.clone())),
+            Some(old) => {
+                if old.get("status") != new.get("status") {
+                    out.push((ProductChange::StateChange, new.clone()));
+                }
+                if without_status(old) != without_status(new) {
+                    out.push((ProductChange::AttributeValueChange, new.clone()));
+                }
+            }
+        }
+    }
+    for old in before {
+        if !after.iter().any(|new| id(new) == id(old)) {
+            out.push((ProductChange::Delete, old.clone()));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -342,6 +399,35 @@ mod tests {
         let cancelled = products(&gone, Some(&a), None, &href);
         assert!(cancelled.iter().all(|p| p["status"] == "terminated"));
         assert_eq!(cancelled[0]["terminationDate"], "2025-01-01T00:00:00.000Z");
+    }
+
+    #[test]
+    fn a_change_is_the_difference_of_the_two_views() {
+        let a = account();
+        let old = line(SubscriberStatus::Active);
+        let before = products(&old, Some(&a), None, &href);
+        assert!(product_changes(&before, &before).is_empty());
+        let created = product_changes(&[], &before);
+        assert_eq!(created.len(), 5);
+        assert!(created.iter().all(|(c, _)| *c == ProductChange::Create));
+
+        let mut new = old.clone();
+        new.status = SubscriberStatus::Suspended;
+        if let Some(d) = &mut new.device {
+            d.imei = "358073464620280".into();
+        }
+        new.sim = None;
+        let after = products(&new, Some(&a), None, &href);
+        let ids: Vec<(ProductChange, String)> = product_changes(&before, &after)
+            .into_iter()
+            .map(|(c, p)| (c, p["id"].as_str().unwrap_or_default().to_string()))
+            .collect();
+        assert_eq!(ids[0], (ProductChange::StateChange, "P0".into()));
+        // The line's own product lost the SIM from its bundle: attributes too.
+        assert_eq!(ids[1], (ProductChange::AttributeValueChange, "P0".into()));
+        assert!(ids.contains(&(ProductChange::AttributeValueChange, "P3".into())));
+        assert!(ids.contains(&(ProductChange::Delete, "P4".into())));
+        assert_eq!(ProductChange::Delete.event_type(), "ProductDeleteEvent");
     }
 
     #[test]
