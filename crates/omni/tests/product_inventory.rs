@@ -73,9 +73,9 @@ async fn staff_list_every_line_component_as_a_product() {
     )
     .await;
     assert_eq!(status, 200, "{device}");
-    assert_eq!(device["productCharacteristic"][0]["name"], "IMEI");
+    assert_eq!(device["productCharacteristic"][1]["name"], "IMEI");
     assert_eq!(
-        device["productCharacteristic"][0]["value"],
+        device["productCharacteristic"][1]["value"],
         "353456789012348"
     );
     assert_eq!(
@@ -94,9 +94,18 @@ async fn staff_list_every_line_component_as_a_product() {
     .await;
     assert_eq!(status, 200, "{sim}");
     assert_eq!(
-        sim["productCharacteristic"][0]["value"],
+        sim["productCharacteristic"][1]["value"],
         "89014103211118510720"
     );
+
+    // Every product of a line names its number.
+    let (_, headers, _) = get(
+        &s,
+        Some(&viewer(&s)),
+        &format!("{PRODUCTS}?productCharacteristic.value=4690002221"),
+    )
+    .await;
+    assert_eq!(headers["x-total-count"], "5");
 }
 
 #[tokio::test]

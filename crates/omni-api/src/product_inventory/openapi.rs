@@ -6,7 +6,8 @@ use serde_json::{Map, Value, json};
 
 const RULES: &str = "Products are views of the inventory's lines: each line is a bundle product (characteristic number), \
     with its rate plan, features, device (characteristic IMEI) and SIM (characteristic ICCID) as products that rely on \
-    the plan. Staff read the tenant's products with inventory.view or inventory.admin; a customer reads the products of \
+    the plan; every product names its line's number, and the line's offering is its plan's. productPrice is \
+    always empty (the inventory records no charges). Staff read the tenant's products with inventory.view or inventory.admin; a customer reads the products of \
     the accounts their party owns (another's product is a 404). Lists take TMF630 filters, sort, offset, limit and fields.";
 
 fn error(description: &str) -> Value {
@@ -74,7 +75,8 @@ pub fn fragment() -> (Map<String, Value>, Map<String, Value>) {
         "name": {"type": "string"}, "valueType": {"type": "string"}, "value": {}}});
     let relationship = json!({"type": "object", "required": ["relationshipType", "product"], "properties": {
         "relationshipType": {"type": "string", "enum": ["bundled", "reliesOn"]}, "product": reference}});
-    let product = json!({"type": "object", "required": ["id", "href", "name", "status", "isBundle"],
+    let product = json!({"type": "object", "required": ["id", "href", "name", "status", "isBundle",
+            "billingAccount", "relatedParty", "productCharacteristic", "productPrice"],
         "properties": {
             "id": {"type": "string"}, "href": {"type": "string"}, "name": {"type": "string"},
             "isBundle": {"type": "boolean"}, "isCustomerVisible": {"type": "boolean"},
@@ -87,6 +89,8 @@ pub fn fragment() -> (Map<String, Value>, Map<String, Value>) {
             "relatedParty": list(reference.clone()),
             "productCharacteristic": list(characteristic),
             "productRelationship": list(relationship),
+            "productPrice": {"type": "array", "maxItems": 0,
+                "description": "Always empty: the inventory records no charges (prices are the catalog's)"},
             "realizingResource": list(reference.clone()),
             "@type": {"type": "string"}}});
     let mut schemas = Map::new();

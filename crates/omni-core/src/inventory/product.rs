@@ -69,6 +69,15 @@ impl Common<'_> {
         if let Some(end) = &self.line.cancelled_at {
             p.insert("terminationDate".into(), json!(end));
         }
+        // Every product names its line's number, so that
+        // `productCharacteristic.value=<number>` finds a line's products;
+        // the inventory records no charges (prices are the catalog's), so
+        // `productPrice` is always empty.
+        p.insert(
+            "productCharacteristic".into(),
+            json!([characteristic("number", json!(self.line.ctn))]),
+        );
+        p.insert("productPrice".into(), json!([]));
         if let Some(offering) = offering {
             p.insert(
                 "productOffering".into(),
@@ -131,18 +140,15 @@ pub fn products(
     let mut out = Vec::new();
 
     let plan = &line.rate_plan;
+    // The line is an instance of its plan's offering (the bundle it was sold as).
     let mut main = c.product(
         &line.primary_product_id,
         format!("Line {}", line.ctn),
-        None,
+        Some(&plan.offering_id),
         status,
     );
     main.insert("isBundle".into(), json!(true));
     main.insert("productSerialNumber".into(), json!(line.ctn));
-    main.insert(
-        "productCharacteristic".into(),
-        json!([characteristic("number", json!(line.ctn))]),
-    );
     let mut bundled = vec![c.product_ref(&plan.product_id)];
     bundled.extend(line.features.iter().map(|f| c.product_ref(&f.product_id)));
     bundled.extend(line.device.iter().map(|d| c.product_ref(&d.product_id)));
@@ -165,10 +171,6 @@ pub fn products(
         status,
     );
     rate_plan.insert("startDate".into(), json!(plan.since));
-    rate_plan.insert(
-        "productCharacteristic".into(),
-        json!([characteristic("number", json!(line.ctn))]),
-    );
     out.push(Value::Object(rate_plan));
 
     for f in &line.features {
@@ -197,6 +199,7 @@ pub fn products(
         p.insert(
             "productCharacteristic".into(),
             json!([
+                characteristic("number", json!(line.ctn)),
                 characteristic("IMEI", json!(d.imei)),
                 characteristic("byod", json!(d.byod)),
                 characteristic("networkBlock", json!(d.network_block)),
@@ -221,6 +224,7 @@ pub fn products(
         p.insert(
             "productCharacteristic".into(),
             json!([
+                characteristic("number", json!(line.ctn)),
                 characteristic("ICCID", json!(s.iccid)),
                 characteristic("esim", json!(s.esim)),
             ]),
@@ -373,10 +377,15 @@ mod tests {
         assert_eq!(ps[0]["relatedParty"][0]["id"], "party-1");
         assert_eq!(ps[1]["productOffering"]["id"], "plan");
         assert_eq!(
-            ps[3]["productCharacteristic"][0]["value"],
+            ps[3]["productCharacteristic"][1]["value"],
             "353456789012348"
         );
-        assert_eq!(ps[4]["productCharacteristic"][0]["name"], "ICCID");
+        assert_eq!(ps[4]["productCharacteristic"][1]["name"], "ICCID");
+        for p in &ps {
+            assert_eq!(p["productCharacteristic"][0]["value"], "4690002221");
+            assert_eq!(p["productPrice"], json!([]));
+        }
+        assert_eq!(ps[0]["productOffering"]["id"], "plan");
         assert_eq!(ps[4]["href"], "/p/P4");
         for p in &ps[2..] {
             assert_eq!(p["productRelationship"][0]["relationshipType"], "reliesOn");
