@@ -381,6 +381,29 @@ async fn a_line_is_cancelled() {
     assert_eq!(c.settled(&id).await["status"], "Completed");
     let line = c.line("1234567894").await;
     assert_eq!(line["subscriber"]["status"], "cancelled");
+
+    // TMF637 shows the line's product terminated, and the care worker wrote
+    // its ProductStateChangeEvent with the change.
+    let viewer = server.token(PrincipalKind::User, &["inventory.view"], "default");
+    let product: Value = server
+        .client
+        .get(server.url("/tmf-api/productInventory/v4/product/47777581441708180"))
+        .bearer_auth(&viewer)
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(product["status"], "terminated", "{product}");
+    let events = server.store.outbox_after(0, 1000).await.expect("outbox");
+    assert!(
+        events
+            .iter()
+            .any(|e| e.event.event_type == "ProductStateChangeEvent"
+                && e.event.resource_id == "47777581441708180"),
+        "no ProductStateChangeEvent for the line"
+    );
 }
 
 /// A change that was legal at acceptance fails when due if its line

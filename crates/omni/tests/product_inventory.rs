@@ -258,3 +258,21 @@ async fn the_tmf637_hub_takes_listeners_from_inventory_admin() {
     let (status, _, read) = get(&s, Some(&viewer(&s)), &format!("{hub}/{id}")).await;
     assert_eq!(status, 200, "{read}");
 }
+
+#[tokio::test]
+async fn products_change_only_through_orders_and_care() {
+    let s = TestServer::start_with_demo().await;
+    let admin = s.token(PrincipalKind::User, &["inventory.admin"], "default");
+    let one = s.url(&format!("{PRODUCTS}/47777581441708014"));
+    let body = serde_json::json!({"status": "suspended"});
+    for req in [
+        s.client.post(s.url(PRODUCTS)).json(&body),
+        s.client.patch(&one).json(&body),
+        s.client.delete(&one),
+    ] {
+        let resp = req.bearer_auth(&admin).send().await.expect("send");
+        assert_eq!(resp.status(), 405);
+    }
+    let (_, _, line) = get(&s, Some(&admin), &format!("{PRODUCTS}/47777581441708014")).await;
+    assert_eq!(line["status"], "active");
+}
