@@ -18,7 +18,9 @@ use crate::inventory::{accounts, billing_accounts};
 use crate::repo::{Stored, decode};
 use crate::tmf::Versioned;
 use chrono::{DateTime, Utc};
-use omni_core::inventory::{Owner, Subscriber, ownership_problem, product_changes, products};
+use omni_core::inventory::{
+    Account, BillingAccount, Owner, Subscriber, ownership_problem, product_changes, products,
+};
 use omni_core::tmf630::{ListQuery, Page};
 use omni_core::{Principal, PrincipalKind};
 use omni_store::{DocumentQuery, NewEvent, Store, StoreError};
@@ -140,11 +142,23 @@ pub async fn get(
         .ok_or_else(|| AppError::not_found("product", id))
 }
 
+/// The account and billing account of `line`, for its products' parties.
+pub async fn parties_of(
+    store: &dyn Store,
+    tenant: &str,
+    line: &Subscriber,
+) -> Result<(Option<Account>, Option<BillingAccount>), StoreError> {
+    let account = accounts(store, tenant).find(&line.account_id).await?;
+    let billing = billing_accounts(store, tenant)
+        .find(&line.billing_account_id)
+        .await?;
+    Ok((account.map(|a| a.record), billing.map(|b| b.record)))
+}
+
 /// The TMF637 events of a line's change, written by the order worker and
 /// the care worker in the same transaction as the line: the difference of
 /// the line's products `before` and `after` (`None`: no such line), as
-/// `omni_core::inventory::product_changes` decides it. The account and
-/// billing account are read once, for the products' parties.
+/// `omni_core::inventory::product_changes` decides it.
 pub async fn line_events(
     store: &dyn Store,
     public_url: &str,
@@ -156,17 +170,27 @@ pub async fn line_events(
     let Some(any) = after.or(before) else {
         return Ok(Vec::new());
     };
-    let account = accounts(store, tenant).find(&any.account_id).await?;
-    let billing = billing_accounts(store, tenant)
-        .find(&any.billing_account_id)
-        .await?;
-    let (account, billing) = (account.map(|a| a.record), billing.map(|b| b.record));
+    let (account, billing) = parties_of(store, tenant, any).await?;
+    let parties = (account.as_ref(), billing.as_ref());
+    Ok(events(public_url, tenant, parties, before, after, now))
+}
+
+/// As [`line_events`], with the line's account and billing account already
+/// read (for a write decided in a closure that cannot read).
+pub fn events(
+    public_url: &str,
+    tenant: &str,
+    (account, billing): (Option<&Account>, Option<&BillingAccount>),
+    before: Option<&Subscriber>,
+    after: Option<&Subscriber>,
+    now: DateTime<Utc>,
+) -> Vec<NewEvent> {
     let link = |id: &str| href(public_url, id);
     let view = |line: Option<&Subscriber>| {
-        line.map(|l| products(l, account.as_ref(), billing.as_ref(), &link))
+        line.map(|l| products(l, account, billing, &link))
             .unwrap_or_default()
     };
-    Ok(product_changes(&view(before), &view(after))
+    product_changes(&view(before), &view(after))
         .into_iter()
         .map(|(change, product)| {
             let id = product["id"].as_str().unwrap_or_default().to_string();
@@ -179,5 +203,5 @@ pub async fn line_events(
             };
             event(&source, change.event_type(), &product, now)
         })
-        .collect())
+        .collect()
 }

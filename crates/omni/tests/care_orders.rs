@@ -677,6 +677,31 @@ async fn a_dated_feature_starts_and_ends_on_its_dates() {
         1
     );
     assert_eq!(feature(c.line("1234567893").await), "ended");
+    // TMF637: the feature's product was created scheduled, then changed
+    // state twice as the settle job moved it on its dates.
+    let events = server.store.outbox_after(0, 1000).await.expect("outbox");
+    let states: Vec<String> = events
+        .iter()
+        .filter(|e| e.event.payload["domain"] == "productInventory")
+        .filter(|e| e.event.payload.to_string().contains("sku12037300017"))
+        .map(|e| {
+            let status = e.event.payload["event"]["product"]["status"].clone();
+            format!(
+                "{} {}",
+                e.event.event_type,
+                status.as_str().unwrap_or_default()
+            )
+        })
+        .collect();
+    assert_eq!(
+        states,
+        [
+            "ProductCreateEvent pendingActive",
+            "ProductStateChangeEvent active",
+            "ProductStateChangeEvent terminated"
+        ],
+        "{states:?}"
+    );
 }
 
 /// Many changes of one order on different lines, all due at once, processed
