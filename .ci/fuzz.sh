@@ -63,7 +63,7 @@ rm -rf "$OUT/report"
 # --- tokens -----------------------------------------------------------------------------------
 # One user token with every role, so that every operation is reachable: the fuzzer is after wrong
 # answers to well-authorized requests (auth itself is covered by crates/omni/tests/auth_tenancy.rs).
-ROLES=(catalog.admin sc.ops sc.view promotion.admin promotion.view tenant.admin order.ops order.view care.ops events.admin jobs.admin)
+ROLES=(catalog.admin sc.ops sc.view promotion.admin promotion.view tenant.admin order.ops order.view care.ops events.admin jobs.admin inventory.admin inventory.view)
 role_args=()
 for role in "${ROLES[@]}"; do role_args+=(--role "$role"); done
 # The token's care client: care calls must send it as X-ATT-ClientId (below and in fuzz-seed.py).

@@ -24,6 +24,7 @@ KITS=(
   "TMF620|Product_Catalog|/tmf-api/productCatalogManagement/v4/|catalog.admin"
   "TMF622|Product_Ordering|/tmf-api/productOrderingManagement/v4/|order.ops"
   "TMF663|Shopping_Cart|/tmf-api/shoppingCart/v4/|sc.ops"
+  "TMF637|Product_Inventory|/tmf-api/productInventory/v4/|inventory.view"
 )
 
 log() { printf 'ctk: %s\n' "$*" >&2; }

@@ -23,6 +23,7 @@ pub mod limits;
 pub mod metrics;
 pub mod ops;
 pub mod order;
+pub mod product_inventory;
 pub mod product_order;
 pub mod promotion;
 pub mod qualification;
@@ -58,6 +59,7 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "TMF663 Shopping Cart", description = "Validated, priced carts with automatic promotions"),
         (name = "Order capture", description = "Partner orders: items checked against catalog and inventory, terms, fulfillment, payment, submit"),
         (name = "TMF622 Product Ordering", description = "Product orders along the TMF622 v4 state machine, and their cancellation"),
+        (name = "TMF637 Product Inventory", description = "The products customers hold (each line's plan, features, device and SIM), read from the inventory that orders and care orders change"),
         (name = "Care orders", description = "Business care orders (orderingMobility): changes to existing lines, applied when due, with status, account view and cancellation"),
         (name = "Events", description = "Listeners (TM Forum hubs) that receive each API's events as signed webhooks, and the delivery admin API (dead letters, re-drive)"),
         (name = "Cart validation rules", description = "Tenant validation rule sets that every shopping cart of the tenant must satisfy (tenant.admin only)"),
@@ -104,6 +106,9 @@ fn with_tmf_fragments(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::Ope
     paths.extend(p);
     schemas.extend(s);
     let (p, s) = product_order::openapi::fragment();
+    paths.extend(p);
+    schemas.extend(s);
+    let (p, s) = product_inventory::openapi::fragment();
     paths.extend(p);
     schemas.extend(s);
     let (p, s) = care::openapi::fragment();
@@ -188,6 +193,7 @@ pub fn app(state: AppState) -> Router {
         .merge(cart::router())
         .merge(qualification::router())
         .merge(product_order::router())
+        .merge(product_inventory::router())
         .merge(care::router())
         .merge(webhook::hub::router())
         .merge(webhook::admin::router())

@@ -31,6 +31,7 @@ pub mod inventory;
 pub mod jobs;
 pub mod limits;
 pub mod order;
+pub mod product_inventory;
 pub mod product_order;
 pub mod promotion;
 pub mod qualification;

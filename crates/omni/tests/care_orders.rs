@@ -381,6 +381,29 @@ async fn a_line_is_cancelled() {
     assert_eq!(c.settled(&id).await["status"], "Completed");
     let line = c.line("1234567894").await;
     assert_eq!(line["subscriber"]["status"], "cancelled");
+
+    // TMF637 shows the line's product terminated, and the care worker wrote
+    // its ProductStateChangeEvent with the change.
+    let viewer = server.token(PrincipalKind::User, &["inventory.view"], "default");
+    let product: Value = server
+        .client
+        .get(server.url("/tmf-api/productInventory/v4/product/47777581441708180"))
+        .bearer_auth(&viewer)
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(product["status"], "terminated", "{product}");
+    let events = server.store.outbox_after(0, 1000).await.expect("outbox");
+    assert!(
+        events
+            .iter()
+            .any(|e| e.event.event_type == "ProductStateChangeEvent"
+                && e.event.resource_id == "47777581441708180"),
+        "no ProductStateChangeEvent for the line"
+    );
 }
 
 /// A change that was legal at acceptance fails when due if its line
@@ -654,6 +677,31 @@ async fn a_dated_feature_starts_and_ends_on_its_dates() {
         1
     );
     assert_eq!(feature(c.line("1234567893").await), "ended");
+    // TMF637: the feature's product was created scheduled, then changed
+    // state twice as the settle job moved it on its dates.
+    let events = server.store.outbox_after(0, 1000).await.expect("outbox");
+    let states: Vec<String> = events
+        .iter()
+        .filter(|e| e.event.payload["domain"] == "productInventory")
+        .filter(|e| e.event.payload.to_string().contains("sku12037300017"))
+        .map(|e| {
+            let status = e.event.payload["event"]["product"]["status"].clone();
+            format!(
+                "{} {}",
+                e.event.event_type,
+                status.as_str().unwrap_or_default()
+            )
+        })
+        .collect();
+    assert_eq!(
+        states,
+        [
+            "ProductCreateEvent pendingActive",
+            "ProductStateChangeEvent active",
+            "ProductStateChangeEvent terminated"
+        ],
+        "{states:?}"
+    );
 }
 
 /// Many changes of one order on different lines, all due at once, processed

@@ -218,6 +218,26 @@ async fn the_pages_examples_then_a_device_swap_with_byod_to_completion() {
         .expect("product order");
     assert_eq!(po.body["state"], "completed");
     let events = server.store.outbox_after(0, 1000).await.expect("outbox");
+    // TMF637: the line changed, and the swapped device (a new product) is
+    // announced with its IMEI.
+    let product_events: Vec<(&str, String)> = events
+        .iter()
+        .filter(|e| e.event.payload["domain"] == "productInventory")
+        .map(|e| (e.event.event_type.as_str(), e.event.payload.to_string()))
+        .collect();
+    assert!(
+        product_events
+            .iter()
+            .any(|(t, p)| *t == "ProductCreateEvent" && p.contains("358073464620280")),
+        "{product_events:?}"
+    );
+    assert!(
+        product_events
+            .iter()
+            .any(|(t, p)| *t == "ProductAttributeValueChangeEvent"
+                && p.contains("47777581441708014")),
+        "{product_events:?}"
+    );
     let states: Vec<&str> = events
         .iter()
         .filter(|e| e.event.resource_id == id)
@@ -295,6 +315,31 @@ async fn a_new_line_with_a_financed_device_gets_a_number() {
         .filter(|b| b["ctn"].as_str().is_some_and(|c| c.starts_with("46901")))
         .collect();
     assert_eq!(new.len(), 1, "{new:?}");
+    // TMF637 shows the new line's products at once, and the same
+    // transaction wrote their ProductCreateEvents for its hub.
+    let line_product = new[0]["primaryProductId"].as_str().expect("product id");
+    let viewer = server.token(PrincipalKind::User, &["inventory.view"], "default");
+    let resp = server
+        .client
+        .get(server.url(&format!(
+            "/tmf-api/productInventory/v4/product/{line_product}"
+        )))
+        .bearer_auth(&viewer)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(resp.status(), 200);
+    let product: Value = resp.json().await.expect("json");
+    assert_eq!(product["productCharacteristic"][0]["value"], new[0]["ctn"]);
+    let events = server.store.outbox_after(0, 1000).await.expect("outbox");
+    let created: Vec<&str> = events
+        .iter()
+        .filter(|e| e.event.event_type == "ProductCreateEvent")
+        .map(|e| e.event.resource_id.as_str())
+        .collect();
+    // The line, its plan, device and SIM.
+    assert_eq!(created.len(), 4, "{created:?}");
+    assert!(created.contains(&line_product), "{created:?}");
     assert_eq!(
         new[0]["ratePlan"]["offeringId"],
         "Mobile_Offer_unlimited-extra"

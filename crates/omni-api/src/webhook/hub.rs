@@ -16,7 +16,7 @@ use omni_app::webhook::{Registered, Registration};
 use serde::Deserialize;
 
 /// The hub of every TM Forum API that writes events.
-pub const HUBS: [Hub; 6] = [
+pub const HUBS: [Hub; 7] = [
     Hub {
         base: crate::catalog::BASE,
         domain: "productCatalogManagement",
@@ -40,6 +40,15 @@ pub const HUBS: [Hub; 6] = [
         domain: "productOrderingManagement",
         roles: &["order.ops", "order.view"],
         write_role: "order.ops",
+    },
+    Hub {
+        base: omni_app::product_inventory::BASE,
+        domain: omni_app::product_inventory::DOMAIN,
+        roles: &[
+            omni_app::product_inventory::ADMIN_ROLE,
+            omni_app::product_inventory::VIEW_ROLE,
+        ],
+        write_role: omni_app::product_inventory::ADMIN_ROLE,
     },
     Hub {
         base: crate::qualification::POQ_BASE,

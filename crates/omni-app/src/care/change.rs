@@ -20,7 +20,7 @@ use omni_core::care::{
     CatalogFacts, ChangeFailure, ChangeRequest, ChangeResult, ChangeStatus, FailureCode, apply,
 };
 use omni_core::inventory::{BillingAccount, Subscriber};
-use omni_store::{Effects, Job, JobDone, NewJob, StoreError};
+use omni_store::{Effects, Job, JobDone, NewEvent, NewJob, StoreError};
 use std::time::Duration;
 
 /// How long a change waits for an earlier change of its order due no later.
@@ -132,8 +132,10 @@ async fn attempt(
     }
     order.record.record_result(index, result, &stamp);
     changed.writes.update(tenant, &order, &stamp)?;
+    let mut events = vec![order.record.status_event(tenant, now)];
+    events.append(&mut changed.product_events);
     changed.writes.effects = Effects {
-        events: vec![order.record.status_event(tenant, now)],
+        events,
         jobs: changed.settle_job.take().into_iter().collect(),
         finish_jobs: vec![JobDone::done(&job.id, &lease.worker, &stamp)],
         ..Effects::default()
@@ -153,6 +155,8 @@ struct Changed {
     /// The line as written, and the number it left (a `changeCTN`).
     line: Option<(Stored<Subscriber>, Option<String>)>,
     billing: Option<Stored<BillingAccount>>,
+    /// TMF637: what the change did to the line's products.
+    product_events: Vec<NewEvent>,
 }
 
 impl Changed {
@@ -221,6 +225,15 @@ async fn change_line(
     let stamp = lease.stamp();
     let id = format!("{}:settle", job.id);
     changed.settle_job = settle::job_for(tenant, id, &applied.subscriber, now);
+    changed.product_events = crate::product_inventory::line_events(
+        store,
+        &ctx.config.public_url,
+        tenant,
+        Some(&line.record),
+        Some(&applied.subscriber),
+        now,
+    )
+    .await?;
     let written_line = write_line(
         &mut changed.writes,
         tenant,

@@ -60,15 +60,38 @@ pub(super) async fn run(ctx: &Context, lease: &Lease, job: &Job) -> Outcome {
         return Outcome::Fail(format!("job {} names no line", job.id));
     };
     let (now, stamp) = (lease.now, lease.stamp());
+    // TMF637: the products' parties, read before the revision (which
+    // cannot read) for the events of the features it settles.
+    let store = ctx.store();
+    let parties = match lines(store, tenant).find(ctn).await {
+        Ok(Some(line)) => crate::product_inventory::parties_of(store, tenant, &line.record).await,
+        Ok(None) => Ok((None, None)),
+        Err(e) => Err(e),
+    };
+    let (account, billing) = match parties {
+        Ok(parties) => parties,
+        Err(e) => return Outcome::from_store(e),
+    };
+    let url = &ctx.config.public_url;
     let settled = revise(
         &lines(ctx.store(), tenant),
         ctn,
         &stamp,
         &RetryPolicy::WORKER,
         |line: &mut Subscriber| -> Result<_, WorkError> {
+            let before = line.clone();
             if !settle_features(line, now, SOURCE) {
                 return Ok(Revision::Keep(()));
             }
+            let parties = (account.as_ref(), billing.as_ref());
+            let events = crate::product_inventory::events(
+                url,
+                tenant,
+                parties,
+                Some(&before),
+                Some(line),
+                now,
+            );
             let next = job_for(
                 tenant,
                 format!("settle-{}", uuid::Uuid::now_v7()),
@@ -78,6 +101,7 @@ pub(super) async fn run(ctx: &Context, lease: &Lease, job: &Job) -> Outcome {
             Ok(Revision::Write(
                 (),
                 Effects {
+                    events,
                     jobs: next.into_iter().collect(),
                     finish_jobs: vec![JobDone::done(&job.id, &lease.worker, &stamp)],
                     ..Effects::default()

@@ -5,11 +5,13 @@
 
 mod model;
 mod ownership;
+mod product;
 #[cfg(test)]
 mod tests;
 
 pub use model::*;
 pub use ownership::{Owner, ownership_problem};
+pub use product::{ProductChange, product_changes, products};
 
 pub const ACCOUNT_KIND: &str = "account";
 pub const BILLING_ACCOUNT_KIND: &str = "billingAccount";

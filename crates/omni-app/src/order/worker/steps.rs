@@ -11,7 +11,7 @@ use crate::jobs::{Lease, Outcome};
 use crate::order::record::{OrderRecord, OrderState, orders};
 use crate::product_order::{self, state_change_event};
 use crate::repo::{RetryPolicy, Stored, Writes};
-use omni_core::inventory::pool_number;
+use omni_core::inventory::{Subscriber, pool_number};
 use omni_core::order::CapturedItem;
 use omni_core::order::apply::{apply_to_line, new_line};
 use omni_store::{Document, DocumentWrite, Effects, Job, JobDone, StoreError};
@@ -218,6 +218,17 @@ async fn start(
 
 /// inProgress → completed, partial or failed: every line's changes, the
 /// product order, the partner order and the job's end in one transaction.
+async fn line_events(
+    ctx: &Context,
+    tenant: &str,
+    before: Option<&Subscriber>,
+    after: Option<&Subscriber>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<omni_store::NewEvent>, StoreError> {
+    let url = &ctx.config.public_url;
+    crate::product_inventory::line_events(ctx.store(), url, tenant, before, after, now).await
+}
+
 async fn finish(
     ctx: &Context,
     lease: &Lease,
@@ -229,6 +240,8 @@ async fn finish(
     let stamp = lease.stamp();
     let mut writes = Writes::new(ending(job, lease, &stamp));
     let mut item_states: BTreeMap<String, &str> = BTreeMap::new();
+    // TMF637: what the order did to each line's products.
+    let mut product_events = Vec::new();
     let record = &order.record;
 
     let mut changes: BTreeMap<String, Vec<&CapturedItem>> = BTreeMap::new();
@@ -242,6 +255,10 @@ async fn finish(
         let applied = match lines.find(ctn).await? {
             Some(mut line) => match apply_to_line(&line.record, items, &record.id, &stamp) {
                 Ok(next) => {
+                    product_events.extend(
+                        line_events(ctx, tenant, Some(&line.record), Some(&next), lease.now)
+                            .await?,
+                    );
                     line.record = next;
                     writes.update(tenant, &line, &stamp)?;
                     "completed"
@@ -277,6 +294,8 @@ async fn finish(
         let created = match (ctn, billing) {
             (Some(ctn), Some(billing)) => {
                 let line = new_line(root, &children, &billing.record, &ctn, &record.id, &stamp);
+                product_events
+                    .extend(line_events(ctx, tenant, None, Some(&line), lease.now).await?);
                 writes.insert(tenant, &Stored::new(line, billing.owner.clone(), &stamp))?;
                 "completed"
             }
@@ -301,6 +320,7 @@ async fn finish(
     writes.effects.events = vec![state_change_event(
         tenant, &po.id, &po.body, None, lease.now,
     )];
+    writes.effects.events.extend(product_events);
     writes.document(DocumentWrite::Update(po));
     order.record.item_states = item_states
         .iter()
