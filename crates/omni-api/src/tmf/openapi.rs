@@ -127,7 +127,7 @@ pub fn fragment(res: &TmfResource) -> (Map<String, Value>, Map<String, Value>) {
     let fields = param(
         "fields",
         "query",
-        "Comma-separated first-level attributes to return (exactly those)",
+        "Comma-separated attributes to return, exactly those: names, dotted paths into objects and arrays (a.b.c), or none (id and href only)",
         json!({"type": "string"}),
         false,
     );
@@ -214,7 +214,7 @@ pub fn fragment(res: &TmfResource) -> (Map<String, Value>, Map<String, Value>) {
         "get": {
             "tags": [res.tag], "operationId": format!("retrieve{name}"),
             "summary": format!("Retrieve a {name} by id"),
-            "parameters": [id.clone(), param("fields", "query", "Comma-separated first-level attributes to return", json!({"type": "string"}), false)],
+            "parameters": [id.clone(), param("fields", "query", "Comma-separated attributes to return, exactly those: names, dotted paths into objects and arrays (a.b.c), or none (id and href only)", json!({"type": "string"}), false)],
             "security": security(res, false),
             "responses": responses((200, "The resource", Some(one.clone())), &[400, 401, 403, 404]),
         },
