@@ -2,21 +2,30 @@
 //! may this customer buy these offerings in this channel?
 //!
 //! The TMF679 body names the channel (`channel.id`, required), the items
-//! (`productOfferingQualificationItem[]`: `id`, `productOffering.id`,
-//! `action`) and optionally `place[]` (a service address id: offerings that
-//! need service qualification are then checked there too) and
-//! `relatedParty[]` (recorded only). TMF679 has no attributes for the rest of
-//! the customer's situation, so Omni reads these extensions: `customerType`,
+//! (`productOfferingQualificationItem[]`: `id`, `action`, and a
+//! `productOffering`, a `category` or a `product`) and optionally `place[]`
+//! (a service address id: offerings that need service qualification are
+//! then checked there too) and `relatedParty[]`. The party of role
+//! customer (a customer principal: themselves) is judged on their own facts
+//! from the inventory, the ones carts use (`cart::customer::load`); for
+//! anyone else Omni reads these extensions: `customerType`,
 //! `customerSubType`, `paymentType`, `creditClass` (matched against the
 //! offering's `creditRisk`), `market`, and `existingProductOffering[]`
 //! (`{id}` of offerings whose products the customer has).
 //!
-//! Actions: `add` (the default) qualifies the offering; `modify` qualifies
-//! the target `productOffering` and, when `product.productOffering.id` names
-//! the offering the customer has now, also checks that it may be swapped for
-//! the target; `delete` and `noChange` always qualify. The offering of a
-//! `modify` or `noChange` item's `product` counts as a product the customer
-//! has.
+//! Actions: `add` (the default) qualifies the offering, or each offering of
+//! the category (the item qualifies when one does; those are proposed);
+//! `modify` qualifies the target `productOffering` (without one, the
+//! product's own offering) and, when the product's offering is known
+//! (`product.productOffering.id`, or `product.id` among the customer's
+//! products), also checks that it may be swapped for the target; `delete`
+//! and `noChange` always qualify. The offering of a `modify` or `noChange`
+//! item's `product` counts as a product the customer has.
+//!
+//! `provideAlternative`, `provideOnlyAvailable` and
+//! `provideUnavailabilityReason` are read as the TMF679 specification
+//! describes them (see `Asked::evaluate`); every answer carries what the
+//! TMF679 conformance profile makes mandatory.
 //!
 //! The request's way: `omni-api`'s handler reads the JSON document and
 //! calls [`create`], which checks who may ask (`access.rs`), reads the
