@@ -92,9 +92,7 @@ impl Item {
                 .map(|(_, offering)| offering.as_str())
         })
     }
-}
 
-impl Item {
     /// What the item must name for its action (the profile: a category, a
     /// productOffering or a product): `add` an offering or a category;
     /// `modify`, `delete` and `noChange` an offering or the product changed.
