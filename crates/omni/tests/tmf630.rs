@@ -1167,3 +1167,38 @@ async fn dotted_fields_and_fields_none_in_every_tmf_api() {
         .await;
     }
 }
+
+/// A dotted `fields` path answers nested objects with only the attributes
+/// named, so the documented answer of a read requires nothing at any
+/// depth: `ProductOfferingQualification_Fields` points its items at
+/// `ProductOfferingQualificationItem_Fields`, which requires nothing.
+#[tokio::test]
+async fn projected_reads_require_nothing_at_any_depth() {
+    let s = TestServer::start().await;
+    let doc: Value = s
+        .client
+        .get(s.url("/openapi.json"))
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    let schemas = &doc["components"]["schemas"];
+    let answer = &schemas["ProductOfferingQualification_Fields"];
+    assert!(answer.get("required").is_none(), "{answer}");
+    assert_eq!(
+        answer["properties"]["productOfferingQualificationItem"]["items"]["$ref"],
+        "#/components/schemas/ProductOfferingQualificationItem_Fields"
+    );
+    let item = &schemas["ProductOfferingQualificationItem_Fields"];
+    assert!(item.get("required").is_none(), "{item}");
+    assert!(
+        item["properties"]["productOffering"]
+            .get("required")
+            .is_none(),
+        "{item}"
+    );
+    // The whole resources keep theirs.
+    assert!(schemas["ProductOfferingQualificationItem"]["required"].is_array());
+}
