@@ -949,3 +949,284 @@ async fn the_openapi_document_describes_both_apis() {
         assert!(create[extension]["description"].is_string(), "{extension}");
     }
 }
+
+const ITEMS: &str = "productOfferingQualificationItem";
+const BUSINESS_ESSENTIALS: &str = "Mobile_Offer_business-unlimited-essentials";
+const UNLIMITED_STARTER: &str = "Mobile_Offer_unlimited-starter";
+const PREPAID_UNLIMITED: &str = "Mobile_Offer_prepaid-unlimited";
+/// cust-1001's rate-plan product (of UNLIMITED_PREMIUM), in data/inventory.
+const CUST_1001_PLAN_PRODUCT: &str = "47777581441708015";
+
+/// The offering ids an item proposes (`alternateProductOfferingProposal`).
+fn proposed(item: &Value) -> Vec<&str> {
+    item["alternateProductOfferingProposal"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p["alternateProductOffering"]["id"].as_str())
+        .collect()
+}
+
+fn for_customer(party: &str, mut body: Value) -> Value {
+    body["relatedParty"] =
+        json!([{"id": party, "role": "customer", "@referredType": "Individual"}]);
+    body
+}
+
+/// The TMF679 conformance profile makes these mandatory in every answer:
+/// `id`, `href`, `state`, `productOfferingQualificationDate`, at least one
+/// `relatedParty` (the requester when the request names none; a customer
+/// themselves), and each item's `id` and `state`. TMF645 answers name
+/// their parties the same way.
+#[tokio::test]
+async fn every_answer_carries_the_profiles_mandatory_attributes() {
+    let s = TestServer::start_with_demo().await;
+    let ops = staff(&s, &["sc.ops"]);
+    let body = json!({"channel": {"id": "ECOMM"}, ITEMS: items(&[("1", UNLIMITED_PREMIUM), ("2", "nope")])});
+    let customer = token_for(PrincipalKind::Customer, "cust-1001", &[], "default");
+    let cases = [
+        (None, json!("anonymous"), "requester"),
+        (Some(ops.clone()), Value::Null, "requester"),
+        (Some(customer), json!("cust-1001"), "customer"),
+    ];
+    for (token, party, role) in cases {
+        let r = post(&s, POQ, token.as_deref(), &body).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        let id = r.body["id"].as_str().expect("id");
+        let stored = get(&s, &format!("{POQ}/{id}"), Some(&ops)).await;
+        for answer in [&r.body, &stored.body] {
+            for name in ["id", "href", "state", "productOfferingQualificationDate"] {
+                assert!(answer[name].is_string(), "{name}: {answer}");
+            }
+            let parties = answer["relatedParty"].as_array().expect("relatedParty");
+            assert_eq!(parties.len(), 1, "{answer}");
+            assert_eq!(parties[0]["role"], role, "{answer}");
+            assert!(parties[0]["id"].is_string(), "{answer}");
+            if !party.is_null() {
+                assert_eq!(parties[0]["id"], party, "{answer}");
+            }
+            for item in answer[ITEMS].as_array().expect("items") {
+                assert!(item["id"].is_string() && item["state"] == "done", "{item}");
+            }
+        }
+    }
+    // Parties the request names are kept as sent.
+    let r = ask(&s, for_customer("cust-1002", body.clone())).await;
+    assert_eq!(r.body["relatedParty"][0]["id"], "cust-1002");
+
+    let sq = check(
+        &s,
+        json!({"serviceQualificationItem": [sq_item("1", FIBER_AND_WIRELESS, technology("fiber"))]}),
+    )
+    .await;
+    assert!(sq.body["checkServiceQualificationDate"].is_string());
+    assert_eq!(
+        sq.body["relatedParty"],
+        json!([{"id": "anonymous", "role": "requester"}])
+    );
+}
+
+/// The `relatedParty` of role customer decides eligibility with the
+/// customer's own facts (the inventory, as for carts), whatever the
+/// request claims; a customer is judged on their own facts and may name
+/// no one else; a prospect's parties decide nothing.
+#[tokio::test]
+async fn the_customers_own_facts_decide_eligibility() {
+    let s = TestServer::start_with_demo().await;
+    let agent = staff(&s, &["sc.ops"]);
+    // cust-1001 is a Consumer: claiming Business does not make the
+    // business plan eligible.
+    let mut body = json!({"channel": {"id": "ECOMM"}, "customerType": "Business",
+        ITEMS: items(&[("1", BUSINESS_PERFORMANCE), ("2", UNLIMITED_PREMIUM)])});
+    let r = post(
+        &s,
+        POQ,
+        Some(&agent),
+        &for_customer("cust-1001", body.clone()),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert!(
+        r.poq_codes("1").contains(&"CUSTOMER_TYPE".to_string()),
+        "{}",
+        r.body
+    );
+    assert_eq!(r.poq_result("2"), "qualified");
+    // Asked by cust-1001 themselves: the same facts.
+    let customer = token_for(PrincipalKind::Customer, "cust-1001", &[], "default");
+    let r = post(&s, POQ, Some(&customer), &body).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert!(
+        r.poq_codes("1").contains(&"CUSTOMER_TYPE".to_string()),
+        "{}",
+        r.body
+    );
+    // ...who may not ask as someone else.
+    let r = post(
+        &s,
+        POQ,
+        Some(&customer),
+        &for_customer("cust-1002", body.clone()),
+    )
+    .await;
+    assert_eq!((r.status, r.field()), (400, "relatedParty"), "{}", r.body);
+
+    // cust-1002 is prepaid with a high credit class.
+    body = json!({"channel": {"id": "ECOMM"},
+        ITEMS: items(&[("1", UNLIMITED_STARTER), ("2", PREPAID_UNLIMITED), ("3", IPHONE_15_PRO_128)])});
+    let r = post(
+        &s,
+        POQ,
+        Some(&agent),
+        &for_customer("cust-1002", body.clone()),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.poq_codes("1"), ["PAYMENT_TYPE"]);
+    assert_eq!(r.poq_result("2"), "qualified");
+    assert!(
+        r.poq_codes("3").contains(&"CREDIT_CLASS".to_string()),
+        "{}",
+        r.body
+    );
+    // A prospect naming cust-1002 learns nothing of them: channel alone.
+    let r = ask(&s, for_customer("cust-1002", body)).await;
+    assert_eq!(r.poq_result("1"), "qualified", "{}", r.body);
+}
+
+/// Items may name a `category` (its qualifying offerings are proposed; the
+/// item qualifies when one does) or, to change it, a customer's `product`
+/// by id (its offering is read from the customer's inventory).
+#[tokio::test]
+async fn category_and_product_items() {
+    let s = TestServer::start_with_demo().await;
+    let agent = staff(&s, &["sc.ops"]);
+    let body = for_customer(
+        "cust-1001",
+        json!({"channel": {"id": "ECOMM"}, ITEMS: [
+            {"id": "1", "category": {"id": "Mobile_Offers"}},
+            {"id": "2", "action": "modify", "product": {"id": CUST_1001_PLAN_PRODUCT}},
+            {"id": "3", "action": "modify", "productOffering": {"id": BUSINESS_PERFORMANCE},
+             "product": {"id": CUST_1001_PLAN_PRODUCT}},
+            {"id": "4", "category": {"id": "No_Such_Category"}},
+            {"id": "5", "action": "delete", "product": {"id": CUST_1001_PLAN_PRODUCT}},
+        ]}),
+    );
+    let r = post(&s, POQ, Some(&agent), &body).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let category = r.item(ITEMS, "1");
+    assert_eq!(category["qualificationItemResult"], "qualified");
+    let offers = proposed(category);
+    assert!(offers.contains(&UNLIMITED_PREMIUM), "{category}");
+    for not_for_cust_1001 in [BUSINESS_PERFORMANCE, BUSINESS_ESSENTIALS, UNLIMITED_ELITE] {
+        assert!(!offers.contains(&not_for_cust_1001), "{category}");
+    }
+    assert_eq!(
+        category["alternateProductOfferingProposal"][0]["alternateProductOffering"]["href"],
+        format!(
+            "{}/tmf-api/productCatalogManagement/v4/productOffering/{}",
+            s.base, offers[0]
+        )
+    );
+    assert_eq!(r.poq_result("2"), "qualified");
+    assert!(
+        r.poq_codes("3").contains(&"CUSTOMER_TYPE".to_string()),
+        "{}",
+        r.body
+    );
+    assert_eq!(r.poq_codes("4"), ["NOT_FOUND"]);
+    assert_eq!(r.poq_result("5"), "qualified");
+
+    // A product the customer does not have is named.
+    let body = for_customer(
+        "cust-1001",
+        json!({"channel": {"id": "ECOMM"}, ITEMS: [
+            {"id": "1", "action": "modify", "product": {"id": "no-such-product"}}]}),
+    );
+    let r = post(&s, POQ, Some(&agent), &body).await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert_eq!(r.field(), "productOfferingQualificationItem[0].product.id");
+    // A category is for adding; an item names what it qualifies.
+    for (item, field) in [
+        (
+            json!({"id": "1", "action": "modify", "category": {"id": "Mobile_Offers"}}),
+            "category",
+        ),
+        (json!({"id": "1", "action": "modify"}), "productOffering"),
+    ] {
+        let r = post(
+            &s,
+            POQ,
+            Some(&agent),
+            &json!({"channel": {"id": "ECOMM"}, ITEMS: [item]}),
+        )
+        .await;
+        assert_eq!(r.status, 400, "{}", r.body);
+        assert_eq!(
+            r.field(),
+            format!("productOfferingQualificationItem[0].{field}")
+        );
+    }
+}
+
+/// `provideAlternative` proposes qualifying offerings of the same category
+/// for an unqualified one (result `alternate`); `provideOnlyAvailable`
+/// leaves unqualified items out; `provideUnavailabilityReason: false`
+/// leaves reasons out. Without them every item is answered, with reasons
+/// and without proposals.
+#[tokio::test]
+async fn the_three_provide_flags_take_effect() {
+    let s = TestServer::start_with_demo().await;
+    let body = |flags: Value| {
+        let mut b = json!({"channel": {"id": "ECOMM"}, "customerType": "Consumer", "paymentType": "Postpaid",
+            ITEMS: items(&[("1", UNLIMITED_PREMIUM), ("2", BUSINESS_PERFORMANCE)])});
+        if let (Value::Object(b), Value::Object(f)) = (&mut b, flags) {
+            b.extend(f);
+        }
+        b
+    };
+    let plain = ask(&s, body(json!({}))).await;
+    assert_eq!(plain.poq_result("2"), "unqualified");
+    assert_eq!(plain.poq_codes("2"), ["CUSTOMER_TYPE"]);
+    assert!(
+        plain
+            .item(ITEMS, "2")
+            .get("alternateProductOfferingProposal")
+            .is_none()
+    );
+
+    let alt = ask(&s, body(json!({"provideAlternative": true}))).await;
+    let item = alt.item(ITEMS, "2");
+    assert_eq!(item["qualificationItemResult"], "alternate", "{item}");
+    let offers = proposed(item);
+    assert!(offers.contains(&UNLIMITED_PREMIUM), "{item}");
+    assert!(!offers.contains(&BUSINESS_ESSENTIALS), "{item}");
+    assert!(!offers.contains(&BUSINESS_PERFORMANCE), "{item}");
+    assert_eq!(alt.body["qualificationResult"], "unqualified");
+
+    let only = ask(&s, body(json!({"provideOnlyAvailable": true}))).await;
+    let ids: Vec<&Value> = only.body[ITEMS]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| &i["id"])
+        .collect();
+    assert_eq!(ids, [&json!("1")], "{}", only.body);
+    assert_eq!(only.body["qualificationResult"], "unqualified");
+
+    let quiet = ask(&s, body(json!({"provideUnavailabilityReason": false}))).await;
+    let item = quiet.item(ITEMS, "2");
+    assert_eq!(item["qualificationItemResult"], "unqualified");
+    assert!(
+        item.get("eligibilityUnavailabilityReason").is_none(),
+        "{item}"
+    );
+
+    let bad = post(&s, POQ, None, &body(json!({"provideOnlyAvailable": "yes"}))).await;
+    assert_eq!(
+        (bad.status, bad.field()),
+        (400, "provideOnlyAvailable"),
+        "{}",
+        bad.body
+    );
+}

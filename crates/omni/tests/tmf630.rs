@@ -918,3 +918,287 @@ async fn if_match_guards_patch_and_delete() {
     let resp = s.client.get(url).send().await.expect("send");
     assert_eq!(resp.status(), 404);
 }
+
+/// What `fields=id,<parent>.<child>` must answer for `whole` (TMF630 Part 1):
+/// the id, and inside `parent` (each element when it is an array) only
+/// `child`, where it exists.
+fn expected_projection(whole: &Value, parent: &str, child: &str) -> Value {
+    let keep = |v: &Value| -> Value {
+        match v.get(child) {
+            Some(c) => json!({ child: c }),
+            None => json!({}),
+        }
+    };
+    let inner = match &whole[parent] {
+        Value::Array(items) => Value::Array(items.iter().map(keep).collect()),
+        other => keep(other),
+    };
+    json!({"id": whole["id"], parent: inner})
+}
+
+/// One created resource of a TMF API, read back with a dotted `fields` and
+/// with `fields=none`, alone and in its list.
+struct Projected<'a> {
+    api: &'a str,
+    collection: String,
+    token: String,
+    whole: Value,
+    parent: &'a str,
+    child: &'a str,
+}
+
+async fn get_json(s: &TestServer, token: &str, path: &str) -> Value {
+    let resp = s
+        .client
+        .get(s.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("send");
+    let status = resp.status();
+    let body: Value = resp.json().await.unwrap_or(Value::Null);
+    assert_eq!(status, 200, "{path}: {body}");
+    body
+}
+
+impl Projected<'_> {
+    async fn check(&self, s: &TestServer) {
+        let id = self.whole["id"].as_str().expect("id");
+        let api = self.api;
+        assert!(
+            self.whole[self.parent].is_array() || self.whole[self.parent].is_object(),
+            "{api}: {} must be there to select inside",
+            self.parent
+        );
+        let dotted = format!("id,{}.{}", self.parent, self.child);
+        let expected = expected_projection(&self.whole, self.parent, self.child);
+        let one = format!("{}/{id}?fields={dotted}", self.collection);
+        assert_eq!(
+            get_json(s, &self.token, &one).await,
+            expected,
+            "{api}: {one}"
+        );
+        let list = format!("{}?id={id}&fields={dotted}", self.collection);
+        assert_eq!(
+            get_json(s, &self.token, &list).await,
+            json!([expected]),
+            "{api}: {list}"
+        );
+        let none = json!({"id": id, "href": self.whole["href"]});
+        let one = format!("{}/{id}?fields=none", self.collection);
+        assert_eq!(get_json(s, &self.token, &one).await, none, "{api}: {one}");
+        let list = format!("{}?id={id}&fields=none", self.collection);
+        assert_eq!(
+            get_json(s, &self.token, &list).await,
+            json!([none]),
+            "{api}: {list}"
+        );
+    }
+}
+
+async fn post_json(s: &TestServer, token: &str, path: &str, body: Value) -> Value {
+    let resp = s
+        .client
+        .post(s.url(path))
+        .bearer_auth(token)
+        // Carts need the sales channel (the shopping cart page, seed 004).
+        .header("channelId", "ECOMM")
+        .json(&body)
+        .send()
+        .await
+        .expect("send");
+    let status = resp.status();
+    let answer: Value = resp.json().await.unwrap_or(Value::Null);
+    assert_eq!(status, 201, "{path}: {answer}");
+    answer
+}
+
+/// `fields` with a dotted path selects inside an attribute (every element
+/// of an array), and `fields=none` answers `id` and `href`, in every TMF
+/// API, lists and single reads: TMF620, TMF622, TMF663, TMF671, TMF679,
+/// TMF645 and the cart rule sets.
+#[tokio::test]
+async fn dotted_fields_and_fields_none_in_every_tmf_api() {
+    use omni_core::PrincipalKind::{M2m, User};
+    let s = TestServer::start_with_demo().await;
+    let admin = s.admin();
+    let offering = s
+        .create(
+            "productOffering",
+            &admin,
+            json!({"name": "Projected", "lifecycleStatus": "Active",
+                   "category": [{"id": "cat-1", "name": "Mobile"}, {"id": "cat-2"}]}),
+        )
+        .await;
+    let order_ops = s.token(M2m, &["order.ops"], "default");
+    const ORDERS: &str = "/tmf-api/productOrderingManagement/v4/productOrder";
+    let order = post_json(
+        &s,
+        &order_ops,
+        ORDERS,
+        json!({"relatedParty": [{"id": "cust-1001", "role": "customer", "@referredType": "Individual"}],
+               "productOrderItem": [
+                   {"id": "1", "action": "add", "quantity": 1, "productOffering": {"id": "plan-5g"}},
+                   {"id": "2", "action": "add", "productOffering": {"id": "sim"}}]}),
+    )
+    .await;
+    let sc_ops = s.token(User, &["sc.ops"], "default");
+    const CARTS: &str = "/tmf-api/shoppingCart/v4/shoppingCart";
+    let cart = post_json(
+        &s,
+        &sc_ops,
+        CARTS,
+        json!({"cartItem": [{"id": "1", "action": "add", "quantity": 1,
+                             "productOffering": {"id": "0b690f7e-3f41-49bf-a6cf-6f65caa650ca"}}]}),
+    )
+    .await;
+    let promo_admin = s.token(User, &["promotion.admin"], "default");
+    const PROMOTIONS: &str = "/tmf-api/promotionManagement/v4/promotion";
+    let promotion = post_json(
+        &s,
+        &promo_admin,
+        PROMOTIONS,
+        json!({"name": "Projected", "promotionType": "Discount",
+               "validFor": {"startDateTime": "2025-01-01T00:00:00Z"},
+               "pattern": [{"priority": 10,
+                   "criteriaGroup": [{"criteria": [{"criteriaParameter": "channel.id",
+                       "criteriaOperator": "=", "criteriaValue": "ECOMM"}]}],
+                   "action": [{"actionType": "percentOff", "actionValue": "15", "priceType": "oneTime"}]}]}),
+    )
+    .await;
+    const POQ: &str = "/tmf-api/productOfferingQualification/v4/productOfferingQualification";
+    let poq = post_json(
+        &s,
+        &sc_ops,
+        POQ,
+        json!({"channel": {"id": "ECOMM"}, "productOfferingQualificationItem": [
+            {"id": "1", "productOffering": {"id": "0b690f7e-3f41-49bf-a6cf-6f65caa650ca"}},
+            {"id": "2", "productOffering": {"id": "nope"}}]}),
+    )
+    .await;
+    const SQ: &str = "/tmf-api/serviceQualificationManagement/v4/checkServiceQualification";
+    let sq = post_json(
+        &s,
+        &sc_ops,
+        SQ,
+        json!({"serviceQualificationItem": [{"id": "1", "service": {
+            "serviceSpecification": {"id": "fiber"},
+            "place": [{"id": "000011VYAA", "role": "installationAddress"}]}}]}),
+    )
+    .await;
+    let tenant_admin = s.token(User, &["tenant.admin"], "default");
+    const RULES: &str = "/tmf-api/shoppingCart/v4/validationRuleSet";
+    let rules = post_json(
+        &s,
+        &tenant_admin,
+        RULES,
+        json!({"name": "Projected limits", "lifecycleStatus": "Active", "channel": ["ECOMM"],
+               "rule": [{"id": "max-qty", "kind": "maxQuantity", "max": 3}]}),
+    )
+    .await;
+    let cases = [
+        (
+            "TMF620",
+            format!("{CATALOG}/productOffering"),
+            admin,
+            offering,
+            "category",
+            "id",
+        ),
+        (
+            "TMF622",
+            ORDERS.to_string(),
+            order_ops,
+            order,
+            "productOrderItem",
+            "productOffering",
+        ),
+        (
+            "TMF663",
+            CARTS.to_string(),
+            sc_ops.clone(),
+            cart,
+            "cartItem",
+            "status",
+        ),
+        (
+            "TMF671",
+            PROMOTIONS.to_string(),
+            promo_admin,
+            promotion,
+            "pattern",
+            "priority",
+        ),
+        (
+            "TMF679",
+            POQ.to_string(),
+            sc_ops.clone(),
+            poq,
+            "productOfferingQualificationItem",
+            "state",
+        ),
+        (
+            "TMF645",
+            SQ.to_string(),
+            sc_ops,
+            sq,
+            "serviceQualificationItem",
+            "qualificationResult",
+        ),
+        (
+            "rule sets",
+            RULES.to_string(),
+            tenant_admin,
+            rules,
+            "rule",
+            "kind",
+        ),
+    ];
+    for (api, collection, token, whole, parent, child) in cases {
+        Projected {
+            api,
+            collection,
+            token,
+            whole,
+            parent,
+            child,
+        }
+        .check(&s)
+        .await;
+    }
+}
+
+/// A dotted `fields` path answers nested objects with only the attributes
+/// named, so the documented answer of a read requires nothing at any
+/// depth: `ProductOfferingQualification_Fields` points its items at
+/// `ProductOfferingQualificationItem_Fields`, which requires nothing.
+#[tokio::test]
+async fn projected_reads_require_nothing_at_any_depth() {
+    let s = TestServer::start().await;
+    let doc: Value = s
+        .client
+        .get(s.url("/openapi.json"))
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    let schemas = &doc["components"]["schemas"];
+    let answer = &schemas["ProductOfferingQualification_Fields"];
+    assert!(answer.get("required").is_none(), "{answer}");
+    assert_eq!(
+        answer["properties"]["productOfferingQualificationItem"]["items"]["$ref"],
+        "#/components/schemas/ProductOfferingQualificationItem_Fields"
+    );
+    let item = &schemas["ProductOfferingQualificationItem_Fields"];
+    assert!(item.get("required").is_none(), "{item}");
+    assert!(
+        item["properties"]["productOffering"]
+            .get("required")
+            .is_none(),
+        "{item}"
+    );
+    // The whole resources keep theirs.
+    assert!(schemas["ProductOfferingQualificationItem"]["required"].is_array());
+}

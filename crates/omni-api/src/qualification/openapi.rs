@@ -28,7 +28,7 @@ fn paths(kind: Kind, tag: &str, summary: &str, description: String) -> Map<Strin
     let one = schema_ref(name);
     let list_params = json!([
         {"name": "fields", "in": "query", "required": false, "schema": {"type": "string"},
-         "description": "Comma-separated first-level attributes to return"},
+         "description": "Comma-separated attributes to return, exactly those: names, dotted paths into objects and arrays (a.b.c), or none (id and href only)"},
         {"name": "offset", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 0}},
         {"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 0},
          "description": "Page size (default 100, capped at 1000)"},
@@ -78,7 +78,7 @@ fn paths(kind: Kind, tag: &str, summary: &str, description: String) -> Map<Strin
             "parameters": [
                 {"name": "id", "in": "path", "required": true, "schema": {"type": "string"}},
                 {"name": "fields", "in": "query", "required": false, "schema": {"type": "string"},
-                 "description": "Comma-separated first-level attributes to return"},
+                 "description": "Comma-separated attributes to return, exactly those: names, dotted paths into objects and arrays (a.b.c), or none (id and href only)"},
             ],
             "security": [{"bearerAuth": []}],
             "responses": {

@@ -127,7 +127,7 @@ pub fn fragment(res: &TmfResource) -> (Map<String, Value>, Map<String, Value>) {
     let fields = param(
         "fields",
         "query",
-        "Comma-separated first-level attributes to return (exactly those)",
+        "Comma-separated attributes to return, exactly those: names, dotted paths into objects and arrays (a.b.c), or none (id and href only)",
         json!({"type": "string"}),
         false,
     );
@@ -214,7 +214,7 @@ pub fn fragment(res: &TmfResource) -> (Map<String, Value>, Map<String, Value>) {
         "get": {
             "tags": [res.tag], "operationId": format!("retrieve{name}"),
             "summary": format!("Retrieve a {name} by id"),
-            "parameters": [id.clone(), param("fields", "query", "Comma-separated first-level attributes to return", json!({"type": "string"}), false)],
+            "parameters": [id.clone(), param("fields", "query", "Comma-separated attributes to return, exactly those: names, dotted paths into objects and arrays (a.b.c), or none (id and href only)", json!({"type": "string"}), false)],
             "security": security(res, false),
             "responses": responses((200, "The resource", Some(one.clone())), &[400, 401, 403, 404]),
         },
@@ -307,16 +307,64 @@ pub fn projected_reads(paths: &mut Map<String, Value>, schemas: &mut Map<String,
         let Some(Value::Object(whole)) = schemas.get(&name) else {
             continue;
         };
-        let mut fields = whole.clone();
-        fields.remove("required");
-        fields.insert(
-            "description".into(),
-            json!(format!(
-                "A {name} as read: every attribute it has, or with `fields` exactly the attributes named (so none is required). {}",
-                whole.get("description").and_then(Value::as_str).unwrap_or_default()
-            ).trim_end().to_string()),
-        );
-        schemas.insert(format!("{name}_Fields"), Value::Object(fields));
+        let description = format!(
+            "A {name} as read: every attribute it has, or with `fields` exactly the attributes named (so none is required). {}",
+            whole.get("description").and_then(Value::as_str).unwrap_or_default()
+        ).trim_end().to_string();
+        fields_variant(&name, schemas);
+        if let Some(Value::Object(fields)) = schemas.get_mut(&format!("{name}_Fields")) {
+            fields.insert("description".into(), json!(description));
+        }
+    }
+}
+
+/// Adds `<name>_Fields`: `<name>` with no `required` at any depth, and its
+/// references to other schemas pointing at their `_Fields` variants (added
+/// too), since a dotted `fields` path (`item.state`) selects inside nested
+/// objects as well.
+fn fields_variant(name: &str, schemas: &mut Map<String, Value>) {
+    let variant = format!("{name}_Fields");
+    if schemas.contains_key(&variant) {
+        return;
+    }
+    let Some(whole) = schemas.get(name) else {
+        return;
+    };
+    let mut fields = whole.clone();
+    let mut referenced = Vec::new();
+    relax(&mut fields, &mut referenced);
+    schemas.insert(variant, fields);
+    for inner in referenced {
+        fields_variant(&inner, schemas);
+    }
+}
+
+fn relax(schema: &mut Value, referenced: &mut Vec<String>) {
+    match schema {
+        Value::Object(map) => {
+            map.remove("required");
+            if let Some(Value::String(r)) = map.get_mut("$ref")
+                && let Some(target) = r.strip_prefix("#/components/schemas/")
+            {
+                let target = target.to_string();
+                *r = format!("#/components/schemas/{target}_Fields");
+                referenced.push(target);
+            }
+            for (key, inner) in map.iter_mut() {
+                match (key.as_str(), inner) {
+                    // Attribute names, each naming a schema (one may be
+                    // called `required`).
+                    ("properties", Value::Object(props)) => {
+                        props.values_mut().for_each(|p| relax(p, referenced));
+                    }
+                    // Example values and enumerations are data, not schemas.
+                    ("example" | "examples" | "enum" | "default" | "const", _) => {}
+                    (_, inner) => relax(inner, referenced),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|i| relax(i, referenced)),
+        _ => {}
     }
 }
 

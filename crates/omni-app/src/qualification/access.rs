@@ -3,8 +3,10 @@
 //! `omni-api` also checks [`may_ask`] before it reads a request's body, so a
 //! caller who may not ask gets 401/403 whatever it sent.
 
+use crate::cart::Access;
 use crate::error::{AppError, AppResult};
 use omni_core::{AccessError, Principal, PrincipalKind};
+use serde_json::{Map, Value, json};
 
 /// Role a staff or system principal needs to ask.
 pub const OPS_ROLE: &str = "sc.ops";
@@ -48,6 +50,45 @@ pub fn owner_of(principal: &Principal) -> Option<String> {
         PrincipalKind::Customer => principal.subject.clone(),
         _ => None,
     }
+}
+
+/// The customer party whose facts decide a TMF679 answer, by the carts'
+/// related-party rules (the shopping cart page, seed 004): a customer is
+/// always judged on their own facts (and may name no one else); staff and
+/// systems on the `relatedParty` of role customer. A prospect's parties
+/// are recorded only: naming a customer must not reveal their facts.
+/// Each answer names at least one party (the TMF679 conformance profile):
+/// when the request names none, the one who asked, as `requester`.
+pub fn customer_party(
+    principal: &Principal,
+    body: &mut Map<String, Value>,
+) -> AppResult<Option<String>> {
+    let access = match principal.kind {
+        PrincipalKind::Customer => Access::Owner(principal.subject.clone().unwrap_or_default()),
+        PrincipalKind::User | PrincipalKind::M2m => Access::Any,
+        PrincipalKind::Unauthenticated => Access::Prospect,
+    };
+    let mut doc = Value::Object(std::mem::take(body));
+    let party = match access {
+        Access::Prospect => Ok(None),
+        _ => access.related_parties(&mut doc),
+    };
+    if let Value::Object(map) = doc {
+        *body = map;
+    }
+    let party = party?;
+    let named = body
+        .get("relatedParty")
+        .and_then(Value::as_array)
+        .is_some_and(|p| !p.is_empty());
+    if !named {
+        let id = principal.subject.as_deref().unwrap_or("anonymous");
+        body.insert(
+            "relatedParty".into(),
+            json!([{"id": id, "role": "requester"}]),
+        );
+    }
+    Ok(party)
 }
 
 #[cfg(test)]

@@ -85,7 +85,7 @@ pub fn schemas() -> Map<String, Value> {
                        "role": {"type": "string"}}}});
     let parties = json!({"type": "array", "items": {"type": "object", "required": ["id"],
         "properties": {"id": {"type": "string"}, "role": {"type": "string"}, "@referredType": {"type": "string"}}},
-        "description": "Recorded with the answer; does not change it"});
+        "description": "Recorded with the answer; does not change it. None named: the answer names the requester"});
     let reasons = json!({"type": "array", "items": schema_ref("EligibilityUnavailabilityReason"),
         "description": "Present when the item is unqualified (unless provideUnavailabilityReason is false)"});
     let mut out = Map::new();
@@ -99,27 +99,38 @@ pub fn schemas() -> Map<String, Value> {
     let poq_item_props = json!({
         "id": text("Item id, unique in the request"),
         "action": {"type": "string", "enum": ["add", "modify", "delete", "noChange"],
-                   "description": "add (default): qualify productOffering. modify: qualify productOffering and, when product.productOffering names the offering the customer has, check that it may be swapped for it. delete, noChange: always qualified"},
-        "productOffering": reference("The offering to qualify (required for add and modify)"),
+                   "description": "add (default): qualify productOffering, or the offerings of category. modify: qualify productOffering (or, without it, the offering of the product) and, when the product's offering is known (product.productOffering, or product.id among the customer's products), check that it may be swapped for it. delete, noChange: always qualified"},
+        "productOffering": reference("The offering to qualify (add: this or category; modify, delete, noChange: this or product)"),
+        "category": reference("add only, instead of productOffering: the category's offerings (and its subcategories') are qualified; the item is qualified when one is, and alternateProductOfferingProposal lists those that are"),
         "product": {"type": "object", "description": "The customer's product the item changes",
-                    "properties": {"id": {"type": "string"}, "productOffering": reference("Its offering")}},
+                    "properties": {"id": {"type": "string", "description": "A product of the customer's inventory (relatedParty with role customer)"},
+                                   "productOffering": reference("Its offering")}},
     });
     let mut poq_item_answer = poq_item_props.clone();
     if let Value::Object(props) = &mut poq_item_answer {
         props.insert("state".into(), json!({"type": "string", "enum": ["done"]}));
         props.insert(
             "qualificationItemResult".into(),
-            json!({"type": "string", "enum": ["qualified", "unqualified"]}),
+            json!({"type": "string", "enum": ["qualified", "unqualified", "alternate"],
+                   "description": "alternate: the offering does not qualify, alternateProductOfferingProposal lists offerings that do"}),
         );
         props.insert("eligibilityUnavailabilityReason".into(), reasons.clone());
+        props.insert(
+            "alternateProductOfferingProposal".into(),
+            json!({"type": "array", "description": "Qualifying offerings: a category's, or (provideAlternative) those sharing a category with an unqualified offering",
+                   "items": {"type": "object", "properties": {
+                       "id": {"type": "string"},
+                       "alternateProductOffering": reference("A qualifying offering")}}}),
+        );
     }
     out.insert(
         "ProductOfferingQualificationItem".into(),
-        json!({"type": "object", "required": ["id"], "properties": poq_item_answer}),
+        json!({"type": "object", "required": ["id", "state"], "properties": poq_item_answer}),
     );
     let poq_create = json!({
         "channel": reference("Sales channel, e.g. ECOMM, ATTR, SelfService (required)"),
-        "relatedParty": parties,
+        "relatedParty": {"type": "array", "items": parties["items"].clone(),
+            "description": "The party of role customer decides eligibility with its own facts (accounts, billing accounts and lines), as for carts; a customer is judged on their own. None named: the answer names the requester"},
         "place": {"description": "At most one service address: offerings with requiresServiceQualification are then also checked there (UNKNOWN_ADDRESS, TECHNOLOGY_NOT_AVAILABLE, SPEED_NOT_AVAILABLE)", "type": "array", "items": places["items"].clone()},
         "customerType": text("Omni extension: checked against the offering's customerTypes (e.g. Consumer, Business)"),
         "customerSubType": text("Omni extension: checked against customerSubTypes (e.g. Individual, Enterprise)"),
@@ -128,7 +139,9 @@ pub fn schemas() -> Map<String, Value> {
         "market": text("Omni extension: market code, checked against markets (e.g. DLS)"),
         "existingProductOffering": {"type": "array", "items": reference("An offering the customer has a product of"),
             "description": "Omni extension: the customer's products, for offerings with requiresExistingProduct (upgrade-only offers). The offerings of modify and noChange items' products count too"},
-        "provideUnavailabilityReason": {"type": "boolean", "description": "false leaves eligibilityUnavailabilityReason out"},
+        "provideUnavailabilityReason": {"type": "boolean", "description": "false leaves eligibilityUnavailabilityReason out (default true)"},
+        "provideAlternative": {"type": "boolean", "description": "true: an unqualified offering is answered with the qualifying offerings that share a category with it (qualificationItemResult alternate when there are some). Default false"},
+        "provideOnlyAvailable": {"type": "boolean", "description": "true: items that do not qualify are left out of the answer (qualificationResult still counts them). Default false: every item is answered"},
         "description": text("Kept as sent"),
         "productOfferingQualificationItem": {"type": "array", "minItems": 1, "maxItems": MAX_ITEMS,
             "items": {"type": "object", "required": ["id"], "properties": poq_item_props}},
@@ -136,7 +149,7 @@ pub fn schemas() -> Map<String, Value> {
     let poq_answer = answer_properties(
         &poq_create,
         "qualified when every item is",
-        &["creationDate"],
+        &["creationDate", "productOfferingQualificationDate"],
         (
             "productOfferingQualificationItem",
             "ProductOfferingQualificationItem",
@@ -148,7 +161,7 @@ pub fn schemas() -> Map<String, Value> {
     );
     out.insert(
         "ProductOfferingQualification".into(),
-        json!({"type": "object", "required": ["id", "href", "state", "qualificationResult"], "properties": poq_answer}),
+        json!({"type": "object", "required": ["id", "href", "state", "qualificationResult", "productOfferingQualificationDate", "relatedParty"], "properties": poq_answer}),
     );
 
     let characteristic = json!({"type": "object", "required": ["name", "value"], "properties": {
@@ -212,7 +225,7 @@ pub fn schemas() -> Map<String, Value> {
     );
     out.insert(
         "CheckServiceQualification".into(),
-        json!({"type": "object", "required": ["id", "href", "state", "qualificationResult"], "properties": sq_answer}),
+        json!({"type": "object", "required": ["id", "href", "state", "qualificationResult", "checkServiceQualificationDate", "relatedParty"], "properties": sq_answer}),
     );
     out
 }

@@ -29,7 +29,7 @@
 
 mod body;
 
-use super::access::may_ask;
+use super::access::{customer_party, may_ask};
 use super::{SQ, answers, question};
 use crate::context::Context;
 use crate::error::AppResult;
@@ -50,8 +50,11 @@ pub async fn create(
     correlation: Option<&str>,
 ) -> AppResult<Versioned> {
     may_ask(principal)?;
-    let (raw, body) = question::read::<Body>(SQ, document)?;
+    let (mut raw, body) = question::read::<Body>(SQ, document)?;
     let questions = body.questions()?;
+    // The parties are recorded (with the same rules as TMF679's); they do
+    // not change whether an address can be served.
+    customer_party(principal, &mut raw)?;
     let index = ctx.caches.catalog.get(&principal.tenant);
     let now = ctx.now();
     let answer = evaluate(&index, raw, &body, &questions, now);

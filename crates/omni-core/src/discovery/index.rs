@@ -328,6 +328,17 @@ impl CatalogIndex {
         self.by_id.get(id).map(|&i| &self.offerings[i as usize])
     }
 
+    /// Offerings filed under category `id` or one of its subcategories, in
+    /// answer order (TMF679 items that name a category are answered with
+    /// these).
+    pub fn offerings_in_category(&self, id: &str) -> Vec<&IndexedOffering> {
+        let set = self.posting(&super::offering::key("category", id));
+        super::postings::intersect_all(vec![set])
+            .into_iter()
+            .filter_map(|i| self.offerings.get(i as usize))
+            .collect()
+    }
+
     pub fn place(&self, id: &str) -> Option<&Place> {
         self.places.get(id)
     }

@@ -5,13 +5,14 @@
 //! `serde_json::Value`; the HTTP layer only has to hand over the decoded query
 //! pairs. Filtering is pure so that it can be tested without a server.
 
+mod fields;
 mod filter;
 mod parse;
 
 pub use filter::{Filter, FilterOp};
 pub use parse::QueryError;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::cmp::Ordering;
 
 /// Query parameters that are conventions, never attribute filters.
@@ -23,7 +24,8 @@ pub struct ListQuery {
     pub offset: usize,
     /// `None` when the client sent no `limit`; the caller applies its default.
     pub limit: Option<usize>,
-    /// First-level attributes to return; `None` returns whole resources.
+    /// Attributes to return (names, dotted paths `a.b.c`, or `none`);
+    /// `None` returns whole resources.
     pub fields: Option<Vec<String>>,
     pub sort: Vec<SortKey>,
     pub filters: Vec<Filter>,
@@ -90,19 +92,12 @@ impl ListQuery {
         Ordering::Equal
     }
 
-    /// Keeps exactly the requested first-level attributes.
+    /// Keeps exactly the attributes `fields` selects; the one projection of
+    /// every TMF API's answers.
     pub fn project(&self, resource: Value) -> Value {
-        match (&self.fields, resource) {
-            (Some(fields), Value::Object(mut map)) => {
-                let mut out = Map::new();
-                for field in fields {
-                    if let Some(v) = map.remove(field) {
-                        out.insert(field.clone(), v);
-                    }
-                }
-                Value::Object(out)
-            }
-            (_, resource) => resource,
+        match &self.fields {
+            Some(fields) => fields::project(fields, resource),
+            None => resource,
         }
     }
 }

@@ -41,7 +41,7 @@ where
         match key {
             "offset" => query.offset = non_negative(key, value)?,
             "limit" => query.limit = Some(non_negative(key, value)?),
-            "fields" => query.fields = Some(names(key, value)?),
+            "fields" => query.fields = Some(field_paths(key, value)?),
             "sort" => query.sort = sort_keys(value)?,
             _ if extra_reserved.contains(&key) => {}
             _ => query.filters.push(filter(key, value)?),
@@ -66,6 +66,16 @@ fn names(key: &str, value: &str) -> Result<Vec<String>, QueryError> {
         .collect();
     if names.is_empty() {
         return Err(err(key, "must list at least one attribute name"));
+    }
+    Ok(names)
+}
+
+/// Names and dotted paths (`a.b.c`, TMF630 Part 1); an empty segment is
+/// refused rather than silently selecting nothing.
+fn field_paths(key: &str, value: &str) -> Result<Vec<String>, QueryError> {
+    let names = names(key, value)?;
+    for name in &names {
+        path(key, name)?;
     }
     Ok(names)
 }

@@ -37,6 +37,52 @@ fn fields_keeps_exactly_the_requested_attributes() {
 }
 
 #[test]
+fn dotted_fields_select_inside_every_element_of_an_array() {
+    let page = q(&[("fields", "id,relatedParty.role")]).apply(offers(), 10);
+    assert_eq!(
+        page.items[0],
+        json!({"id": "1", "relatedParty": [{"role": "owner"}, {"role": "buyer"}]})
+    );
+    // The third offer has no relatedParty: it is absent, not invented.
+    assert_eq!(page.items[2], json!({"id": "3"}));
+}
+
+#[test]
+fn a_whole_attribute_wins_over_a_path_into_it() {
+    let page = q(&[("fields", "relatedParty.role,relatedParty")]).apply(offers(), 10);
+    assert_eq!(
+        page.items[1],
+        json!({"relatedParty": [{"id": "p3", "role": "owner"}]})
+    );
+}
+
+#[test]
+fn a_path_into_a_plain_value_selects_nothing() {
+    let page = q(&[("fields", "id,name.first")]).apply(offers(), 10);
+    assert_eq!(page.items[0], json!({"id": "1"}));
+}
+
+#[test]
+fn deep_paths_go_through_objects_and_arrays() {
+    let doc = json!({"id": "q", "item": [{"state": "a", "offer": {"id": "o1", "name": "x"}},
+                                          {"state": "b", "offer": {"id": "o2"}}]});
+    let query = q(&[("fields", "item.offer.id")]);
+    assert_eq!(
+        query.project(doc),
+        json!({"item": [{"offer": {"id": "o1"}}, {"offer": {"id": "o2"}}]})
+    );
+}
+
+#[test]
+fn fields_none_answers_id_and_href() {
+    let doc = json!({"id": "1", "href": "/x/1", "name": "n", "state": "s"});
+    assert_eq!(
+        q(&[("fields", "none")]).project(doc),
+        json!({"id": "1", "href": "/x/1"})
+    );
+}
+
+#[test]
 fn equality_with_quotes_and_commas() {
     let page = q(&[("name", "\"Plus, extra\"")]).apply(offers(), 10);
     assert_eq!(ids(&page), ["2"]);
@@ -119,6 +165,8 @@ fn bad_parameters_are_named() {
     let e = ListQuery::parse([("a..b", "1")], &[]).unwrap_err();
     assert!(e.rule.contains("empty segment"));
     let e = ListQuery::parse([("fields", ",")], &[]).unwrap_err();
+    assert_eq!(e.parameter, "fields");
+    let e = ListQuery::parse([("fields", "id,item..state")], &[]).unwrap_err();
     assert_eq!(e.parameter, "fields");
 }
 

@@ -1,8 +1,12 @@
 //! The TMF679 request as Omni reads it, and the rules it must follow
-//! (`channel.id`, one to 1000 items with unique ids, an offering for `add`
-//! and `modify`, short non-blank texts, at most one service address). What
-//! it says of the customer becomes the eligibility engine's context.
+//! (`channel.id`, one to 1000 items with unique ids, short non-blank texts,
+//! at most one service address, and what each item names: "at least a
+//! category OR a productOffering OR a product must be provided per item",
+//! the TMF679 conformance profile). What it says of the customer becomes
+//! the eligibility engine's context, unless the customer's own facts
+//! (their accounts here) replace it.
 
+use crate::cart::customer::CustomerFacts;
 use crate::error::AppResult;
 use crate::qualification::question::Problems;
 use chrono::{DateTime, Utc};
@@ -24,6 +28,7 @@ struct PlaceRef {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct ProductRef {
+    id: Option<String>,
     product_offering: Option<IdRef>,
 }
 
@@ -53,6 +58,7 @@ pub(super) struct Item {
     pub(super) id: String,
     action: Option<Action>,
     pub(super) product_offering: Option<IdRef>,
+    pub(super) category: Option<IdRef>,
     product: Option<ProductRef>,
 }
 
@@ -67,6 +73,63 @@ impl Item {
             .as_ref()
             .and_then(|p| p.product_offering.as_ref())
             .map(|o| o.id.as_str())
+    }
+
+    /// The id of the customer's product the item changes, when it names one.
+    pub(super) fn product_id(&self) -> Option<&str> {
+        self.product.as_ref().and_then(|p| p.id.as_deref())
+    }
+
+    /// The offering of the product the item changes: named, or that of the
+    /// customer's product `product.id` among `products` (product id and its
+    /// offering, from the customer's inventory).
+    pub(super) fn current_in<'a>(&'a self, products: &'a [(String, String)]) -> Option<&'a str> {
+        self.current().or_else(|| {
+            let id = self.product_id()?;
+            products
+                .iter()
+                .find(|(product, _)| product == id)
+                .map(|(_, offering)| offering.as_str())
+        })
+    }
+
+    /// What the item must name for its action (the profile: a category, a
+    /// productOffering or a product): `add` an offering or a category;
+    /// `modify`, `delete` and `noChange` an offering or the product changed.
+    fn check(&self, at: &str, p: &mut Problems) {
+        let action = self.action().as_str();
+        let names_product = self.current().is_some() || self.product_id().is_some();
+        if let Some(o) = &self.product_offering {
+            p.text(format!("{at}.productOffering.id"), &o.id);
+        }
+        if let Some(c) = &self.category {
+            p.text(format!("{at}.category.id"), &c.id);
+        }
+        if let Some(current) = self.current() {
+            p.text(format!("{at}.product.productOffering.id"), current);
+        }
+        if let Some(id) = self.product_id() {
+            p.text(format!("{at}.product.id"), id);
+        }
+        match (self.action(), &self.product_offering, &self.category) {
+            (Action::Add, Some(_), Some(_)) => p.add(
+                format!("{at}.category"),
+                "name either productOffering or category, not both",
+            ),
+            (Action::Add, None, None) => p.add(
+                format!("{at}.productOffering"),
+                "is required (or category) when action is add",
+            ),
+            (_, _, Some(_)) if self.action() != Action::Add => p.add(
+                format!("{at}.category"),
+                format!("is only for action add, not {action}"),
+            ),
+            (_, None, _) if self.action() != Action::Add && !names_product => p.add(
+                format!("{at}.productOffering"),
+                format!("is required (or product) when action is {action}"),
+            ),
+            _ => {}
+        }
     }
 }
 
@@ -88,6 +151,8 @@ pub(super) struct Body {
     existing_product_offering: Vec<IdRef>,
     pub(super) product_offering_qualification_item: Vec<Item>,
     pub(super) provide_unavailability_reason: Option<bool>,
+    pub(super) provide_alternative: Option<bool>,
+    pub(super) provide_only_available: Option<bool>,
 }
 
 impl Body {
@@ -122,25 +187,9 @@ impl Body {
         p.count(ITEMS, items.len());
         p.unique_ids(ITEMS, items.iter().map(|i| i.id.as_str()).enumerate());
         for (i, item) in items.iter().enumerate() {
-            p.text(format!("{ITEMS}[{i}].id"), &item.id);
-            match (&item.product_offering, item.action()) {
-                (Some(o), _) => p.text(format!("{ITEMS}[{i}].productOffering.id"), &o.id),
-                (None, Action::Add | Action::Modify) => p.add(
-                    format!("{ITEMS}[{i}].productOffering"),
-                    format!("is required when action is {}", item.action().as_str()),
-                ),
-                (None, Action::Delete | Action::NoChange) if item.current().is_none() => p.add(
-                    format!("{ITEMS}[{i}].productOffering"),
-                    format!(
-                        "is required (or product.productOffering) when action is {}",
-                        item.action().as_str()
-                    ),
-                ),
-                (None, _) => {}
-            }
-            if let Some(current) = item.current() {
-                p.text(format!("{ITEMS}[{i}].product.productOffering.id"), current);
-            }
+            let at = format!("{ITEMS}[{i}]");
+            p.text(format!("{at}.id"), &item.id);
+            item.check(&at, &mut p);
         }
         p.finish()
     }
@@ -153,29 +202,40 @@ impl Body {
         ids
     }
 
-    /// The customer's situation as the eligibility engine reads it.
-    pub(super) fn context(&self, now: DateTime<Utc>) -> EligibilityContext {
-        let mut existing: Vec<String> = self
-            .existing_product_offering
-            .iter()
-            .map(|o| o.id.clone())
-            .collect();
-        existing.extend(
-            self.product_offering_qualification_item
-                .iter()
-                .filter(|i| matches!(i.action(), Action::Modify | Action::NoChange))
-                .filter_map(|i| i.current().map(str::to_string)),
-        );
-        EligibilityContext {
+    /// The customer's situation as the eligibility engine reads it: the
+    /// customer's own facts when their party has accounts here (the same
+    /// facts carts use), else what the request says; the products the
+    /// items change count as held either way.
+    pub(super) fn context(
+        &self,
+        now: DateTime<Utc>,
+        facts: Option<&CustomerFacts>,
+    ) -> EligibilityContext {
+        let mut ctx = EligibilityContext {
             channel: self.channel.id.clone(),
             customer_type: self.customer_type.clone(),
             customer_sub_type: self.customer_sub_type.clone(),
             payment_type: self.payment_type.clone(),
             credit_class: self.credit_class.clone(),
             market: self.market.clone(),
-            existing_offering_ids: existing,
+            existing_offering_ids: self
+                .existing_product_offering
+                .iter()
+                .map(|o| o.id.clone())
+                .collect(),
             now,
+        };
+        if let Some(facts) = facts {
+            facts.apply(&mut ctx);
         }
+        let products = facts.map_or(&[][..], |f| f.products.as_slice());
+        ctx.existing_offering_ids.extend(
+            self.product_offering_qualification_item
+                .iter()
+                .filter(|i| matches!(i.action(), Action::Modify | Action::NoChange))
+                .filter_map(|i| i.current_in(products).map(str::to_string)),
+        );
+        ctx
     }
 }
 
@@ -224,6 +284,18 @@ mod tests {
                 json!({"channel": {"id": "ECOMM"}, "productOfferingQualificationItem": [{"id": "1"}]})
             ),
             "productOfferingQualificationItem[0].productOffering"
+        );
+        assert_eq!(
+            field_of(
+                json!({"channel": {"id": "ECOMM"}, "productOfferingQualificationItem": [{"id": "1", "action": "modify", "category": {"id": "c"}}]})
+            ),
+            "productOfferingQualificationItem[0].category"
+        );
+        assert_eq!(
+            field_of(
+                json!({"channel": {"id": "ECOMM"}, "productOfferingQualificationItem": [{"id": "1", "category": {"id": "c"}, "productOffering": {"id": "a"}}]})
+            ),
+            "productOfferingQualificationItem[0].category"
         );
         assert_eq!(
             field_of(
