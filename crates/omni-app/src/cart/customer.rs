@@ -45,6 +45,18 @@ fn agreed<I: IntoIterator<Item = String>>(values: I) -> Option<String> {
     values.all(|v| v == first).then_some(first)
 }
 
+/// The customer type of `party` as its accounts agree on it (what TMF671
+/// promotions for a customer type look at), read from its accounts alone:
+/// an order does not need the customer's lines, which grow with every order.
+pub async fn customer_type(
+    store: &dyn Store,
+    tenant: &str,
+    party: &str,
+) -> Result<Option<String>, StoreError> {
+    let accounts = inventory::accounts(store, tenant).owned_by(party).await?;
+    Ok(agreed(accounts.into_iter().map(|a| a.record.customer_type)))
+}
+
 /// The facts of `party`, or `None` when it has no account here. A stored
 /// account, billing account or line that does not decode is an error.
 pub async fn load(

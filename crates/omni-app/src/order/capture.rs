@@ -168,9 +168,7 @@ pub async fn create(
         }
         record.related_party = parties.clone();
         record.customer_type = match customer_party(&parties) {
-            Some(party) => crate::cart::customer::load(ctx.store(), tenant, party)
-                .await?
-                .and_then(|f| f.customer_type),
+            Some(party) => crate::cart::customer::customer_type(ctx.store(), tenant, party).await?,
             None => None,
         };
         for _ in 0..ID_TRIES {
