@@ -12,6 +12,7 @@ pub mod formats;
 pub mod inventory;
 pub mod merge_patch;
 pub mod order;
+pub mod party;
 pub mod pricing;
 pub mod principal;
 pub mod product_order;

@@ -228,7 +228,6 @@ fn offer_reductions(
     coupons: &[String],
     now: DateTime<Utc>,
 ) -> Vec<Reduction> {
-    use crate::discovery::pricing::Benefit;
     let quantity = Decimal::from(item.quantity);
     let unlocked = potential.iter().filter(|p| {
         p.other_conditions.is_empty()
@@ -259,10 +258,8 @@ fn offer_reductions(
             .map(|r| r.amount)
             .sum();
         let left = (charged - taken).max(Decimal::ZERO);
-        let amount = match promo.benefit {
-            Benefit::Amount(a) => (a * quantity).min(left),
-            Benefit::Percent(p) => (left * p / Decimal::from(100)).round_dp(2).min(left),
-            Benefit::None => continue,
+        let Some(amount) = promo.discount(left, quantity) else {
+            continue;
         };
         reductions.push(Reduction {
             promotion_id: promo.id.clone(),

@@ -69,6 +69,14 @@ async fn send(
     }
 }
 
+async fn get(s: &TestServer, path: &str, token: &str) -> Reply {
+    send(s, "GET", path, token, &[], None).await
+}
+
+async fn post(s: &TestServer, path: &str, token: &str, body: Value) -> Reply {
+    send(s, "POST", path, token, &[], Some(body)).await
+}
+
 /// A store agent with the cart, order and order-reading roles.
 fn agent(s: &TestServer) -> String {
     s.token(
@@ -216,15 +224,7 @@ async fn a_store_agent_s_journey_from_discovery_to_a_care_order() {
     let created = order_from_cart(&s, &agent, &cart_id, BUSINESS).await;
     assert_eq!(created.status, 201, "{}", created.body);
     let id = created.body["id"].as_str().expect("id").to_string();
-    let order = send(
-        &s,
-        "GET",
-        &format!("{ORDERS}/order/{id}"),
-        &agent,
-        &[],
-        None,
-    )
-    .await;
+    let order = get(&s, &format!("{ORDERS}/order/{id}"), &agent).await;
     assert_eq!(order.status, 200, "{}", order.body);
     assert_eq!(order.body["items"].as_array().map(Vec::len), Some(3));
     assert_eq!(order.body["cartId"], cart_id.as_str());
@@ -233,18 +233,16 @@ async fn a_store_agent_s_journey_from_discovery_to_a_care_order() {
         totals(&cart_totals),
         "the order costs what the cart cost"
     );
-    let closed = send(&s, "GET", &format!("{CARTS}/{cart_id}"), &agent, &[], None).await;
+    let closed = get(&s, &format!("{CARTS}/{cart_id}"), &agent).await;
     assert_eq!(closed.body["status"], "ordered", "{}", closed.body);
     assert_eq!(closed.body["order"]["id"], id.as_str());
 
     // Terms, shipping, payment (when anything is due), submit.
-    let terms = send(
+    let terms = post(
         &s,
-        "POST",
         &format!("{ORDERS}/terms"),
         &agent,
-        &[],
-        Some(json!({"orderId": id})),
+        json!({"orderId": id}),
     )
     .await;
     assert_eq!(terms.status, 200, "{}", terms.body);
@@ -260,89 +258,54 @@ async fn a_store_agent_s_journey_from_discovery_to_a_care_order() {
         .filter_map(|a| a["name"].as_str())
         .collect();
     assert!(names.contains(&"InstallmentAgreement"), "{names:?}");
-    let consented = send(
+    let consented = post(
         &s,
-        "POST",
         &format!("{ORDERS}/order/{id}/terms"),
         &agent,
-        &[],
-        Some(json!({"agreements": agreements})),
+        json!({"agreements": agreements}),
     )
     .await;
     assert_eq!(consented.status, 200, "{}", consented.body);
-    let options = send(
+    let options = post(
         &s,
-        "POST",
         &format!("{ORDERS}/fulfillment-options"),
         &agent,
-        &[],
-        Some(json!({"orderId": id})),
+        json!({"orderId": id}),
     )
     .await;
     assert_eq!(options.status, 200, "{}", options.body);
     if options.body["need"] == "required" {
-        let shipped = send(
-            &s,
-            "POST",
-            &format!("{ORDERS}/order/{id}/fulfillment"),
-            &agent,
-            &[],
-            Some(json!({"optionId": "standardShipping", "shippingAddress": {
-                "addressLine1": "123 Main St", "city": "Dallas", "state": "TX", "zipCode": "75201"}})),
-        )
-        .await;
+        let shipped = post(&s, &format!("{ORDERS}/order/{id}/fulfillment"), &agent, json!({"optionId": "standardShipping", "shippingAddress": {
+                "addressLine1": "123 Main St", "city": "Dallas", "state": "TX", "zipCode": "75201"}})).await;
         assert_eq!(shipped.status, 200, "{}", shipped.body);
     }
-    let order = send(
-        &s,
-        "GET",
-        &format!("{ORDERS}/order/{id}"),
-        &agent,
-        &[],
-        None,
-    )
-    .await;
+    let order = get(&s, &format!("{ORDERS}/order/{id}"), &agent).await;
     assert_eq!(
         due_today(&order.body["orderTotalPrice"]),
         due_today(&cart_totals)
     );
     if due_today(&cart_totals) != "0.00" {
-        let paid = send(
+        let paid = post(
             &s,
-            "POST",
             &format!("{ORDERS}/payment-methods"),
             &agent,
-            &[],
-            Some(
-                json!({"orderId": id, "card": {"number": "4242424242424242", "expiryMonth": 12,
+            json!({"orderId": id, "card": {"number": "4242424242424242", "expiryMonth": 12,
                 "expiryYear": 2031, "cvv": "123", "holderName": "Jordan Rivera"}}),
-            ),
         )
         .await;
         assert_eq!(paid.status, 201, "{}", paid.body);
     }
-    let submitted = send(
+    let submitted = post(
         &s,
-        "POST",
         &format!("{ORDERS}/order/{id}/submit"),
         &agent,
-        &[],
-        Some(json!({})),
+        json!({}),
     )
     .await;
     assert_eq!(submitted.status, 202, "{}", submitted.body);
     let mut done = Value::Null;
     for _ in 0..200 {
-        done = send(
-            &s,
-            "GET",
-            &format!("{ORDERS}/order/{id}"),
-            &agent,
-            &[],
-            None,
-        )
-        .await
-        .body;
+        done = get(&s, &format!("{ORDERS}/order/{id}"), &agent).await.body;
         if done["state"] != "submitted" && done["state"] != "inProgress" {
             break;
         }
@@ -361,15 +324,7 @@ async fn a_store_agent_s_journey_from_discovery_to_a_care_order() {
         assert_eq!(item["subscriberNumber"], number.as_str(), "{item}");
         assert!(item["productId"].is_string(), "{item}");
     }
-    let po = send(
-        &s,
-        "GET",
-        &format!("{PRODUCT_ORDERS}/{id}"),
-        &agent,
-        &[],
-        None,
-    )
-    .await;
+    let po = get(&s, &format!("{PRODUCT_ORDERS}/{id}"), &agent).await;
     assert_eq!(po.status, 200, "{}", po.body);
     assert_eq!(po.body["state"], "completed");
     for item in po.body["productOrderItem"].as_array().expect("items") {
@@ -507,15 +462,7 @@ async fn a_device_is_paid_in_full_or_by_installments_never_both() {
         .await;
         assert_eq!(order.status, 201, "{choice:?}: {}", order.body);
         let id = order.body["id"].as_str().expect("id");
-        let got = send(
-            &s,
-            "GET",
-            &format!("{ORDERS}/order/{id}"),
-            &agent,
-            &[],
-            None,
-        )
-        .await;
+        let got = get(&s, &format!("{ORDERS}/order/{id}"), &agent).await;
         assert_eq!(
             totals(&got.body["orderTotalPrice"]),
             totals(t),
@@ -649,15 +596,7 @@ async fn random_baskets_cost_the_same_as_a_cart_and_as_its_order() {
             order.body
         );
         let id = order.body["id"].as_str().expect("id");
-        let got = send(
-            &s,
-            "GET",
-            &format!("{ORDERS}/order/{id}"),
-            &agent,
-            &[],
-            None,
-        )
-        .await;
+        let got = get(&s, &format!("{ORDERS}/order/{id}"), &agent).await;
         assert_eq!(
             totals(&got.body["orderTotalPrice"]),
             totals(&made.body["cartTotalPrice"]),
@@ -696,13 +635,11 @@ async fn a_cart_becomes_one_order_and_is_then_closed() {
     );
 
     // Without a customer the order takes the cart's; twice is one order.
-    let first = send(
+    let first = post(
         &s,
-        "POST",
         &format!("{ORDERS}/order/create"),
         &agent,
-        &[],
-        Some(json!({"channel": "ATTR", "cartId": cart_id})),
+        json!({"channel": "ATTR", "cartId": cart_id}),
     )
     .await;
     assert_eq!(first.status, 201, "{}", first.body);
@@ -710,15 +647,7 @@ async fn a_cart_becomes_one_order_and_is_then_closed() {
     assert_eq!(again.status, 201, "{}", again.body);
     assert_eq!(again.body["id"], first.body["id"]);
     let id = first.body["id"].as_str().expect("id");
-    let order = send(
-        &s,
-        "GET",
-        &format!("{ORDERS}/order/{id}"),
-        &agent,
-        &[],
-        None,
-    )
-    .await;
+    let order = get(&s, &format!("{ORDERS}/order/{id}"), &agent).await;
     assert_eq!(
         order.body["relatedParty"][0]["id"], "cust-1001",
         "{}",
@@ -746,7 +675,7 @@ async fn a_cart_becomes_one_order_and_is_then_closed() {
     )
     .await;
     assert_eq!(deleted.status, 409, "{}", deleted.body);
-    let closed = send(&s, "GET", &format!("{CARTS}/{cart_id}"), &agent, &[], None).await;
+    let closed = get(&s, &format!("{CARTS}/{cart_id}"), &agent).await;
     assert_eq!(closed.body["status"], "ordered");
     assert_eq!(closed.body["order"]["id"], id);
 

@@ -53,18 +53,9 @@ pub fn for_read(p: &Principal) -> AppResult<Access> {
     }
 }
 
-/// The customer role of a cart's `relatedParty` (any case, as the page
-/// spells it either way).
+/// The customer of a cart's `relatedParty` ([`omni_core::party::customer`]).
 fn customer_party(parties: &[Value]) -> Option<String> {
-    parties
-        .iter()
-        .find(|p| {
-            p.get("role")
-                .and_then(Value::as_str)
-                .is_some_and(|r| r.eq_ignore_ascii_case("customer"))
-        })
-        .and_then(|p| p.get("id").and_then(Value::as_str))
-        .map(str::to_string)
+    omni_core::party::customer(parties).map(str::to_string)
 }
 
 impl Access {

@@ -218,17 +218,8 @@ fn replaced_offering<'a>(
                     .map(|(_, o)| o.as_str())
             }),
         ItemAction::Add => {
-            let swapped = item
-                .get("cartItemRelationship")
-                .and_then(Value::as_array)?
-                .iter()
-                .find(|r| {
-                    r.get("relationshipType")
-                        .and_then(Value::as_str)
-                        .is_some_and(|t| t.eq_ignore_ascii_case("swap"))
-                })?
-                .get("id")
-                .and_then(Value::as_str)?;
+            let (swapped, _) =
+                cart::relationships(item).find(|(_, kind)| kind.eq_ignore_ascii_case("swap"))?;
             items
                 .iter()
                 .find(|i| i.get("id").and_then(Value::as_str) == Some(swapped))

@@ -167,7 +167,7 @@ pub async fn create(
             }
         }
         record.related_party = parties.clone();
-        record.customer_type = match customer_party(&parties) {
+        record.customer_type = match omni_core::party::customer(&parties) {
             Some(party) => crate::cart::customer::customer_type(ctx.store(), tenant, party).await?,
             None => None,
         };
@@ -245,18 +245,10 @@ async fn from_cart(
         now,
     )
     .await?
-    .owned_by(customer_party(parties));
+    .owned_by(omni_core::party::customer(parties));
     let captured = order::capture(&items.request, &[], &facts)
         .map_err(|e| item_errors(from_cart::on_cart(e, &items.origin)))?;
     Ok(FromCart::Items(captured, Box::new(cart)))
-}
-
-/// The customer party's id among `parties`.
-fn customer_party(parties: &[Value]) -> Option<&str> {
-    parties
-        .iter()
-        .find(|p| p.get("role").and_then(Value::as_str) == Some("customer"))
-        .and_then(|p| p.get("id").and_then(Value::as_str))
 }
 
 /// The cart an order is made from: it must exist in the tenant, be valid
@@ -277,7 +269,7 @@ async fn cart_for_order(
     else {
         return Err(unknown());
     };
-    match (customer_party(parties), cart.owner.as_deref()) {
+    match (omni_core::party::customer(parties), cart.owner.as_deref()) {
         (Some(customer), Some(owner)) if customer != owner => return Err(unknown()),
         (None, Some(owner)) => parties.push(json!({"id": owner, "role": "customer"})),
         _ => {}

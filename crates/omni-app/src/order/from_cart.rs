@@ -31,6 +31,7 @@
 //! line of the same tier.
 
 use crate::error::{AppError, AppResult};
+use omni_core::cart::relationships;
 use omni_core::discovery::CatalogIndex;
 use omni_core::document::FieldError;
 use omni_core::order::ItemError;
@@ -58,19 +59,6 @@ pub struct OrderItems {
 
 fn text<'a>(item: &'a Value, pointer: &str) -> Option<&'a str> {
     item.pointer(pointer).and_then(Value::as_str)
-}
-
-fn relationships(item: &Value) -> impl Iterator<Item = (&str, &str)> {
-    item.get("cartItemRelationship")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|r| {
-            Some((
-                r.get("id").and_then(Value::as_str)?,
-                r.get("relationshipType").and_then(Value::as_str)?,
-            ))
-        })
 }
 
 /// The cart's items as the add-items page shapes them.

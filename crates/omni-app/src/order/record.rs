@@ -122,10 +122,7 @@ impl OrderRecord {
     /// The order's customer: its `relatedParty` with role `customer`
     /// (creation allows at most one), whose inventory its items may touch.
     pub fn customer(&self) -> Option<&str> {
-        self.related_party
-            .iter()
-            .find(|p| p.get("role").and_then(Value::as_str) == Some("customer"))
-            .and_then(|p| p.get("id").and_then(Value::as_str))
+        omni_core::party::customer(&self.related_party)
     }
 }
 

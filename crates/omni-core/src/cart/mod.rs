@@ -10,7 +10,7 @@ pub use pricing::{
     ItemCharge, PricedItem, Reduction, TotalGroup, Totals, cart_totals, item_charges, item_totals,
     upfront_due,
 };
-pub use relationships::{RELATIONSHIP_TYPES, check_relationships};
+pub use relationships::{RELATIONSHIP_TYPES, check_relationships, relationships};
 pub use resource::SHOPPING_CART;
 
 /// How long a cart lives after its last change, and when it is empty.

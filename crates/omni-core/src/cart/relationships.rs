@@ -12,6 +12,22 @@ pub const RELATIONSHIP_TYPES: [&str; 6] = [
     "ported-in by",
 ];
 
+/// The relationships of a (checked) cart item as `(target item id, type)`;
+/// a relationship without a type has the type `""`. Every reader of a
+/// cart's relationships (orders made from carts, swap checks, Product
+/// Discovery's cart context) reads them here.
+pub fn relationships(item: &Value) -> impl Iterator<Item = (&str, &str)> {
+    item.get("cartItemRelationship")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|r| {
+            let id = r.get("id").and_then(Value::as_str)?;
+            let kind = r.get("relationshipType").and_then(Value::as_str);
+            Some((id, kind.unwrap_or_default()))
+        })
+}
+
 /// Checks every relationship of every item: it names an id, another item has
 /// that id, its type is one of [`RELATIONSHIP_TYPES`], and it does not point
 /// at its own item. Each failure names the item and the check.

@@ -29,14 +29,7 @@ fn id_of(item: &Value) -> Option<&str> {
 
 /// The ids of the items `item` names in `cartItemRelationship`.
 fn related_ids(item: &Value) -> Vec<&str> {
-    item.get("cartItemRelationship")
-        .and_then(Value::as_array)
-        .map(|rels| {
-            rels.iter()
-                .filter_map(|r| r.get("id").and_then(Value::as_str))
-                .collect()
-        })
-        .unwrap_or_default()
+    crate::cart::relationships(item).map(|(id, _)| id).collect()
 }
 
 impl CartLine {

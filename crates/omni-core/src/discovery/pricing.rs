@@ -102,6 +102,19 @@ impl Promotion {
     pub fn valid_at(&self, now: DateTime<Utc>) -> bool {
         self.starts.is_none_or(|s| s <= now) && self.ends.is_none_or(|e| now <= e)
     }
+
+    /// What the promotion takes off `left` (what earlier promotions left of
+    /// the price type it reduces) for `units` lines or units: an amount per
+    /// unit, or a percentage rounded to the cent; never more than `left`.
+    /// `None`: a benefit that changes no price. Discovery's totals and the
+    /// basket pricing of carts and orders both reduce by it.
+    pub fn discount(&self, left: Decimal, units: Decimal) -> Option<Decimal> {
+        match self.benefit {
+            Benefit::Amount(a) => Some((a * units).min(left)),
+            Benefit::Percent(p) => Some((left * p / Decimal::from(100)).round_dp(2).min(left)),
+            Benefit::None => None,
+        }
+    }
 }
 
 fn to_raw(v: &Value) -> Option<Box<RawValue>> {
@@ -335,12 +348,8 @@ pub fn price<P: std::ops::Deref<Target = Price>>(
         let Some(group) = groups.iter_mut().find(|g| g.price_type == promo.applies_to) else {
             continue;
         };
-        let discount = match promo.benefit {
-            Benefit::Amount(a) => (a * lines).min(group.amount),
-            Benefit::Percent(p) => (group.amount * p / Decimal::from(100))
-                .round_dp(2)
-                .min(group.amount),
-            Benefit::None => continue,
+        let Some(discount) = promo.discount(group.amount, lines) else {
+            continue;
         };
         group.amount -= discount;
         group.alterations.push(json!({
