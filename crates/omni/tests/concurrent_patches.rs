@@ -141,7 +141,7 @@ async fn a_product_order_keeps_every_concurrent_change() {
             collection: "/tmf-api/productOrderingManagement/v4/productOrder",
             roles: &["order.ops"],
             headers: &[],
-            new: json!({"productOrderItem": [{"id": "1", "action": "add", "productOffering": {"id": "plan"}}]}),
+            new: common::product_order(),
         },
         |n| json!({ format!("note{n}"): n }),
         |body, n| body[format!("note{n}")] == json!(n),

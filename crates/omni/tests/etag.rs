@@ -70,7 +70,7 @@ const PRODUCT_ORDER: Family = Family {
     collection: "/tmf-api/productOrderingManagement/v4/productOrder",
     roles: &["order.ops"],
     headers: &[],
-    new: || json!({"productOrderItem": [{"id": "1", "action": "add", "productOffering": {"id": "plan"}}]}),
+    new: || common::product_order(),
     change: |n| (format!("note{n}"), json!(n)),
 };
 

@@ -196,13 +196,14 @@ async fn unread_attributes_of_a_qualification_request_are_type_checked() {
 #[tokio::test]
 async fn a_cancellation_answers_a_clean_reference_to_the_order() {
     let s = TestServer::start().await;
+    s.load_demo().await;
     let token = s.token(PrincipalKind::User, &["order.ops"], "default");
     let orders = "/tmf-api/productOrderingManagement/v4/productOrder";
     let resp = s
         .client
         .post(s.url(orders))
         .bearer_auth(&token)
-        .json(&json!({"productOrderItem": [{"id": "1", "action": "add", "productOffering": {"id": "plan"}}]}))
+        .json(&common::product_order())
         .send()
         .await
         .expect("send");

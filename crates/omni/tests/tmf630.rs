@@ -1032,16 +1032,7 @@ async fn dotted_fields_and_fields_none_in_every_tmf_api() {
         .await;
     let order_ops = s.token(M2m, &["order.ops"], "default");
     const ORDERS: &str = "/tmf-api/productOrderingManagement/v4/productOrder";
-    let order = post_json(
-        &s,
-        &order_ops,
-        ORDERS,
-        json!({"relatedParty": [{"id": "cust-1001", "role": "customer", "@referredType": "Individual"}],
-               "productOrderItem": [
-                   {"id": "1", "action": "add", "quantity": 1, "productOffering": {"id": "plan-5g"}},
-                   {"id": "2", "action": "add", "productOffering": {"id": "sim"}}]}),
-    )
-    .await;
+    let order = post_json(&s, &order_ops, ORDERS, common::product_order()).await;
     let sc_ops = s.token(User, &["sc.ops"], "default");
     const CARTS: &str = "/tmf-api/shoppingCart/v4/shoppingCart";
     let cart = post_json(

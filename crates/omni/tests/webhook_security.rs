@@ -70,7 +70,7 @@ async fn register(s: &TestServer, callback: &str) -> String {
 }
 
 async fn place_order(s: &TestServer) {
-    let order = json!({"productOrderItem": [{"id": "1", "action": "add", "productOffering": {"id": "plan"}}]});
+    let order = common::product_order();
     let (st, answer) = call(
         s,
         "POST",
@@ -180,7 +180,9 @@ async fn deliveries_check_the_addresses_they_connect_to() {
         TestServer::start_without_workers(config("127.0.0.0/8,localhost", Vec::new())).await;
     let named = register(&lenient, &by_name).await;
     let literal = register(&lenient, &rx.url).await;
+    lenient.load_demo().await;
     let strict = lenient.sibling(config("", Vec::new())).await;
+    strict.warm().await;
     place_order(&strict).await;
     assert_eq!(
         last_error(&strict, &named).await,
@@ -203,6 +205,7 @@ async fn last_error_tells_the_class_of_failure_only() {
     let addr = closed.local_addr().expect("addr");
     drop(closed);
     let s = TestServer::start_exactly(config("127.0.0.0/8", Vec::new())).await;
+    s.load_demo().await;
     let rx = Receiver::start().await;
     rx.set_failing(true);
     let refused = register(&s, &format!("http://{addr}/events")).await;
@@ -274,6 +277,7 @@ async fn https_callbacks_are_delivered_with_verified_certificates() {
     // A certificate for localhost from a CA nobody configured.
     let untrusted = Receiver::start_tls(TestCa::new().server("localhost")).await;
     let s = TestServer::start_exactly(config("127.0.0.0/8", roots)).await;
+    s.load_demo().await;
     register(&s, &rx.url).await;
     let bad_name = register(&s, &wrong_name.url).await;
     let bad_ca = register(&s, &untrusted.url).await;

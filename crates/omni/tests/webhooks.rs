@@ -86,6 +86,7 @@ fn user(s: &TestServer, roles: &[&str]) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn hubs_deliver_signed_events_of_every_tm_forum_family() {
     let s = TestServer::start_with(quick(5)).await;
+    s.load_demo().await;
     let rx = Receiver::start().await;
     let admin = user(
         &s,
@@ -190,7 +191,7 @@ async fn hubs_deliver_signed_events_of_every_tm_forum_family() {
         .expect("send");
     assert_eq!(resp.status(), 204);
     // A product order: created, moved along, cancelled through its own resource.
-    let order = json!({"productOrderItem": [{"id": "1", "action": "add", "productOffering": {"id": "plan"}}]});
+    let order = common::product_order();
     let (st, body) = call(
         &s,
         "POST",
@@ -307,6 +308,7 @@ async fn hubs_deliver_signed_events_of_every_tm_forum_family() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_query_filters_what_a_listener_receives_and_a_deleted_hub_receives_nothing() {
     let s = TestServer::start_with(quick(5)).await;
+    s.load_demo().await;
     let (states, everything) = (Receiver::start().await, Receiver::start().await);
     let ops = user(&s, &["order.ops"]);
     let filtered = hub(
@@ -333,7 +335,7 @@ async fn a_query_filters_what_a_listener_receives_and_a_deleted_hub_receives_not
         json!({"id": all_id, "callback": everything.url, "query": null})
     );
 
-    let order = json!({"productOrderItem": [{"id": "1", "action": "add", "productOffering": {"id": "plan"}}]});
+    let order = common::product_order();
     let (_, body) = call(
         &s,
         "POST",
@@ -472,12 +474,13 @@ async fn bad_registrations_are_400_naming_the_field_and_roles_are_checked() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_listener_that_was_down_receives_everything_in_order_once_back() {
     let s = TestServer::start_with(quick(1000)).await;
+    s.load_demo().await;
     let rx = Receiver::start().await;
     let ops = user(&s, &["order.ops"]);
     let registered = hub(&s, ORDERING, &ops, json!({"callback": rx.url})).await;
     let secret = registered["secret"].as_str().expect("secret").to_string();
     rx.set_failing(true);
-    let order = json!({"productOrderItem": [{"id": "1", "action": "add", "productOffering": {"id": "plan"}}]});
+    let order = common::product_order();
     let mut ids = Vec::new();
     for _ in 0..5 {
         let (st, body) = call(
@@ -529,6 +532,7 @@ async fn a_listener_that_was_down_receives_everything_in_order_once_back() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_event_refused_every_time_is_parked_then_redriven() {
     let s = TestServer::start_with(quick(3)).await;
+    s.load_demo().await;
     let rx = Receiver::start().await;
     let ops = user(&s, &["order.ops"]);
     let events_admin = user(&s, &["events.admin"]);
@@ -540,7 +544,7 @@ async fn an_event_refused_every_time_is_parked_then_redriven() {
     )
     .await;
     rx.set_failing(true);
-    let order = json!({"productOrderItem": [{"id": "1", "action": "add", "productOffering": {"id": "plan"}}]});
+    let order = common::product_order();
     let (_, first) = call(
         &s,
         "POST",
@@ -792,12 +796,13 @@ async fn care_clients_are_notified_of_their_own_orders_status_changes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_slow_listener_holds_up_neither_the_api_nor_other_listeners() {
     let s = TestServer::start_with(quick(5)).await;
+    s.load_demo().await;
     let (slow, fast) = (Receiver::start().await, Receiver::start().await);
     slow.set_delay(Duration::from_secs(2));
     let ops = user(&s, &["order.ops"]);
     hub(&s, ORDERING, &ops, json!({"callback": slow.url})).await;
     hub(&s, ORDERING, &ops, json!({"callback": fast.url})).await;
-    let order = json!({"productOrderItem": [{"id": "1", "action": "add", "productOffering": {"id": "plan"}}]});
+    let order = common::product_order();
     for _ in 0..5 {
         let (st, _) = call(
             &s,

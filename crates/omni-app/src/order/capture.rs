@@ -94,7 +94,7 @@ fn related_parties(body: &Value) -> AppResult<Vec<Value>> {
     }
 }
 
-fn new_id(now: DateTime<Utc>) -> String {
+pub(crate) fn new_id(now: DateTime<Utc>) -> String {
     let random = u64::from_le_bytes(
         uuid::Uuid::new_v4().as_bytes()[..8]
             .try_into()

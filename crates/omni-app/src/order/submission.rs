@@ -96,28 +96,30 @@ pub fn product_order(
     })
 }
 
-/// The submitted order over the version read, its new product order, the
-/// product order's create event and the completion job: one transaction.
-fn writes(
+/// A submitted order's product order (`acknowledged`) and what goes with it
+/// in the write that submits the order: the product order's create event
+/// and the job that completes it. Order capture's submit and a TMF622 create
+/// ([`crate::product_order::checked`]) both hand orders to the worker this way.
+pub fn handover(
     tenant: &str,
-    order: &Stored<OrderRecord>,
+    id: &str,
     product_order: Value,
+    owner: Option<String>,
     now: DateTime<Utc>,
-) -> Result<Writes, StoreError> {
-    let id = &order.record.id;
+) -> (Document, Effects) {
     let stamp = omni_core::time::rfc3339(now);
     let po = Document {
         tenant: tenant.to_string(),
         kind: product_order::KIND.into(),
-        id: id.clone(),
+        id: id.to_string(),
         version: 1,
-        owner: None,
+        owner,
         state: Some("acknowledged".into()),
         created_at: stamp.clone(),
         updated_at: stamp.clone(),
         body: product_order,
     };
-    let mut writes = Writes::new(Effects {
+    let effects = Effects {
         events: vec![product_order::order_event(
             tenant, id, "Create", &po.body, None, now,
         )],
@@ -127,11 +129,24 @@ fn writes(
             kind: JOB_KIND.into(),
             payload: json!({"orderId": id}),
             run_at: stamp.clone(),
-            now: stamp.clone(),
+            now: stamp,
         }],
         ..Effects::none()
-    });
-    writes.update(tenant, order, &stamp)?;
+    };
+    (po, effects)
+}
+
+/// The submitted order over the version read, its new product order, the
+/// product order's create event and the completion job: one transaction.
+fn writes(
+    tenant: &str,
+    order: &Stored<OrderRecord>,
+    product_order: Value,
+    now: DateTime<Utc>,
+) -> Result<Writes, StoreError> {
+    let (po, effects) = handover(tenant, &order.record.id, product_order, None, now);
+    let mut writes = Writes::new(effects);
+    writes.update(tenant, order, &omni_core::time::rfc3339(now))?;
     writes.document(DocumentWrite::Insert(po));
     Ok(writes)
 }

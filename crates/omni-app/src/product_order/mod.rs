@@ -14,6 +14,7 @@
 //! (request retry policy), unless the caller named a version (`If-Match`).
 
 pub mod cancel;
+pub mod checked;
 pub mod orders;
 
 use crate::context::Context;
@@ -183,6 +184,9 @@ pub struct Change<'a> {
     pub patch: &'a Value,
     /// The version `If-Match` demands, if any.
     pub expected: Option<i64>,
+    /// A client's change (a PATCH), which may not do what only the order
+    /// worker does ([`domain::client_change_problems`]).
+    pub by_client: bool,
     pub correlation_id: Option<&'a str>,
 }
 
@@ -207,6 +211,12 @@ pub async fn revise(
             return Err(AppError::PreconditionFailed);
         }
         let revision = domain::revise(&doc.body, change.patch, now).map_err(revision_error)?;
+        if change.by_client {
+            let problems = domain::client_change_problems(&doc.body, &revision.body);
+            if !problems.is_empty() {
+                return Err(state_conflict(problems));
+            }
+        }
         if !revision.changed() {
             let rendered = render(public_url, &doc);
             return Ok((doc, rendered));
@@ -265,6 +275,7 @@ pub async fn move_state(
         id,
         patch: &json!({ "state": to }),
         expected: None,
+        by_client: false,
         correlation_id,
     };
     revise(ctx, &change, ctx.now()).await.map(|(_, body)| body)

@@ -1,17 +1,24 @@
 //! `productOrder`: create, merge PATCH and DELETE (lists and reads are the
 //! generic TM Forum ones, see the module above).
 
-use super::{Change, KIND, can_write, href, order_event, render, revise};
+use super::{Change, KIND, can_write, checked, href, order_event, render, revise};
 use crate::context::Context;
 use crate::error::{AppError, AppResult};
-use crate::repo::RetryPolicy;
+use crate::order::submission::handover;
+use crate::repo::{RetryPolicy, Stored, Writes};
 use crate::tmf::Versioned;
 use omni_core::Principal;
 use omni_core::product_order as domain;
-use omni_store::{Document, Effects, StoreError};
+use omni_store::{DocumentWrite, Effects, StoreError};
 use serde_json::Value;
 
-/// A new order, `acknowledged`; answers it with where it lives.
+/// Fresh ids tried when a random one is taken (a clash is very unlikely).
+const ID_TRIES: usize = 4;
+
+/// A new order, `acknowledged`, checked, priced and handed to the order
+/// worker like a captured one ([`super::checked`]): the partner order it is
+/// kept as, the product order, its create event and the completion job in
+/// one write. Answers the order with where it lives.
 pub async fn create(
     ctx: &Context,
     principal: &Principal,
@@ -23,40 +30,58 @@ pub async fn create(
     let Value::Object(mut body) = body else {
         return Err(AppError::field("body", "must be a JSON object"));
     };
-    let id = uuid::Uuid::new_v4().to_string();
+    let tenant = principal.tenant.as_str();
     let now = ctx.now();
-    domain::stamp_new(&mut body, &id, now);
-    let time = omni_core::time::rfc3339(now);
-    let doc = Document {
-        tenant: principal.tenant.clone(),
-        kind: KIND.into(),
-        id: id.clone(),
-        version: 1,
-        owner: None,
-        state: Some(domain::State::INITIAL.as_str().into()),
-        created_at: time.clone(),
-        updated_at: time,
-        body: Value::Object(body),
-    };
+    let stamp = omni_core::time::rfc3339(now);
     let public_url = &ctx.config.public_url;
-    let rendered = render(public_url, &doc);
-    let event = order_event(
-        &principal.tenant,
-        &id,
-        "Create",
-        &rendered,
-        correlation,
-        now,
-    );
-    ctx.store
-        .insert_document(&doc, &Effects::events(vec![event]))
-        .await?;
-    Ok((
-        Versioned {
-            body: rendered,
-            version: doc.version,
-        },
-        href(public_url, &id),
+    for _ in 0..ID_TRIES {
+        // The partner order's id scheme: the two records share the id, as
+        // a submitted captured order and its product order do.
+        let id = crate::order::capture::new_id(now);
+        let mut order = Value::Object(body.clone());
+        let record = checked::check(ctx, tenant, &id, &order, now).await?;
+        checked::price(ctx, tenant, &record, &mut order);
+        let Value::Object(mut stamped) = order else {
+            return Err(AppError::field("body", "must be a JSON object"));
+        };
+        domain::stamp_new(&mut stamped, &id, now);
+        let mut order = Value::Object(stamped);
+        order["href"] = Value::String(href(public_url, &id));
+        let owner = omni_core::party::customer(&record.related_party).map(str::to_string);
+        let (po, mut effects) = handover(tenant, &id, order, owner.clone(), now);
+        let rendered = render(public_url, &po);
+        effects.events = vec![order_event(
+            tenant,
+            &id,
+            "Create",
+            &rendered,
+            correlation,
+            now,
+        )];
+        let mut writes = Writes::new(effects);
+        writes.insert(tenant, &Stored::new(record, owner, &stamp))?;
+        let version = po.version;
+        writes.document(DocumentWrite::Insert(po));
+        match writes.commit(ctx.store()).await {
+            Ok(()) => {
+                ctx.signals.orders.notify_one();
+                return Ok((
+                    Versioned {
+                        body: rendered,
+                        version,
+                    },
+                    href(public_url, &id),
+                ));
+            }
+            Err(StoreError::AlreadyExists { .. }) => {
+                body.remove("id");
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(AppError::Unavailable(
+        "could not allocate an order id; retry".into(),
     ))
 }
 
@@ -76,6 +101,7 @@ pub async fn patch(
         id,
         patch,
         expected,
+        by_client: true,
         correlation_id: correlation,
     };
     let (doc, body) = revise(ctx, &change, ctx.now()).await?;

@@ -355,3 +355,65 @@ fn without_state_map(item: &Map<String, Value>) -> Value {
     }
     Value::Object(copy)
 }
+
+/// States only the order worker sets, once it has applied the order to the
+/// inventory: a client saying an order (or item) is done would make it claim
+/// what the inventory does not hold.
+pub const WORKER_STATES: [State; 3] = [State::Completed, State::Failed, State::Partial];
+
+/// What a client's change may not do to an order the order worker fulfils
+/// (every product order, issue 16): end it or its items in a state of
+/// [`WORKER_STATES`], or change its items' content, which were checked and
+/// priced when the order was created (the worker applies those). Conflicts,
+/// by path; empty when the change is the client's to make.
+pub fn client_change_problems(before: &Value, after: &Value) -> Vec<FieldError> {
+    let mut problems = Vec::new();
+    let worker_state = |v: Option<&Value>| {
+        v.and_then(Value::as_str)
+            .and_then(State::parse)
+            .filter(|s| WORKER_STATES.contains(s))
+    };
+    if before.get("state") != after.get("state")
+        && let Some(s) = worker_state(after.get("state"))
+    {
+        problems.push(FieldError::new(
+            "state",
+            format!(
+                "{s} is set by the order worker when it has applied the order to the inventory"
+            ),
+        ));
+    }
+    let old: HashMap<&str, &Value> = flatten(before)
+        .into_iter()
+        .filter_map(|(_, item)| Some((item.get("id")?.as_str()?, item)))
+        .collect();
+    let new = flatten(after);
+    let mut content_changed = new.len() != old.len();
+    for (path, item) in &new {
+        let previous = item
+            .get("id")
+            .and_then(Value::as_str)
+            .and_then(|id| old.get(id));
+        match previous {
+            None => content_changed = true,
+            Some(previous) => {
+                if previous.get("state") != item.get("state")
+                    && let Some(s) = worker_state(item.get("state"))
+                {
+                    problems.push(FieldError::new(
+                        format!("{path}.state"),
+                        format!("{s} is set by the order worker when it has applied the item"),
+                    ));
+                }
+                content_changed |= without_state(previous) != without_state(item);
+            }
+        }
+    }
+    if content_changed {
+        problems.push(FieldError::new(
+            "productOrderItem",
+            "the items were checked and priced when the order was created and are what the order worker fulfils; only their state may change (cancel the order and place a new one to change them)",
+        ));
+    }
+    problems
+}

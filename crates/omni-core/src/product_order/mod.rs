@@ -8,7 +8,9 @@ mod items;
 mod resource;
 mod state;
 
-pub use items::{ACTIONS, ItemStates, check_items, reconcile_items};
+pub use items::{
+    ACTIONS, ItemStates, WORKER_STATES, check_items, client_change_problems, reconcile_items,
+};
 pub use resource::{CANCEL_PRODUCT_ORDER, PRODUCT_ORDER};
 pub use state::{
     Cancellation, IllegalTransition, State, cancellation, item_transition, transition,

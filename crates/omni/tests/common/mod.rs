@@ -13,6 +13,31 @@ use std::sync::Arc;
 
 pub const SECRET: &[u8] = b"test-secret";
 pub const CATALOG: &str = "/tmf-api/productCatalogManagement/v4";
+pub const PRODUCT_ORDERS: &str = "/tmf-api/productOrderingManagement/v4/productOrder";
+
+/// A TMF622 product order the demo data accepts (issue 16: product orders
+/// are checked like captured ones): a new line for Jordan Rivera
+/// (`cust-1001`, billing account 556165899573) with the Unlimited Premium
+/// plan and a physical SIM, sold online. Its `requestedStartDate` is far
+/// ahead, so the order worker leaves it `acknowledged`: tests of the
+/// resource itself (states, ETags, events) move it as they please. Tests
+/// of fulfilment remove the date.
+pub fn product_order() -> serde_json::Value {
+    serde_json::json!({
+        "externalId": "ECOMM-1",
+        "requestedStartDate": "2099-01-01T00:00:00Z",
+        "channel": [{"id": "ECOMM", "name": "Online store"}],
+        "relatedParty": [{"id": "cust-1001", "role": "customer", "@referredType": "Individual"}],
+        "billingAccount": {"id": "556165899573"},
+        "productOrderItem": [
+            {"id": "1", "action": "add", "quantity": 1,
+             "productOffering": {"id": "0b690f7e-3f41-49bf-a6cf-6f65caa650ca", "name": "Unlimited Premium"}},
+            {"id": "2", "action": "add", "quantity": 1,
+             "productOffering": {"id": "790650ec-b512-4bee-ae7f-535668eadf1b", "name": "Physical SIM Card"},
+             "productOrderItemRelationship": [{"id": "1", "relationshipType": "reliesOn"}]},
+        ],
+    })
+}
 
 /// Makes `ring` the process's TLS provider: reqwest is built without one
 /// of its own (Omni configures its webhook client explicitly), so a plain
@@ -166,12 +191,26 @@ impl TestServer {
     }
 
     pub async fn load_demo(&self) {
+        self.load_demo_into("default").await;
+    }
+
+    /// The demo data in `tenant` too (each tenant has its own catalog and
+    /// inventory), caches warmed.
+    pub async fn load_demo_into(&self, tenant: &str) {
         let server = self;
         let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data");
-        omni::load::load_dir(server.store.as_ref(), &data, "default")
+        omni::load::load_dir(server.store.as_ref(), &data, tenant)
             .await
             .expect("load the demo data");
         omni_app::workers::warm_up(&server.state.ctx)
+            .await
+            .expect("build the index and caches");
+    }
+
+    /// Builds this server's catalog index and caches from its database now
+    /// (a sibling on a database another server loaded).
+    pub async fn warm(&self) {
+        omni_app::workers::warm_up(&self.state.ctx)
             .await
             .expect("build the index and caches");
     }

@@ -64,7 +64,18 @@ async fn step(ctx: &Context, lease: &Lease, job: &Job, id: &str) -> Result<Step,
         return Ok(Step::Ended(Outcome::Done));
     };
     match po.state.as_deref() {
-        Some("acknowledged") => start(ctx, lease, po, order).await,
+        Some("acknowledged") => match not_before(&po.body, lease.now) {
+            Some(wait) => Ok(Step::Ended(Outcome::Later {
+                after: wait,
+                note: format!("product order {id} is requested to start later"),
+            })),
+            None => start(ctx, lease, po, order, true).await,
+        },
+        // Released through TMF622 (held or pending → inProgress) before the
+        // worker started it: its new lines still need their numbers.
+        Some("inProgress") if unnumbered(&order.record) => {
+            start(ctx, lease, po, order, false).await
+        }
         Some("inProgress") => finish(ctx, lease, job, po, order).await,
         // Someone must release a held or pending order; waiting for them is
         // not a failed attempt.
@@ -117,7 +128,15 @@ async fn follow(
 /// named take the order's).
 fn set_state(po: &mut Value, to: &str, item_states: &BTreeMap<String, &str>) {
     po["state"] = json!(to);
-    if let Some(items) = po.get_mut("productOrderItem").and_then(Value::as_array_mut) {
+    set_item_states(po, to, item_states);
+}
+
+/// Items nested in items (TMF622 allows them) are items of the order too.
+fn set_item_states(parent: &mut Value, to: &str, item_states: &BTreeMap<String, &str>) {
+    if let Some(items) = parent
+        .get_mut("productOrderItem")
+        .and_then(Value::as_array_mut)
+    {
         for item in items {
             let id = item
                 .get("id")
@@ -126,6 +145,7 @@ fn set_state(po: &mut Value, to: &str, item_states: &BTreeMap<String, &str>) {
                 .to_string();
             let s = item_states.get(&id).copied().unwrap_or(to);
             item["state"] = json!(s);
+            set_item_states(item, to, item_states);
         }
     }
 }
@@ -181,12 +201,38 @@ pub(super) fn moved(mut po: Document, to: &str, stamp: &str) -> Document {
     po
 }
 
-/// acknowledged → inProgress, with a number for each new line.
+/// How long to wait before an order whose `requestedStartDate` (TMF622:
+/// the date the requester wishes fulfilment to start) is still ahead may
+/// start; looked at again at least hourly, so a PATCH that brings the date
+/// forward takes effect within the hour.
+fn not_before(po: &Value, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
+    let wished = po
+        .get("requestedStartDate")
+        .and_then(Value::as_str)
+        .and_then(omni_core::time::parse_rfc3339)?;
+    let ahead = (wished - now).to_std().ok()?;
+    (!ahead.is_zero()).then(|| ahead.min(REQUESTED_START_RECHECK))
+}
+
+const REQUESTED_START_RECHECK: Duration = Duration::from_secs(3600);
+
+/// A new line of the order has no number yet.
+fn unnumbered(record: &OrderRecord) -> bool {
+    record
+        .items
+        .iter()
+        .filter(|i| i.starts_line())
+        .any(|i| !record.new_line_numbers.iter().any(|(id, _)| *id == i.id))
+}
+
+/// acknowledged → inProgress (`moving`), with a number for each new line;
+/// or, for an order already inProgress, only the numbers.
 async fn start(
     ctx: &Context,
     lease: &Lease,
     mut po: Document,
     mut order: Stored<OrderRecord>,
+    moving: bool,
 ) -> Result<Step, StoreError> {
     let tenant = po.tenant.clone();
     let record = &mut order.record;
@@ -205,12 +251,15 @@ async fn start(
     }
     let stamp = lease.stamp();
     record.updated_at = stamp.clone();
-    set_state(&mut po.body, "inProgress", &BTreeMap::new());
-    let po = moved(po, "inProgress", &stamp);
-    let mut writes = Writes::new(Effects::events(vec![state_change_event(
-        &tenant, &po.id, &po.body, None, lease.now,
-    )]));
-    writes.document(DocumentWrite::Update(po));
+    let mut writes = Writes::new(Effects::none());
+    if moving {
+        set_state(&mut po.body, "inProgress", &BTreeMap::new());
+        let po = moved(po, "inProgress", &stamp);
+        writes.effects.events = vec![state_change_event(
+            &tenant, &po.id, &po.body, None, lease.now,
+        )];
+        writes.document(DocumentWrite::Update(po));
+    }
     writes.update(&tenant, &order, &stamp)?;
     writes.commit(ctx.store()).await?;
     Ok(Step::Next)
