@@ -1002,6 +1002,8 @@ async fn every_answer_carries_the_profiles_mandatory_attributes() {
             assert_eq!(parties.len(), 1, "{answer}");
             assert_eq!(parties[0]["role"], role, "{answer}");
             assert!(parties[0]["id"].is_string(), "{answer}");
+            // RelatedParty requires `@referredType` (TMF679 and TMF645 alike).
+            assert!(parties[0]["@referredType"].is_string(), "{answer}");
             if !party.is_null() {
                 assert_eq!(parties[0]["id"], party, "{answer}");
             }
@@ -1022,7 +1024,7 @@ async fn every_answer_carries_the_profiles_mandatory_attributes() {
     assert!(sq.body["checkServiceQualificationDate"].is_string());
     assert_eq!(
         sq.body["relatedParty"],
-        json!([{"id": "anonymous", "role": "requester"}])
+        json!([{"id": "anonymous", "role": "requester", "@referredType": "Individual"}])
     );
 }
 

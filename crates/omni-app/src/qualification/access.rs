@@ -83,9 +83,15 @@ pub fn customer_party(
         .is_some_and(|p| !p.is_empty());
     if !named {
         let id = principal.subject.as_deref().unwrap_or("anonymous");
+        // TMF679 and TMF645 both require `@referredType` of a RelatedParty:
+        // a machine caller is a partner organization, anyone else a person.
+        let referred = match principal.kind {
+            PrincipalKind::M2m => "Organization",
+            _ => "Individual",
+        };
         body.insert(
             "relatedParty".into(),
-            json!([{"id": id, "role": "requester"}]),
+            json!([{"id": id, "role": "requester", "@referredType": referred}]),
         );
     }
     Ok(party)
