@@ -8,14 +8,21 @@ use omni_core::product_order::State;
 use serde_json::{Map, Value, json};
 
 const ORDER_RULES: &str = "Callers need order.ops to write and order.ops or order.view to read; only the caller's tenant is visible. \
-    A new order is acknowledged, with orderDate and every item's state set by the server; item ids are unique within the order; \
-    add items name a productOffering (or describe the product), modify/delete/noChange items name product.id. \
+    A new order is checked, priced and fulfilled like one order capture submits: channel[0].id (ECOMM, ATTR or SelfService) is \
+    required; the relatedParty with role customer must own every billing account and line the items touch; add and modify \
+    items name a productOffering that exists and is eligible in the channel, delete items name product.id and carry an \
+    actionReason extension; a subscriberNumber characteristic (or extension) names the line an item changes; items tied to \
+    a root by a bundled or reliesOn relationship inherit its line; quantity is 1. A refused order is a 400 naming \
+    productOrderItem[i] and the rule, and nothing is stored. The answer carries itemPrice, itemTotalPrice and \
+    orderTotalPrice; the order is acknowledged, with orderDate and every item's state set by the server, and the order \
+    worker completes it into the inventory (not before requestedStartDate). No terms, fulfilment or payment are captured. \
     PATCH may change state only along the TMF622 state machine (409 naming state, from and to, otherwise): \
     acknowledged → rejected, inProgress, pending, held, cancelled; inProgress → completed, failed, partial, held, pending, \
     assessingCancellation; pending and held → inProgress, each other, assessingCancellation, cancelled; \
     assessingCancellation → pendingCancellation, inProgress, held, pending; pendingCancellation → cancelled. \
-    rejected, cancelled, completed, failed and partial are final. Items may be added, removed or changed only while the \
-    order is acknowledged; afterwards only their states change, along the same machine (without partial).";
+    rejected, cancelled, completed, failed and partial are final, and completed, failed and partial are set by the order \
+    worker only (409 for a client). The items' content does not change after creation (409): only their states, \
+    along the same machine (without partial).";
 
 const CANCEL_RULES: &str = "Callers need order.ops to create and order.ops or order.view to read. An order that is \
     acknowledged, pending or held is cancelled at once (its unfinished items too) and the request is stored done. \
