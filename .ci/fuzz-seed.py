@@ -65,9 +65,16 @@ cart = lambda: post("/tmf-api/shoppingCart/v4/shoppingCart", {"cartItem": [
     {"id": "3", "productOffering": {"id": "790650ec-b512-4bee-ae7f-535668eadf1b"}}]})["id"]
 ids["shoppingCart"] = [cart(), cart()]
 
+# A new line for cust-1001 that the demo data accepts (TMF622 orders are
+# checked like captured ones); its start date is far ahead, so the order
+# worker leaves it acknowledged and cancellable.
 product_order = lambda: post(f"{TMF622}/productOrder", {
+    "requestedStartDate": "2099-01-01T00:00:00Z",
+    "channel": [{"id": "ECOMM"}],
     "relatedParty": [{"id": "cust-1001", "role": "customer", "@referredType": "Individual"}],
-    "productOrderItem": [{"id": "1", "action": "add", "productOffering": {"id": "plan-5g"}}]})["id"]
+    "billingAccount": {"id": "556165899573"},
+    "productOrderItem": [{"id": "1", "action": "add",
+                          "productOffering": {"id": "0b690f7e-3f41-49bf-a6cf-6f65caa650ca"}}]})["id"]
 ids["productOrder"] = [product_order(), product_order()]
 # Orders that cancellation requests may name (a cancelled order is final).
 cancellable = [product_order() for _ in range(3)]
