@@ -5,6 +5,16 @@
 //! the API's create, so a bad file is refused whole, naming the resource and
 //! field. The catalog version is bumped so that running servers refresh their
 //! discovery index.
+//!
+//! Catalogs can be large (a million offers is 1.1 GB of JSON, issue 17), so
+//! resource files are never held in memory whole: each is read as a stream
+//! of its array's elements, twice. The first pass checks every resource of
+//! every file and writes nothing, so a bad file still changes nothing; the
+//! second builds the documents again on a blocking thread and hands them, a
+//! batch of [`BATCH`] at a time, to the writer (one transaction per batch).
+//! Memory is bounded by a couple of batches, not by the files. A load that
+//! dies during the second pass has written some batches; loading the same
+//! folder again puts every resource as the files have it (writes are puts).
 
 use anyhow::{Context, bail};
 use omni_core::catalog::resource_spec;
@@ -13,7 +23,7 @@ use omni_store::{Document, Store};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, Default)]
 pub struct LoadReport {
@@ -39,12 +49,14 @@ pub async fn load_dir(store: &dyn Store, dir: &Path, tenant: &str) -> anyhow::Re
     if !catalog.is_dir() {
         bail!("{} has no catalog/ folder", dir.display());
     }
-    let files = json_files(&catalog)?;
     let now = chrono::Utc::now();
     let time = omni_core::time::rfc3339(now);
     let mut docs = Vec::new();
     let mut report = LoadReport::default();
-    for file in files {
+    // Every resource file with its spec: the catalog's, then promotions and
+    // rule sets, which are read the same way.
+    let mut sources: Vec<(PathBuf, &'static ResourceSpec, Source)> = Vec::new();
+    for file in json_files(&catalog)? {
         let kind = file
             .file_stem()
             .and_then(|s| s.to_str())
@@ -52,8 +64,18 @@ pub async fn load_dir(store: &dyn Store, dir: &Path, tenant: &str) -> anyhow::Re
         let spec = resource_spec(kind).with_context(|| {
             format!("{}: no catalog resource is called '{kind}'", file.display())
         })?;
-        let n = read_resources(&file, spec, tenant, now, &mut docs)?;
-        *report.counts.entry(kind.to_string()).or_default() += n;
+        sources.push((file, spec, Source::Catalog));
+    }
+    for file in folder_files(&dir.join("promotions"))? {
+        let spec = &omni_core::promotion::PROMOTION_RESOURCE;
+        sources.push((file, spec, Source::Promotions));
+    }
+    for file in folder_files(&dir.join("rules"))? {
+        sources.push((file, &omni_core::rules::RULE_SET_SPEC, Source::Rules));
+    }
+    // Pass 1: every resource checked, nothing written.
+    for (file, spec, _) in &sources {
+        each_resource(file, spec, tenant, now, |_| Ok(()))?;
     }
     let places = dir.join("places");
     if places.is_dir() {
@@ -84,26 +106,25 @@ pub async fn load_dir(store: &dyn Store, dir: &Path, tenant: &str) -> anyhow::Re
             }
         }
     }
-    let promotions = read_folder(
-        &dir.join("promotions"),
-        &omni_core::promotion::PROMOTION_RESOURCE,
-        tenant,
-        now,
-        &mut docs,
-    )?;
-    let rule_sets = read_folder(
-        &dir.join("rules"),
-        &omni_core::rules::RULE_SET_SPEC,
-        tenant,
-        now,
-        &mut docs,
-    )?;
     read_inventory(&dir.join("inventory"), tenant, now, &mut docs, &mut report)?;
     read_stores(&dir.join("stores"), tenant, now, &mut docs, &mut report)?;
-    store
-        .put_documents(&docs)
-        .await
-        .context("writing the loaded resources")?;
+    // Pass 2: the checked resources, a batch at a time, then the small
+    // files' documents (places, inventory, stores).
+    let (mut promotions, mut rule_sets) = (0, 0);
+    for (file, spec, source) in sources {
+        let n = write_resources(store, file, spec, tenant, now).await?;
+        match source {
+            Source::Catalog => *report.counts.entry(spec.kind.to_string()).or_default() += n,
+            Source::Promotions => promotions += n,
+            Source::Rules => rule_sets += n,
+        }
+    }
+    for batch in docs.chunks(BATCH) {
+        store
+            .put_documents(batch)
+            .await
+            .context("writing the loaded resources")?;
+    }
     store
         .bump_counter(&format!("{}:{tenant}", omni_api::catalog::VERSION_COUNTER))
         .await
@@ -131,7 +152,7 @@ pub async fn load_dir(store: &dyn Store, dir: &Path, tenant: &str) -> anyhow::Re
 /// Stored kind of address registry entries.
 pub const PLACE_KIND: &str = omni_api::catalog::PLACE_KIND;
 
-fn json_files(dir: &Path) -> anyhow::Result<Vec<std::path::PathBuf>> {
+fn json_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .with_context(|| format!("reading {}", dir.display()))?
         .collect::<Result<Vec<_>, _>>()?
@@ -184,41 +205,77 @@ pub const RULE_SET_KIND: &str = omni_core::rules::RULE_SET_KIND;
 /// Stored kind of TMF671 promotions.
 pub const PROMOTION_KIND: &str = omni_core::promotion::KIND;
 
-/// Every `*.json` file of `dir` (none when it does not exist) read as resources of `spec`.
-fn read_folder(
-    dir: &Path,
-    spec: &ResourceSpec,
-    tenant: &str,
-    now: chrono::DateTime<chrono::Utc>,
-    docs: &mut Vec<Document>,
+/// Where a resource file was found, for the report and the counters.
+#[derive(Debug, Clone, Copy)]
+enum Source {
+    Catalog,
+    Promotions,
+    Rules,
+}
+
+/// Documents written per transaction in the second pass.
+const BATCH: usize = 5_000;
+
+/// Every `*.json` file of `dir` (none when it does not exist).
+fn folder_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    if dir.is_dir() {
+        json_files(dir)
+    } else {
+        Ok(Vec::new())
+    }
+}
+
+/// Calls `each` with every element of the JSON array in `file`, read as a
+/// stream (one element in memory at a time). Returns how many there were.
+fn each_element(
+    file: &Path,
+    each: &mut dyn FnMut(usize, Value) -> anyhow::Result<()>,
 ) -> anyhow::Result<usize> {
-    if !dir.is_dir() {
-        return Ok(0);
+    use serde::de::{Deserializer as _, Error as _, SeqAccess, Visitor};
+
+    struct Elements<'f> {
+        each: &'f mut dyn FnMut(usize, Value) -> anyhow::Result<()>,
     }
-    let mut count = 0;
-    for file in json_files(dir)? {
-        count += read_resources(&file, spec, tenant, now, docs)?;
+    impl<'de> Visitor<'de> for Elements<'_> {
+        type Value = usize;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a JSON array of resources")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<usize, A::Error> {
+            let mut n = 0;
+            while let Some(item) = seq.next_element::<Value>()? {
+                (self.each)(n, item).map_err(|e| A::Error::custom(format!("{e:#}")))?;
+                n += 1;
+            }
+            Ok(n)
+        }
     }
-    Ok(count)
+    let reader = std::io::BufReader::with_capacity(
+        1 << 20,
+        std::fs::File::open(file).with_context(|| format!("reading {}", file.display()))?,
+    );
+    let mut de = serde_json::Deserializer::from_reader(reader);
+    let n = de
+        .deserialize_seq(Elements { each })
+        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    de.end()
+        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    Ok(n)
 }
 
 /// One file: a JSON array of resources of `spec`, each with its id and
-/// checked like the API's create; the whole file is refused on the first bad
-/// resource, naming it and its fields. Returns how many were added to `docs`.
-fn read_resources(
+/// checked like the API's create, handed to `each` as the document it is
+/// stored as; the first bad resource stops it, naming the resource and its
+/// fields. Returns how many there were.
+fn each_resource(
     file: &Path,
     spec: &ResourceSpec,
     tenant: &str,
     now: chrono::DateTime<chrono::Utc>,
-    docs: &mut Vec<Document>,
+    mut each: impl FnMut(Document) -> anyhow::Result<()>,
 ) -> anyhow::Result<usize> {
     let time = omni_core::time::rfc3339(now);
-    let text =
-        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
-    let items: Vec<Value> = serde_json::from_str(&text)
-        .with_context(|| format!("{} is not a JSON array", file.display()))?;
-    let count = items.len();
-    for (i, item) in items.into_iter().enumerate() {
+    each_element(file, &mut |i, item| {
         let Some(id) = item.get("id").and_then(Value::as_str).map(str::to_string) else {
             bail!("{}[{i}]: every loaded resource needs an id", file.display());
         };
@@ -230,7 +287,7 @@ fn read_resources(
             bail!("{}[{i}] is not a JSON object", file.display());
         };
         spec.stamp_new(&mut body, &id, now);
-        docs.push(Document {
+        each(Document {
             tenant: tenant.to_string(),
             kind: spec.kind.to_string(),
             state: body
@@ -243,9 +300,45 @@ fn read_resources(
             created_at: time.clone(),
             updated_at: time.clone(),
             body: Value::Object(body),
-        });
+        })
+    })
+}
+
+/// Writes the resources of one (already checked) file: parsed on a blocking
+/// thread, written here a batch at a time; the channel holds at most two
+/// batches, so parsing waits for the database rather than filling memory.
+async fn write_resources(
+    store: &dyn Store,
+    file: PathBuf,
+    spec: &'static ResourceSpec,
+    tenant: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<usize> {
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<Document>>(2);
+    let owned_tenant = tenant.to_string();
+    let parser = tokio::task::spawn_blocking(move || {
+        let mut batch = Vec::with_capacity(BATCH);
+        let n = each_resource(&file, spec, &owned_tenant, now, |doc| {
+            batch.push(doc);
+            if batch.len() >= BATCH {
+                tx.blocking_send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))
+                    .map_err(|_| anyhow::anyhow!("the writer stopped"))?;
+            }
+            Ok(())
+        })?;
+        if !batch.is_empty() {
+            tx.blocking_send(batch)
+                .map_err(|_| anyhow::anyhow!("the writer stopped"))?;
+        }
+        anyhow::Ok(n)
+    });
+    while let Some(batch) = rx.recv().await {
+        store
+            .put_documents(&batch)
+            .await
+            .context("writing the loaded resources")?;
     }
-    Ok(count)
+    parser.await.context("the file reader stopped")?
 }
 
 /// `DIR/inventory/`: accounts, billing accounts and subscribers, checked as a
