@@ -40,7 +40,12 @@ async fn a_catalog_of_several_batches_loads_whole_or_not_at_all() {
         .expect_err("refused");
     let text = format!("{err:#}");
     assert!(text.contains("'bad'") && text.contains("name"), "{text}");
-    for kind in ["productOffering", "productOfferingPrice", "category", "place"] {
+    for kind in [
+        "productOffering",
+        "productOfferingPrice",
+        "category",
+        "place",
+    ] {
         assert_eq!(count(&s, kind).await, 0, "{kind} written by a refused load");
     }
 
@@ -50,7 +55,11 @@ async fn a_catalog_of_several_batches_loads_whole_or_not_at_all() {
         .expect("loaded");
     assert_eq!(report.counts.get("productOffering"), Some(&12_000));
     assert_eq!(count(&s, "productOffering").await, 12_000);
-    let prices = report.counts.get("productOfferingPrice").copied().unwrap_or(0);
+    let prices = report
+        .counts
+        .get("productOfferingPrice")
+        .copied()
+        .unwrap_or(0);
     assert!(prices > 0);
     assert_eq!(count(&s, "productOfferingPrice").await, prices as u64);
     s.warm().await;

@@ -255,7 +255,15 @@ async fn refused_orders_name_the_item_and_the_rule_and_store_nothing() {
     terminate_unowned["productOrderItem"] = json!([{"id": "x", "action": "delete",
         "subscriberNumber": LINE, "product": {"id": "not-a-product-of-the-line"},
         "actionReason": {"name": "CR"}}]);
+    let mut fiber = order_now();
+    fiber["productOrderItem"] = json!([{"id": "f", "action": "add",
+        "productOffering": {"id": "BB_Plan_fiber-300"}}]);
     for (body, field, rule) in [
+        (
+            fiber,
+            "productOrderItem[0].productOffering.id",
+            "fixed service",
+        ),
         (foreign, "productOrderItem[0].billingAccount.id", "ITEM-014"),
         (
             unknown,

@@ -48,6 +48,23 @@ impl Component {
     }
 }
 
+/// Offering types of fixed services (broadband, fixed wireless, and the
+/// equipment rented with them). The inventory holds mobile lines only, so an
+/// order can neither create nor change one: such items are refused when they
+/// are captured (`ITEM-013`) rather than "completed" with nothing applied.
+pub const FIXED_SERVICE_TYPES: [&str; 5] = [
+    "BB_Plan",
+    "BB_Offer",
+    "WBB_Plan",
+    "WBB_Offer",
+    "Rented_Equipment",
+];
+
+/// Whether the inventory can hold what an offering of `offering_type` sells.
+pub fn holds(offering_type: &str) -> bool {
+    !FIXED_SERVICE_TYPES.contains(&offering_type)
+}
+
 impl Subscriber {
     /// Whether `product_id` names this line (its primary product) or one of
     /// its components. Naming the primary product with a component type

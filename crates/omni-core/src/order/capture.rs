@@ -626,6 +626,19 @@ fn check_against_facts(
             "a new line needs the billing account it is added to".into(),
         );
     }
+    if !crate::inventory::holds(&item.offering_type) {
+        p.add(
+            n,
+            &action,
+            UNSUPPORTED_ACTION,
+            "productOfferingType",
+            format!(
+                "a {} is a fixed service, which Omni's inventory does not hold yet (it holds mobile lines): it cannot be ordered here",
+                item.offering_type
+            ),
+        );
+        return;
+    }
     if let Some(offering) = &item.offering_id {
         match facts.offering_type(offering) {
             None => p.add(

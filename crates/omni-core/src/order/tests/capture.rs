@@ -498,3 +498,23 @@ mod applying {
         assert_eq!(line.account_id, "CA-1001");
     }
 }
+
+/// The inventory holds mobile lines only: a fixed service (broadband, fixed
+/// wireless, their rented equipment) is refused when captured, naming the
+/// item, instead of being "completed" by the worker with nothing applied.
+#[test]
+fn fixed_services_are_refused_not_completed_without_effect() {
+    let mut f = facts();
+    f.offerings.insert("BB_Plan_fiber-300", "BB_Plan");
+    let request = json!({"items": [
+        {"action": "add", "productOfferingType": "BB_Plan", "productOfferingId": "BB_Plan_fiber-300",
+         "productOrderItemId": "fiber", "billingAccount": {"id": "556165899573"}},
+        {"action": "add", "productOfferingType": "Mobile_Offer",
+         "productOfferingId": "0b690f7e-3f41-49bf-a6cf-6f65caa650ca",
+         "productOrderItemId": "plan", "billingAccount": {"id": "556165899573"}}]});
+    let errors = capture(&request, &[], &f).expect_err("refused");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].code, UNSUPPORTED_ACTION);
+    assert_eq!(errors[0].field, "items[0].productOfferingType");
+    assert!(errors[0].description.contains("fixed service"));
+}
