@@ -6,12 +6,17 @@
 mod model;
 mod ownership;
 mod product;
+mod product_write;
 #[cfg(test)]
 mod tests;
 
 pub use model::*;
 pub use ownership::{Owner, ownership_problem};
 pub use product::{ProductChange, product_changes, products};
+pub use product_write::{
+    ADMIN_SUSPEND_REASON, ProductKind, Stamp, WriteError, patch as patch_product,
+    remove as remove_product,
+};
 
 pub const ACCOUNT_KIND: &str = "account";
 pub const BILLING_ACCOUNT_KIND: &str = "billingAccount";
