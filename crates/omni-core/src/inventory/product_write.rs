@@ -161,12 +161,12 @@ pub fn patch(
         let current = view.get(name);
         match name.as_str() {
             "status" => {
-                if current != Some(value) {
-                    if let Err(e) = set_status(&mut next, kind, value, stamp) {
-                        match e {
-                            WriteError::Invalid(mut p) => problems.append(&mut p),
-                            conflict => return Err(conflict),
-                        }
+                if current != Some(value)
+                    && let Err(e) = set_status(&mut next, kind, value, stamp)
+                {
+                    match e {
+                        WriteError::Invalid(mut p) => problems.append(&mut p),
+                        conflict => return Err(conflict),
                     }
                 }
             }
