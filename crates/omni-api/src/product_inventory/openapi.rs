@@ -65,6 +65,13 @@ pub fn fragment() -> (Map<String, Value>, Map<String, Value>) {
     );
     let if_match = param("If-Match", "header", json!({"type": "string"}), false);
     let id = param("id", "path", json!({"type": "string"}), true);
+    // Products of the demo inventory, so that a fuzzer's examples reach a
+    // real line (its own product) and a real feature, not only 404s.
+    let with_example = |example: &str| {
+        let mut p = id.clone();
+        p["example"] = json!(example);
+        p
+    };
     let mut patch_responses = errors(&[400, 401, 403, 404, 409, 412, 413, 415]);
     patch_responses.insert(
         "200".into(),
@@ -95,7 +102,7 @@ pub fn fragment() -> (Map<String, Value>, Map<String, Value>) {
         "patch": {
         "tags": [TAG], "operationId": "patchProduct", "summary": "Change a Product by JSON merge patch",
         "description": PATCH_RULES, "security": [{"bearerAuth": []}],
-        "parameters": [id.clone(), if_match.clone()],
+        "parameters": [with_example("47777581441708014"), if_match.clone()],
         "requestBody": {"required": true, "content": {
             "application/merge-patch+json": {"schema": update},
             "application/json": {"schema": update}}},
@@ -103,7 +110,7 @@ pub fn fragment() -> (Map<String, Value>, Map<String, Value>) {
         "delete": {
         "tags": [TAG], "operationId": "deleteProduct", "summary": "Delete a Product (a feature, device or SIM)",
         "description": DELETE_RULES, "security": [{"bearerAuth": []}],
-        "parameters": [id, if_match],
+        "parameters": [with_example("47777581441708110"), if_match],
         "responses": delete_responses}}),
     );
 
