@@ -58,17 +58,7 @@ impl Subscriber {
     /// its components. Naming the primary product with a component type
     /// means "that component of this line".
     pub fn owns_product(&self, product_id: &str) -> bool {
-        self.primary_product_id == product_id
-            || self.rate_plan.product_id == product_id
-            || self
-                .device
-                .as_ref()
-                .is_some_and(|d| d.product_id == product_id)
-            || self
-                .sim
-                .as_ref()
-                .is_some_and(|s| s.product_id == product_id)
-            || self.features.iter().any(|f| f.product_id == product_id)
+        ProductKind::of(self, product_id).is_some()
     }
 
     /// Whether the line currently has `component`.
