@@ -206,7 +206,7 @@ pub async fn patch(
     let stamp = rfc3339(now);
     let source = source(principal);
     let at = Stamp {
-        at: &stamp,
+        now,
         source: &source,
     };
     let change = |line: &Subscriber| -> AppResult<Option<Subscriber>> {
@@ -266,7 +266,7 @@ pub async fn delete(
     let stamp = rfc3339(now);
     let source = source(principal);
     let at = Stamp {
-        at: &stamp,
+        now,
         source: &source,
     };
     let parties = (account.as_ref(), billing.as_ref());

@@ -453,7 +453,7 @@ async fn derived_attributes_are_read_only_and_nothing_is_stored() {
     for (id, patch, field) in [
         (LINE_PRODUCT, json!({"name": "My line"}), "name"),
         (PLAN, json!({"status": "suspended"}), "status"),
-        (LINE_PRODUCT, json!({"status": "terminated"}), "status"),
+        (LINE_PRODUCT, json!({"status": "pendingActive"}), "status"),
         (
             DEVICE,
             json!({"productCharacteristic": [{"name": "byod", "value": true}]}),
@@ -683,4 +683,48 @@ async fn a_line_is_not_deleted_through_the_inventory() {
     .await;
     assert_eq!(status, 409, "{body}");
     assert!(product_events(&s).await.is_empty());
+}
+
+#[tokio::test]
+async fn terminating_a_line_cancels_it_and_ends_its_features() {
+    let s = TestServer::start_with_demo().await;
+    let admin = admin(&s);
+    let (status, _, body) = write(
+        &s,
+        "PATCH",
+        Some(&admin),
+        LINE_PRODUCT,
+        Some(json!({"status": "terminated"})),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status"], "terminated");
+    assert!(body["terminationDate"].is_string(), "{body}");
+    assert_eq!(stored_line(&s, LINE).await.0, "cancelled");
+    // Its feature ended with it, as a care cancel ends them.
+    let (_, _, feature) = get(&s, Some(&admin), &one(FEATURE)).await;
+    assert_eq!(feature["status"], "terminated");
+    let events = product_events(&s).await;
+    for id in [LINE_PRODUCT, PLAN, FEATURE, DEVICE] {
+        assert!(
+            events.contains(&(
+                "ProductStateChangeEvent".to_string(),
+                id.to_string(),
+                "terminated".to_string()
+            )),
+            "{id}: {events:?}"
+        );
+    }
+    // Cancelled is final.
+    let (status, _, body) = write(
+        &s,
+        "PATCH",
+        Some(&admin),
+        LINE_PRODUCT,
+        Some(json!({"status": "active"})),
+        None,
+    )
+    .await;
+    assert_eq!(status, 409, "{body}");
 }

@@ -12,15 +12,15 @@ const RULES: &str = "Products are views of the inventory's lines: each line is a
     the accounts their party owns (another's product is a 404). Lists take TMF630 filters, sort, offset, limit and fields.";
 
 const PATCH_RULES: &str = "inventory.admin only. A JSON merge patch of the product, applied to its line in one write \
-    with the TMF637 events the change makes. Writable: status of the line's own product (active or suspended; \
-    a line is terminated through a TMF622 product order or a care order), status of a feature (terminated ends it), \
+    with the TMF637 events the change makes. Writable: status of the line's own product (active, suspended, or \
+    terminated, which cancels the line as a care cancel does), status of a feature (terminated ends it), \
     productCharacteristic IMEI of a device and ICCID of a SIM (entries not named keep their values). Every other \
     attribute is derived from the line: repeating its current value is accepted, changing it is a 400 naming it. \
     If-Match takes the ETag a GET answered (the line's version).";
 
 const DELETE_RULES: &str = "inventory.admin only. Removes a feature, the device or the SIM from its line (the \
     product is gone afterwards; ProductDeleteEvent). The line's own product and its rate plan are refused with 409: \
-    terminate a line through a TMF622 product order (action delete) or a care order (type cancel).";
+    terminate a line instead (PATCH its status, a TMF622 product order with action delete, or a care order cancel).";
 
 fn error(description: &str) -> Value {
     json!({"description": description,

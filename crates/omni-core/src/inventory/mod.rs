@@ -14,8 +14,7 @@ pub use model::*;
 pub use ownership::{Owner, ownership_problem};
 pub use product::{ProductChange, product_changes, products};
 pub use product_write::{
-    ADMIN_SUSPEND_REASON, ProductKind, Stamp, WriteError, patch as patch_product,
-    remove as remove_product,
+    ADMIN_REASON, ProductKind, Stamp, WriteError, patch as patch_product, remove as remove_product,
 };
 
 pub const ACCOUNT_KIND: &str = "account";

@@ -8,12 +8,12 @@
 //! the events, exactly as the order and care workers do.
 //!
 //! What is writable, and why only this:
-//! - `status` of the line's own product: `active` <-> `suspended`, moved by
-//!   the subscriber state machine care orders use
-//!   ([`SubscriberStatus::transition`]). Terminating a line is refused: it is
-//!   a commercial act (reason, features ended by billing rules) that a TMF622
-//!   product order (`delete`) or a care order (`cancel`) carries.
-//! - `status` of a feature's product: `terminated` ends the feature now.
+//! - `status` of the line's own product: `active`, `suspended` or
+//!   `terminated`, moved by the subscriber state machine care orders use
+//!   ([`SubscriberStatus::transition`]); `terminated` cancels the line as a
+//!   care cancel does ([`crate::care::close_line`]: its features end too).
+//! - `status` of a feature's product: `terminated` ends the feature now, by
+//!   care's rule ([`crate::care::end_feature_of`]).
 //! - `productCharacteristic` `IMEI` of the device and `ICCID` of the SIM
 //!   (a correction of what was recorded), in the formats of
 //!   [`crate::formats`].
@@ -23,16 +23,19 @@
 //!
 //! `DELETE` removes a feature, the device or the SIM from the line (the
 //! product is gone afterwards); the line and its rate plan cannot be
-//! deleted (they are the line: terminate it through an order or care).
+//! deleted (they are the line: terminate it, which keeps it on record).
 
 use super::{HistoryEntry, Subscriber, SubscriberStatus};
+use crate::care::{close_line, end_feature_of};
 use crate::document::FieldError;
 use crate::formats::characteristic_problem;
+use crate::time::rfc3339;
+use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
-/// The reason a line suspended through TMF637 records (a suspended line
-/// always has one).
-pub const ADMIN_SUSPEND_REASON: &str = "InventoryAdministration";
+/// The reason a line suspended or cancelled through TMF637 records (a line
+/// that is not active always has one).
+pub const ADMIN_REASON: &str = "InventoryAdministration";
 
 /// Which component of a line a product is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,14 +110,17 @@ pub enum WriteError {
 /// Where the line's history says a TMF637 write came from, and when.
 #[derive(Debug, Clone, Copy)]
 pub struct Stamp<'a> {
-    pub at: &'a str,
+    pub now: DateTime<Utc>,
     pub source: &'a str,
 }
+
+/// How the line's history says a change came through TMF637.
+const VIA: &str = "through the product inventory (TMF637)";
 
 impl Stamp<'_> {
     fn record(&self, line: &mut Subscriber, change: &str, detail: String) {
         line.history.push(HistoryEntry {
-            at: self.at.to_string(),
+            at: rfc3339(self.now),
             change: change.to_string(),
             source: self.source.to_string(),
             detail: Some(detail),
@@ -201,16 +207,10 @@ fn set_status(
             let target = match to {
                 "active" => SubscriberStatus::Active,
                 "suspended" => SubscriberStatus::Suspended,
-                "terminated" => {
-                    return Err(invalid(format!(
-                        "line '{}' is terminated through a TMF622 product order (action delete) or a care order \
-                         (type cancel), not in the inventory",
-                        line.ctn
-                    )));
-                }
+                "terminated" => SubscriberStatus::Cancelled,
                 other => {
                     return Err(invalid(format!(
-                        "a line's status may become active or suspended, not '{other}'"
+                        "a line's status may become active, suspended or terminated, not '{other}'"
                     )));
                 }
             };
@@ -223,18 +223,19 @@ fn set_status(
                     line.ctn, e.from, e.to
                 ))
             })?;
-            let change = if target == SubscriberStatus::Suspended {
-                line.status_reason = Some(ADMIN_SUSPEND_REASON.into());
-                "suspended"
-            } else {
-                line.status_reason = None;
-                "resumed"
-            };
-            stamp.record(
-                line,
-                change,
-                "through the product inventory (TMF637)".into(),
-            );
+            match target {
+                SubscriberStatus::Suspended => {
+                    line.status_reason = Some(ADMIN_REASON.into());
+                    stamp.record(line, "suspended", VIA.into());
+                }
+                SubscriberStatus::Active => {
+                    line.status_reason = None;
+                    stamp.record(line, "resumed", VIA.into());
+                }
+                SubscriberStatus::Cancelled => {
+                    close_line(line, stamp.now, stamp.source, ADMIN_REASON, VIA);
+                }
+            }
             Ok(())
         }
         ProductKind::Feature(index) => {
@@ -247,17 +248,8 @@ fn set_status(
             if line.status == SubscriberStatus::Cancelled {
                 return Err(cancelled(line));
             }
-            let at = stamp.at.to_string();
-            let Some(f) = line.features.get_mut(index) else {
-                return Ok(());
-            };
-            f.status = super::FeatureStatus::Ended;
-            f.expiration_date = Some(at);
-            let detail = format!(
-                "{}: ended through the product inventory (TMF637)",
-                f.offering_id
-            );
-            stamp.record(line, "featureEnded", detail);
+            let (now, source) = (stamp.now, stamp.source);
+            end_feature_of(line, now, source, index, now, "featureEnded", VIA);
             Ok(())
         }
         other => Err(invalid(format!(
@@ -322,20 +314,16 @@ fn characteristics(
         let change = match (kind, line.device.as_mut(), line.sim.as_mut()) {
             (ProductKind::Device, Some(d), _) => {
                 let old = std::mem::replace(&mut d.imei, new.to_string());
-                Some(("imeiChanged", format!("IMEI {old} -> {new}")))
+                Some(("deviceChanged", format!("IMEI {old} → {new}")))
             }
             (ProductKind::Sim, _, Some(s)) => {
                 let old = std::mem::replace(&mut s.iccid, new.to_string());
-                Some(("iccidChanged", format!("ICCID {old} -> {new}")))
+                Some(("simChanged", format!("ICCID {old} → {new}")))
             }
             _ => None,
         };
         if let Some((change, detail)) = change {
-            stamp.record(
-                line,
-                change,
-                format!("{detail} through the product inventory (TMF637)"),
-            );
+            stamp.record(line, change, format!("{detail} {VIA}"));
         }
     }
 }
@@ -353,8 +341,9 @@ pub fn remove(
     })?;
     if matches!(kind, ProductKind::Line | ProductKind::RatePlan) {
         return Err(WriteError::Conflict(format!(
-            "product '{product_id}' is line '{}' (its {}): a line is terminated through a TMF622 product order \
-             (action delete) or a care order (type cancel); DELETE removes a feature, the device or the SIM",
+            "product '{product_id}' is line '{}' (its {}): a line is not deleted but terminated (PATCH the line's \
+             product with status terminated, a TMF622 product order with action delete, or a care order of type \
+             cancel); DELETE removes a feature, the device or the SIM",
             line.ctn,
             if kind == ProductKind::Line {
                 "own product"
@@ -384,11 +373,7 @@ pub fn remove(
             None => return Ok(next),
         },
     };
-    stamp.record(
-        &mut next,
-        change,
-        format!("{detail}: deleted through the product inventory (TMF637)"),
-    );
+    stamp.record(&mut next, change, format!("{detail}: deleted {VIA}"));
     Ok(next)
 }
 
@@ -399,10 +384,14 @@ mod tests {
     use crate::inventory::{FeatureStatus, ProductChange, product_changes, products};
     use serde_json::json;
 
-    const AT: Stamp<'static> = Stamp {
-        at: "2026-01-01T00:00:00.000Z",
-        source: "productInventory:admin",
-    };
+    const NOW: &str = "2026-01-01T00:00:00.000Z";
+
+    fn at() -> Stamp<'static> {
+        Stamp {
+            now: crate::time::parse_rfc3339(NOW).unwrap_or_default(),
+            source: "productInventory:admin",
+        }
+    }
 
     fn view(l: &Subscriber, id: &str) -> Value {
         let a = account();
@@ -432,9 +421,9 @@ mod tests {
     fn the_line_is_suspended_and_resumed_by_its_state_machine() {
         let l = line(SubscriberStatus::Active);
         let p = json!({"status": "suspended"});
-        let next = patch(&l, "P0", &view(&l, "P0"), &p, AT).expect("suspend");
+        let next = patch(&l, "P0", &view(&l, "P0"), &p, at()).expect("suspend");
         assert_eq!(next.status, SubscriberStatus::Suspended);
-        assert_eq!(next.status_reason.as_deref(), Some(ADMIN_SUSPEND_REASON));
+        assert_eq!(next.status_reason.as_deref(), Some(ADMIN_REASON));
         assert_eq!(
             next.history.last().map(|h| h.change.as_str()),
             Some("suspended")
@@ -445,21 +434,21 @@ mod tests {
             "P0",
             &view(&next, "P0"),
             &json!({"status": "active"}),
-            AT,
+            at(),
         )
         .expect("resume");
         assert_eq!(
             (back.status, back.status_reason),
             (SubscriberStatus::Active, None)
         );
-        // Terminating, or a status the line cannot take, is refused.
-        for status in ["terminated", "pendingActive"] {
-            let e = patch(&l, "P0", &view(&l, "P0"), &json!({"status": status}), AT);
+        // A status a line cannot take is refused.
+        for status in ["pendingActive", "cancelled"] {
+            let e = patch(&l, "P0", &view(&l, "P0"), &json!({"status": status}), at());
             assert_eq!(e.map_err(fields), Err(vec!["status".to_string()]));
         }
         // A cancelled line changes no more.
         let gone = line(SubscriberStatus::Cancelled);
-        let e = patch(&gone, "P0", &view(&gone, "P0"), &p, AT).map_err(fields);
+        let e = patch(&gone, "P0", &view(&gone, "P0"), &p, at()).map_err(fields);
         assert!(
             matches!(e, Err(ref v) if v[0].starts_with("conflict")),
             "{e:?}"
@@ -467,14 +456,32 @@ mod tests {
     }
 
     #[test]
+    fn terminating_the_line_cancels_it_as_care_does() {
+        let mut l = line(SubscriberStatus::Suspended);
+        // A live feature (the fixture's starts in 2030: make it started).
+        l.features[0].status = FeatureStatus::Active;
+        l.features[0].effective_date = "2025-01-01T00:00:00.000Z".into();
+        let p = json!({"status": "terminated"});
+        let next = patch(&l, "P0", &view(&l, "P0"), &p, at()).expect("terminate");
+        assert_eq!(next.status, SubscriberStatus::Cancelled);
+        assert_eq!(next.status_reason.as_deref(), Some(ADMIN_REASON));
+        assert_eq!(next.cancelled_at.as_deref(), Some(NOW));
+        assert_eq!(next.features[0].status, FeatureStatus::Ended);
+        let changes: Vec<&str> = next.history.iter().map(|h| h.change.as_str()).collect();
+        assert_eq!(changes, ["featureEnded", "cancelled"]);
+        let v = view(&next, "P2");
+        assert_eq!(v["status"], "terminated");
+    }
+
+    #[test]
     fn derived_attributes_are_read_only_unless_repeated() {
         let l = line(SubscriberStatus::Active);
         let v = view(&l, "P3");
         // The whole product sent back as read changes nothing.
-        assert_eq!(patch(&l, "P3", &v, &v, AT), Ok(l.clone()));
+        assert_eq!(patch(&l, "P3", &v, &v, at()), Ok(l.clone()));
         let p = json!({"name": "mine", "status": "suspended",
             "productCharacteristic": [{"name": "byod", "value": false}]});
-        let e = patch(&l, "P3", &v, &p, AT).map_err(fields);
+        let e = patch(&l, "P3", &v, &p, at()).map_err(fields);
         assert_eq!(
             e,
             Err(vec![
@@ -489,7 +496,7 @@ mod tests {
     fn imei_and_iccid_change_in_their_formats() {
         let l = line(SubscriberStatus::Active);
         let p = json!({"productCharacteristic": [{"name": "IMEI", "value": "490154203237518"}]});
-        let next = patch(&l, "P3", &view(&l, "P3"), &p, AT).expect("imei");
+        let next = patch(&l, "P3", &view(&l, "P3"), &p, at()).expect("imei");
         assert_eq!(
             next.device.as_ref().map(|d| d.imei.as_str()),
             Some("490154203237518")
@@ -501,15 +508,15 @@ mod tests {
         assert!(changes(&l, &next).contains(&(ProductChange::AttributeValueChange, "P3".into())));
         let bad = json!({"productCharacteristic": [{"name": "IMEI", "value": "12"}]});
         assert_eq!(
-            patch(&l, "P3", &view(&l, "P3"), &bad, AT).map_err(fields),
+            patch(&l, "P3", &view(&l, "P3"), &bad, at()).map_err(fields),
             Err(vec!["productCharacteristic.IMEI".to_string()])
         );
         // The SIM takes an ICCID, not an IMEI.
-        let e = patch(&l, "P4", &view(&l, "P4"), &p, AT).map_err(fields);
+        let e = patch(&l, "P4", &view(&l, "P4"), &p, at()).map_err(fields);
         assert_eq!(e, Err(vec!["productCharacteristic.IMEI".to_string()]));
         let sim =
             json!({"productCharacteristic": [{"name": "ICCID", "value": "8901410321111851072"}]});
-        let next = patch(&l, "P4", &view(&l, "P4"), &sim, AT).expect("iccid");
+        let next = patch(&l, "P4", &view(&l, "P4"), &sim, at()).expect("iccid");
         assert_eq!(
             next.sim.map(|s| s.iccid),
             Some("8901410321111851072".to_string())
@@ -520,27 +527,33 @@ mod tests {
     fn a_feature_is_terminated_or_deleted() {
         let l = line(SubscriberStatus::Active);
         let p = json!({"status": "terminated"});
-        let ended = patch(&l, "P2", &view(&l, "P2"), &p, AT).expect("end");
+        let ended = patch(&l, "P2", &view(&l, "P2"), &p, at()).expect("end");
         assert_eq!(ended.features[0].status, FeatureStatus::Ended);
-        assert_eq!(ended.features[0].expiration_date.as_deref(), Some(AT.at));
+        assert_eq!(ended.features[0].expiration_date.as_deref(), Some(NOW));
         assert_eq!(view(&ended, "P2")["status"], "terminated");
-        let e = patch(&l, "P2", &view(&l, "P2"), &json!({"status": "active"}), AT);
+        let e = patch(
+            &l,
+            "P2",
+            &view(&l, "P2"),
+            &json!({"status": "active"}),
+            at(),
+        );
         assert_eq!(e.map_err(fields), Err(vec!["status".to_string()]));
 
-        let removed = remove(&l, "P2", AT).expect("delete");
+        let removed = remove(&l, "P2", at()).expect("delete");
         assert!(removed.features.is_empty());
         let c = changes(&l, &removed);
         assert!(c.contains(&(ProductChange::Delete, "P2".into())), "{c:?}");
-        let no_device = remove(&l, "P3", AT).expect("delete device");
+        let no_device = remove(&l, "P3", at()).expect("delete device");
         assert!(no_device.device.is_none());
-        assert!(remove(&l, "P4", AT).expect("delete sim").sim.is_none());
+        assert!(remove(&l, "P4", at()).expect("delete sim").sim.is_none());
     }
 
     #[test]
     fn the_line_and_its_plan_are_not_deleted() {
         let l = line(SubscriberStatus::Active);
         for id in ["P0", "P1"] {
-            let e = remove(&l, id, AT).map_err(fields);
+            let e = remove(&l, id, at()).map_err(fields);
             assert!(
                 matches!(e, Err(ref v) if v[0].contains("care order")),
                 "{e:?}"
