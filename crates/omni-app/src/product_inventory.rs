@@ -10,20 +10,30 @@
 //! scope: the customer's own (read by owner), or the tenant's for staff. The
 //! TMF630 filters, sorting, paging and `fields` then apply to the products
 //! in memory, like any filtered TM Forum list (`crate::tmf::list_documents`).
+//!
+//! Writes (`PATCH`, `DELETE`) take `inventory.admin`. A write is a change of
+//! the product's line: find the line that has the product, let
+//! `omni_core::inventory::{patch_product, remove_product}` decide the line's
+//! next state, and store it through the lines' repository (the one care
+//! uses, with its retry policy and `If-Match` as the line's version) in one
+//! write with the TMF637 events its products' difference makes
+//! ([`events`], the function the order and care workers use).
 
 use crate::context::Context;
 use crate::error::{AppError, AppResult};
 use crate::events::{EventSource, event};
-use crate::inventory::{accounts, billing_accounts};
-use crate::repo::{Stored, decode};
+use crate::inventory::{accounts, billing_accounts, lines};
+use crate::repo::{RetryPolicy, Stored, decode};
 use crate::tmf::Versioned;
 use chrono::{DateTime, Utc};
 use omni_core::inventory::{
-    Account, BillingAccount, Owner, Subscriber, ownership_problem, product_changes, products,
+    Account, BillingAccount, Owner, Stamp, Subscriber, WriteError, ownership_problem,
+    patch_product, product_changes, products, remove_product,
 };
+use omni_core::time::rfc3339;
 use omni_core::tmf630::{ListQuery, Page};
 use omni_core::{Principal, PrincipalKind};
-use omni_store::{DocumentQuery, NewEvent, Store, StoreError};
+use omni_store::{DocumentQuery, Effects, NewEvent, Store, StoreError};
 use serde_json::Value;
 
 pub const BASE: &str = "/tmf-api/productInventory/v4";
@@ -140,6 +150,154 @@ pub async fn get(
             version,
         })
         .ok_or_else(|| AppError::not_found("product", id))
+}
+
+/// The line of the tenant that has product `id` (its own product or one of
+/// its components), or 404 naming the product.
+async fn line_of(ctx: &Context, tenant: &str, id: &str) -> AppResult<Stored<Subscriber>> {
+    let query = DocumentQuery {
+        tenant: tenant.to_string(),
+        kind: omni_core::inventory::SUBSCRIBER_KIND.to_string(),
+        owner: None,
+        page: None,
+    };
+    for doc in ctx.store.list_documents(&query).await? {
+        let line: Stored<Subscriber> = decode(&doc)?;
+        if line.record.owns_product(id) {
+            return Ok(line);
+        }
+    }
+    Err(AppError::not_found("product", id))
+}
+
+fn refused(e: WriteError) -> AppError {
+    match e {
+        WriteError::Invalid(details) => AppError::fields(details),
+        WriteError::Conflict(message) => AppError::Conflict {
+            message,
+            action: None,
+        },
+    }
+}
+
+/// Changes product `id` of the tenant's inventory by the merge patch
+/// `patch` (`inventory.admin` only), at the line version `expected`
+/// (`If-Match`) when given; answers the product as changed, with its line's
+/// new version. A patch that changes nothing writes nothing.
+pub async fn patch(
+    ctx: &Context,
+    principal: &Principal,
+    id: &str,
+    patch: &Value,
+    expected: Option<i64>,
+) -> AppResult<Versioned> {
+    principal.require_role(ADMIN_ROLE)?;
+    let tenant = principal.tenant.as_str();
+    let found = line_of(ctx, tenant, id).await?;
+    let (account, billing) = parties_of(ctx.store(), tenant, &found.record).await?;
+    let public_url = &ctx.config.public_url;
+    let link = |pid: &str| href(public_url, pid);
+    let view_of = |line: &Subscriber| {
+        products(line, account.as_ref(), billing.as_ref(), &link)
+            .into_iter()
+            .find(|p| p["id"] == id)
+    };
+    let now = ctx.now();
+    let stamp = rfc3339(now);
+    let source = source(principal);
+    let at = Stamp {
+        now,
+        source: &source,
+    };
+    let change = |line: &Subscriber| -> AppResult<Option<Subscriber>> {
+        let view = view_of(line).ok_or_else(|| AppError::not_found("product", id))?;
+        let next = patch_product(line, id, &view, patch, at).map_err(refused)?;
+        Ok((next != *line).then_some(next))
+    };
+    if change(&found.record)?.is_none() {
+        // Nothing to change: answer the product as it is, without a write
+        // (and without an event), as long as the caller's version holds.
+        if expected.is_some_and(|v| v != found.version) {
+            return Err(AppError::PreconditionFailed);
+        }
+        return answer(view_of(&found.record), found.version, id);
+    }
+    let parties = (account.as_ref(), billing.as_ref());
+    let (stored, ()) = lines(ctx.store(), tenant)
+        .change(
+            &found.record.ctn,
+            expected,
+            &stamp,
+            &RetryPolicy::REQUEST,
+            |line| {
+                let before = line.clone();
+                if let Some(next) = change(line)? {
+                    *line = next;
+                }
+                let events = events(public_url, tenant, parties, Some(&before), Some(line), now);
+                Ok(((), Effects::events(events)))
+            },
+        )
+        .await?;
+    answer(view_of(&stored.record), stored.version, id)
+}
+
+fn answer(view: Option<Value>, version: i64, id: &str) -> AppResult<Versioned> {
+    view.map(|body| Versioned { body, version })
+        .ok_or_else(|| AppError::not_found("product", id))
+}
+
+/// Deletes product `id` (`inventory.admin` only): a feature, the device or
+/// the SIM is removed from its line, with a `ProductDeleteEvent` (and the
+/// line's own attribute change); the line and its rate plan are refused
+/// (409: terminate a line through an order or a care order).
+pub async fn delete(
+    ctx: &Context,
+    principal: &Principal,
+    id: &str,
+    expected: Option<i64>,
+) -> AppResult<()> {
+    principal.require_role(ADMIN_ROLE)?;
+    let tenant = principal.tenant.as_str();
+    let found = line_of(ctx, tenant, id).await?;
+    let (account, billing) = parties_of(ctx.store(), tenant, &found.record).await?;
+    let public_url = &ctx.config.public_url;
+    let now = ctx.now();
+    let stamp = rfc3339(now);
+    let source = source(principal);
+    let at = Stamp {
+        now,
+        source: &source,
+    };
+    let parties = (account.as_ref(), billing.as_ref());
+    lines(ctx.store(), tenant)
+        .change(
+            &found.record.ctn,
+            expected,
+            &stamp,
+            &RetryPolicy::REQUEST,
+            |line| {
+                // Another writer may have removed it since it was found.
+                if !line.owns_product(id) {
+                    return Err(AppError::not_found("product", id));
+                }
+                let before = line.clone();
+                *line = remove_product(line, id, at).map_err(refused)?;
+                let events = events(public_url, tenant, parties, Some(&before), Some(line), now);
+                Ok(((), Effects::events(events)))
+            },
+        )
+        .await?;
+    Ok(())
+}
+
+/// What the line's history names as the source of a TMF637 write: the API
+/// and the caller.
+fn source(principal: &Principal) -> String {
+    format!(
+        "productInventory:{}",
+        principal.subject.as_deref().unwrap_or("unknown")
+    )
 }
 
 /// The account and billing account of `line`, for its products' parties.

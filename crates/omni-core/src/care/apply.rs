@@ -36,13 +36,47 @@ pub(crate) struct Editor {
 
 impl Editor {
     pub(crate) fn record(&mut self, change: &str, detail: impl Into<String>) {
-        self.sub.history.push(HistoryEntry {
-            at: rfc3339(self.now),
-            change: change.to_string(),
-            source: self.source.clone(),
-            detail: Some(detail.into()),
-        });
+        record(&mut self.sub, self.now, &self.source, change, detail.into());
     }
+}
+
+/// Adds a history entry to `sub`: `change` at `now`, done by `source`.
+pub(crate) fn record(
+    sub: &mut Subscriber,
+    now: DateTime<Utc>,
+    source: &str,
+    change: &str,
+    detail: String,
+) {
+    sub.history.push(HistoryEntry {
+        at: rfc3339(now),
+        change: change.to_string(),
+        source: source.to_string(),
+        detail: Some(detail),
+    });
+}
+
+/// What cancelling a line leaves, once the state machine
+/// ([`SubscriberStatus::transition`]) moved it to cancelled: its reason and
+/// date, no running feature (each live one ends now) and the history entry
+/// `cancelled` with `detail`. Care's cancel and the product inventory's
+/// `terminated` (TMF637) share it.
+pub fn close_line(
+    sub: &mut Subscriber,
+    now: DateTime<Utc>,
+    source: &str,
+    reason: &str,
+    detail: &str,
+) {
+    sub.status_reason = Some(reason.to_string());
+    sub.cancelled_at = Some(rfc3339(now));
+    for i in 0..sub.features.len() {
+        if features::is_live(&sub.features[i], now) {
+            let why = "the line was cancelled";
+            features::end_feature_of(sub, now, source, i, now, "featureEnded", why);
+        }
+    }
+    record(sub, now, source, "cancelled", detail.to_string());
 }
 
 fn fail<T>(code: FailureCode, message: impl Into<String>) -> Result<T, ChangeFailure> {
@@ -213,23 +247,12 @@ fn status_change(ed: &mut Editor, change: &ChangeRequest) -> Result<(), ChangeFa
             ed.record("resumed", reason);
         }
         SubscriberStatus::Cancelled => {
-            ed.sub.status_reason = Some(reason.to_string());
-            ed.sub.cancelled_at = Some(rfc3339(ed.now));
-            // A cancelled line keeps no running feature.
-            let now = ed.now;
-            for i in 0..ed.sub.features.len() {
-                if features::is_live(&ed.sub.features[i], now) {
-                    features::end_feature(ed, i, now, "featureEnded", "the line was cancelled");
-                }
-            }
             let both = [
                 change.cancellation_reason.map(|r| r.as_str()),
                 change.cancel_service_reason.map(|r| r.as_str()),
             ];
-            ed.record(
-                "cancelled",
-                both.into_iter().flatten().collect::<Vec<_>>().join(", "),
-            );
+            let detail = both.into_iter().flatten().collect::<Vec<_>>().join(", ");
+            close_line(&mut ed.sub, ed.now, &ed.source, reason, &detail);
         }
     }
     Ok(())

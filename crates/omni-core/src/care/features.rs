@@ -7,7 +7,7 @@
 //! so a feature added with an expiration already past (ended at once)
 //! clashes with nothing, and an ended feature never clashes.
 
-use super::apply::Editor;
+use super::apply::{Editor, record};
 use super::catalog::CareCatalog;
 use super::effective::resolve_effective;
 use super::outcome::{ChangeFailure, FailureCode};
@@ -49,19 +49,34 @@ pub(crate) fn end_feature(
     change: &str,
     why: &str,
 ) {
-    let now = ed.now;
-    let Some(f) = ed.sub.features.get_mut(index) else {
+    end_feature_of(&mut ed.sub, ed.now, &ed.source, index, at, change, why);
+}
+
+/// [`end_feature`] on `line`, its history entry stamped `now` from
+/// `source`: the rule care orders and the product inventory's writes
+/// (TMF637) share.
+pub fn end_feature_of(
+    line: &mut Subscriber,
+    now: DateTime<Utc>,
+    source: &str,
+    index: usize,
+    at: DateTime<Utc>,
+    change: &str,
+    why: &str,
+) {
+    let Some(f) = line.features.get_mut(index) else {
         return;
     };
     let offering = f.offering_id.clone();
-    if at <= now {
+    let detail = if at <= now {
         f.status = FeatureStatus::Ended;
         f.expiration_date = Some(rfc3339(now));
-        ed.record(change, format!("{offering}: {why}"));
+        format!("{offering}: {why}")
     } else {
         f.expiration_date = Some(rfc3339(at));
-        ed.record(change, format!("{offering}: {why}; ends {}", rfc3339(at)));
-    }
+        format!("{offering}: {why}; ends {}", rfc3339(at))
+    };
+    record(line, now, source, change, detail);
 }
 
 /// Adds item `index` of `change` (an `add`). Fails without touching the

@@ -63,14 +63,14 @@ mod validate;
 mod tests;
 
 pub use crate::formats::*;
-pub use apply::{Applied, apply};
+pub use apply::{Applied, apply, close_line};
 pub use catalog::{
     ADDON_TYPE, CareCatalog, CatalogFacts, OfferingFacts, RATE_PLAN_TYPE, swap_allowed,
 };
 pub use effective::{
     BadEffectiveDate, EffectiveSpec, next_bill_cycle, parse_date, resolve_effective,
 };
-pub use features::{is_live, settle_features};
+pub use features::{end_feature_of, is_live, settle_features};
 pub use lookup::{InventoryLookup, LineFacts};
 pub use outcome::{
     ChangeFailure, ChangeResult, ChangeStatus, FailureCode, OrderStatus, order_outcome,

@@ -6,12 +6,16 @@
 mod model;
 mod ownership;
 mod product;
+mod product_write;
 #[cfg(test)]
 mod tests;
 
 pub use model::*;
 pub use ownership::{Owner, ownership_problem};
 pub use product::{ProductChange, product_changes, products};
+pub use product_write::{
+    ADMIN_REASON, ProductKind, Stamp, WriteError, patch as patch_product, remove as remove_product,
+};
 
 pub const ACCOUNT_KIND: &str = "account";
 pub const BILLING_ACCOUNT_KIND: &str = "billingAccount";
@@ -70,17 +74,7 @@ impl Subscriber {
     /// its components. Naming the primary product with a component type
     /// means "that component of this line".
     pub fn owns_product(&self, product_id: &str) -> bool {
-        self.primary_product_id == product_id
-            || self.rate_plan.product_id == product_id
-            || self
-                .device
-                .as_ref()
-                .is_some_and(|d| d.product_id == product_id)
-            || self
-                .sim
-                .as_ref()
-                .is_some_and(|s| s.product_id == product_id)
-            || self.features.iter().any(|f| f.product_id == product_id)
+        ProductKind::of(self, product_id).is_some()
     }
 
     /// Whether the line currently has `component`.

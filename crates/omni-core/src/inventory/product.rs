@@ -205,9 +205,15 @@ pub fn products(
                 characteristic("networkBlock", json!(d.network_block)),
             ]),
         );
+        // The resources that realize the product: the handset, known by its
+        // IMEI (and the SIM card by its ICCID, below), which is both the
+        // resource's id and the public `value` TMF637's ResourceRef names.
+        // Omni keeps no resource inventory, so the references have no href;
+        // nor does anything map onto `realizingService` (no service
+        // inventory), so products never carry one.
         p.insert(
             "realizingResource".into(),
-            json!([{"id": d.imei, "name": "IMEI", "@referredType": "Equipment"}]),
+            json!([{"id": d.imei, "name": "IMEI", "value": d.imei, "@referredType": "Equipment"}]),
         );
         c.relies_on_plan(&mut p);
         out.push(Value::Object(p));
@@ -231,7 +237,7 @@ pub fn products(
         );
         p.insert(
             "realizingResource".into(),
-            json!([{"id": s.iccid, "name": "ICCID", "@referredType": "SIMCard"}]),
+            json!([{"id": s.iccid, "name": "ICCID", "value": s.iccid, "@referredType": "SIMCard"}]),
         );
         c.relies_on_plan(&mut p);
         out.push(Value::Object(p));
@@ -297,11 +303,11 @@ pub fn product_changes(before: &[Value], after: &[Value]) -> Vec<(ProductChange,
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::inventory::{Device, Feature, RatePlan, Sim, Voicemail};
 
-    fn line(status: SubscriberStatus) -> Subscriber {
+    pub(crate) fn line(status: SubscriberStatus) -> Subscriber {
         Subscriber {
             ctn: "4690002221".into(),
             billing_account_id: "BA-1".into(),
@@ -344,7 +350,7 @@ mod tests {
         }
     }
 
-    fn account() -> Account {
+    pub(crate) fn account() -> Account {
         Account {
             id: "CA-1".into(),
             name: "Ann".into(),
@@ -355,7 +361,7 @@ mod tests {
         }
     }
 
-    fn href(id: &str) -> String {
+    pub(crate) fn href(id: &str) -> String {
         format!("/p/{id}")
     }
 
