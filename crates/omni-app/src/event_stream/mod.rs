@@ -8,22 +8,27 @@
 //! publish.rs (job runner: one node at a time holds the job's lease)
 //!   connect, create the stream if missing (duplicate window ≥ the setting)
 //!   read the outbox stream after the position, page by page;
-//!   publish each event to `<prefix>.<tenant>.<api>.<eventType>` with
-//!   `Nats-Msg-Id` = the event id, await the stream's ack, one at a time;
-//!   then write the new position over the version read
+//!   send each event of the page, in order, to
+//!   `<prefix>.<tenant>.<api>.<eventType>` with `Nats-Msg-Id` = the event
+//!   id; await the acks in that order; write the position reached by the
+//!   unbroken run of acks, over the version read
 //! NATS away: the failure is written on the record (lastError, failures),
 //!   the job comes back after a growing wait; /metrics shows position and lag
 //! ```
 //!
 //! Guarantees. The position only moves past events the stream acknowledged,
-//! so none is lost. Events are published one at a time in stream order,
-//! each after the previous one's ack, so the stream holds them in commit
-//! order (the outbox stream's order, which follows commits). An event
+//! so none is lost. A page is sent in stream order on one connection, which
+//! the stream stores in the order received, so the stream holds events in
+//! commit order (the outbox stream's order, which follows commits). An event
 //! published again after a crash (acknowledged, position not yet written) has
 //! the same `Nats-Msg-Id` and the stream drops it, as long as it comes back
-//! within the stream's duplicate window. Even two publishers at once (a lease
-//! that ran out under a stalled node) keep that order: each sends an event
-//! only after the stream holds the one before it.
+//! within the stream's duplicate window. Two publishers at once (a lease that
+//! ran out under a stalled node) keep that order too: each sends its events
+//! in order, so an event first reaches the stream after the one before it.
+//! The one case that breaks the order: the stream refuses one event of a page
+//! and takes later ones (only a per-message limit does that, an operator's
+//! `max_msg_size` below the event's size); the publisher then stops at the
+//! refused event and says why until the limit is raised.
 
 mod publish;
 mod subject;

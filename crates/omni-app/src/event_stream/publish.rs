@@ -5,9 +5,10 @@
 //!    from interleaving). That node connects (once; the connection is kept
 //!    between runs) and makes sure the stream exists.
 //! 2. It reads the outbox stream after the record's position, a page at a
-//!    time, publishes each event and awaits its ack before the next, then
-//!    writes the page's last position over the version read. A write that
-//!    loses (another node holds the job now) ends the run.
+//!    time, sends the page's events in order without waiting, awaits their
+//!    acks in the same order, then writes the position of the last event of
+//!    the unbroken run of acks over the version read. A write that loses
+//!    (another node holds the job now) ends the run.
 //! 3. After [`HOLD`] the job is handed back (`Outcome::Later`, not an
 //!    attempt), so a crashed node's work waits at most one lease.
 //! 4. A failure (NATS away, stream refused) is written on the record, the
@@ -112,14 +113,34 @@ impl EventPublisher {
                 tokio::time::sleep(self.config.poll).await;
                 continue;
             }
-            let mut acked = 0;
+            // The page is sent in order on the one connection without
+            // waiting, then its acks are awaited in that order: the position
+            // moves past the unbroken run of acks from the page's start.
+            let mut sent = Vec::with_capacity(events.len());
             let mut error = None;
             for event in &events {
-                match publish(&js, &self.config.prefix, event).await {
-                    Ok(()) => acked += 1,
+                match send(&js, &self.config.prefix, event).await {
+                    Ok(ack) => sent.push((event, ack)),
                     Err(e) => {
                         error = Some(e);
                         break;
+                    }
+                }
+            }
+            let mut acked = 0;
+            for (event, ack) in sent {
+                match ack.await {
+                    Ok(_) if error.is_none() => acked += 1,
+                    // After a failure: perhaps stored, not counted; sent
+                    // again next time and dropped as a duplicate.
+                    Ok(_) => {}
+                    Err(e) => {
+                        if error.is_none() {
+                            error = Some(format!(
+                                "no ack for event {} at position {}: {e}",
+                                event.event.event_id, event.seq
+                            ));
+                        }
                     }
                 }
             }
@@ -225,9 +246,13 @@ async fn save(ctx: &Context, stored: &mut Stored<Publisher>) -> Result<(), Outco
     }
 }
 
-/// Publishes one event and waits for the stream to hold it (a duplicate's
-/// ack counts: the stream had it already).
-async fn publish(js: &jetstream::Context, prefix: &str, event: &StoredEvent) -> Result<(), String> {
+/// Sends one event; the future of the stream's ack (a duplicate's ack
+/// counts: the stream had it already).
+async fn send(
+    js: &jetstream::Context,
+    prefix: &str,
+    event: &StoredEvent,
+) -> Result<jetstream::context::PublishAckFuture, String> {
     let e = &event.event;
     // The API is the envelope's domain; every envelope has one
     // (crate::events), the resource kind stands in should one not.
@@ -243,13 +268,9 @@ async fn publish(js: &jetstream::Context, prefix: &str, event: &StoredEvent) -> 
         .payload(body.into())
         .message_id(&e.event_id)
         .header(POSITION_HEADER, event.seq.to_string().as_str());
-    let ack = js
-        .send_publish(subject.clone(), message)
+    js.send_publish(subject.clone(), message)
         .await
-        .map_err(|err| format!("publishing event {} to {subject}: {err}", e.event_id))?;
-    ack.await
-        .map_err(|err| format!("no ack for event {} on {subject}: {err}", e.event_id))?;
-    Ok(())
+        .map_err(|err| format!("publishing event {} to {subject}: {err}", e.event_id))
 }
 
 /// Creates the stream when it is missing (subjects `<prefix>.>`, file
