@@ -6,6 +6,7 @@ mod abuse;
 mod care;
 mod care_data;
 mod care_report;
+mod event_stream;
 mod flow;
 mod load;
 mod scenarios;
@@ -63,6 +64,8 @@ struct Args {
 
 /// The scenario that drives omni-store in this process instead of a server.
 const STORE_INSERT: &str = "store-insert";
+/// The scenario that restarts its server with and without NATS.
+const EVENT_STREAM: &str = "event-stream";
 
 async fn store_insert(args: &Args) -> anyhow::Result<String> {
     let scratch = server::Scratch::new("store")?;
@@ -104,6 +107,9 @@ async fn main() -> anyhow::Result<()> {
         println!(
             "{STORE_INSERT:<20} insert cart-sized documents with an event through omni-store directly, no HTTP"
         );
+        println!(
+            "{EVENT_STREAM:<20} cart-create with events published to NATS JetStream (OMNI_NATS_URL, default 127.0.0.1:4222): catch-up throughput, lag behind commits"
+        );
         return Ok(());
     }
     let wanted: Vec<&str> = args.scenarios.split(',').map(str::trim).collect();
@@ -112,7 +118,7 @@ async fn main() -> anyhow::Result<()> {
         .filter(|s| wanted.contains(&s.name))
         .collect();
     anyhow::ensure!(
-        !chosen.is_empty() || wanted.contains(&STORE_INSERT),
+        !chosen.is_empty() || wanted.contains(&STORE_INSERT) || wanted.contains(&EVENT_STREAM),
         "no scenario matches {:?}; see --list",
         args.scenarios
     );
@@ -120,6 +126,28 @@ async fn main() -> anyhow::Result<()> {
     let mut rows = Vec::new();
     if wanted.contains(&STORE_INSERT) {
         rows.push(store_insert(&args).await?);
+    }
+    if wanted.contains(&EVENT_STREAM) {
+        let scratch = server::Scratch::new("events")?;
+        let database_url = match args.backend.as_str() {
+            "postgres" => {
+                // SAFETY of intent: the test helper reads this to pick PostgreSQL.
+                unsafe { std::env::set_var("OMNI_TEST_BACKEND", "postgres") };
+                omni_store::testing::fresh_database_url().await
+            }
+            _ => format!("sqlite:{}", scratch.0.join("events.db").display()),
+        };
+        let run = event_stream::Run {
+            binary: &args.omni_bin,
+            database_url: &database_url,
+            backend: &args.backend,
+            sqlite_sync: &args.sqlite_sync,
+            connections: args.connections,
+            duration: Duration::from_secs(args.duration),
+        };
+        let table = event_stream::run(&run).await;
+        forget_database(&database_url).await;
+        println!("{}", table?);
     }
     let (mut flow_rows, mut step_tables) = (Vec::new(), Vec::new());
     let (mut accept_rows, mut process_rows) = (Vec::new(), Vec::new());
@@ -160,6 +188,7 @@ async fn main() -> anyhow::Result<()> {
             secret,
             sqlite_sync: &args.sqlite_sync,
             anonymous_limit,
+            envs: &[],
         })
         .context("starting the server")?;
         eprintln!(

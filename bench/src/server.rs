@@ -23,6 +23,8 @@ pub struct ServerConfig<'a> {
     /// address) when true; off otherwise, so that throughput scenarios,
     /// whose anonymous traffic all comes from 127.0.0.1, are not throttled.
     pub anonymous_limit: bool,
+    /// Further settings (e.g. `OMNI_NATS_URL` for `event-stream`).
+    pub envs: &'a [(&'a str, &'a str)],
 }
 
 /// The key webhook secrets are sealed with on benchmark servers (base64 of
@@ -45,6 +47,7 @@ impl Server {
             )
             .env("OMNI_ANONYMOUS_WRITE_BURST", "40")
             .env("OMNI_LOG", "warn")
+            .envs(config.envs.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()

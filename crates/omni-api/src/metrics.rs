@@ -102,6 +102,50 @@ pub fn render_jobs(out: &mut String, counts: &[omni_store::JobCount]) {
     }
 }
 
+/// The NATS publisher's place: the outbox position the stream acknowledged,
+/// the outbox's head (their difference is the lag, in events), events
+/// published, and failures in a row (0 when the last attempt succeeded).
+pub fn render_event_stream(out: &mut String, s: &omni_app::event_stream::PublisherState) {
+    let stream = escape(&s.stream);
+    let lag = (s.head - s.position).max(0);
+    for (name, kind, help, value) in [
+        (
+            "omni_event_stream_position",
+            "gauge",
+            "Last outbox position the stream acknowledged.",
+            s.position,
+        ),
+        (
+            "omni_event_stream_head",
+            "gauge",
+            "Last position of the outbox stream.",
+            s.head,
+        ),
+        (
+            "omni_event_stream_lag_events",
+            "gauge",
+            "Committed events not yet acknowledged by the stream.",
+            lag,
+        ),
+        (
+            "omni_event_stream_published_total",
+            "counter",
+            "Events acknowledged by the stream (duplicates included).",
+            i64::try_from(s.published).unwrap_or(i64::MAX),
+        ),
+        (
+            "omni_event_stream_failures",
+            "gauge",
+            "Failed attempts in a row (connect, stream set-up, publish); 0 after a success.",
+            i64::from(s.failures),
+        ),
+    ] {
+        let _ = writeln!(out, "# HELP {name} {help}");
+        let _ = writeln!(out, "# TYPE {name} {kind}");
+        let _ = writeln!(out, "{name}{{stream=\"{stream}\"}} {value}");
+    }
+}
+
 fn escape(label: &str) -> String {
     label.replace('\\', "\\\\").replace('"', "\\\"")
 }

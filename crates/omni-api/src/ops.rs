@@ -74,6 +74,15 @@ pub async fn metrics(
         Ok(counts) => crate::metrics::render_jobs(&mut text, &counts),
         Err(e) => tracing::warn!(error = %e, "job counts unavailable for /metrics"),
     }
+    // The publisher's record is in the database too: any node tells how far
+    // behind the commits the stream is, whichever node publishes.
+    if let Some(stream) = &state.ctx.config.event_stream {
+        match omni_app::event_stream::state(state.ctx.store(), stream).await {
+            Ok(Some(published)) => crate::metrics::render_event_stream(&mut text, &published),
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "event stream state unavailable for /metrics"),
+        }
+    }
     Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text))
 }
 

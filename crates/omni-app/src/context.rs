@@ -31,6 +31,9 @@ pub struct AppConfig {
     pub limits: Limits,
     /// Keys webhook signing secrets are stored sealed with.
     pub secrets: SecretKeys,
+    /// Where every committed event is also published (NATS JetStream);
+    /// `None`: nowhere.
+    pub event_stream: Option<crate::event_stream::EventStreamConfig>,
 }
 
 impl Default for AppConfig {
@@ -43,6 +46,7 @@ impl Default for AppConfig {
             jobs: JobConfig::default(),
             limits: Limits::default(),
             secrets: SecretKeys::default(),
+            event_stream: None,
         }
     }
 }

@@ -25,6 +25,7 @@ pub mod clock;
 pub mod context;
 pub mod discovery;
 pub mod error;
+pub mod event_stream;
 pub mod events;
 pub mod idempotency;
 pub mod inventory;

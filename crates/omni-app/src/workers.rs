@@ -18,11 +18,15 @@ use tokio::task::JoinHandle;
 /// retries, which let the handler take back a recorded failure), as the
 /// settings make them (a delivery's timeout sets the delivery worker's lease).
 pub fn handlers(config: &AppConfig) -> Vec<Arc<dyn JobHandler>> {
-    vec![
+    let mut handlers: Vec<Arc<dyn JobHandler>> = vec![
         Arc::new(crate::order::worker::OrderWorker),
         Arc::new(crate::webhook::EventDelivery::new(&config.webhooks)),
         Arc::new(crate::care::worker::CareWorker::default()),
-    ]
+    ];
+    if let Some(stream) = &config.event_stream {
+        handlers.push(Arc::new(crate::event_stream::EventPublisher::new(stream)));
+    }
+    handlers
 }
 
 /// Starts every background task of a node.

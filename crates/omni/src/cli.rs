@@ -154,6 +154,27 @@ pub struct Cli {
     #[arg(long, env = "OMNI_JOB_BACKOFF_MS", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=300_000), global = true)]
     pub job_backoff_ms: u64,
 
+    /// NATS server to publish every committed event to (JetStream), e.g. `nats://127.0.0.1:4222`; unset: events are not published.
+    #[arg(long, env = "OMNI_NATS_URL", global = true)]
+    pub nats_url: Option<String>,
+
+    /// JetStream stream the events go to; created at start when missing.
+    #[arg(long, env = "OMNI_NATS_STREAM", default_value = "OMNI", global = true)]
+    pub nats_stream: String,
+
+    /// First token of every event's subject (`<prefix>.<tenant>.<api>.<eventType>`); the stream takes `<prefix>.>`.
+    #[arg(
+        long,
+        env = "OMNI_NATS_SUBJECT_PREFIX",
+        default_value = "omni",
+        global = true
+    )]
+    pub nats_subject_prefix: String,
+
+    /// The stream's duplicate window, in seconds, at least: an event published again after a crash within it is dropped by the stream.
+    #[arg(long, env = "OMNI_NATS_DUPLICATE_WINDOW_SECS", default_value_t = 600, value_parser = clap::value_parser!(u64).range(60..=86_400), global = true)]
+    pub nats_duplicate_window_secs: u64,
+
     /// Origins whose browser pages may call the API (CORS), comma-separated and exact, e.g. `https://shop.example.com`; empty: no CORS headers.
     #[arg(long, env = "OMNI_CORS_ORIGINS", default_value = "", global = true)]
     pub cors_origins: String,
@@ -520,6 +541,24 @@ impl Cli {
             cors_origins,
             metrics_token: self.metrics_token.clone().filter(|t| !t.is_empty()),
         })
+    }
+
+    /// Where events are published, when `OMNI_NATS_URL` is set; a stream
+    /// name or prefix NATS would refuse stops the start.
+    pub fn event_stream(
+        &self,
+    ) -> anyhow::Result<Option<omni_app::event_stream::EventStreamConfig>> {
+        let Some(url) = self.nats_url.as_deref().filter(|u| !u.trim().is_empty()) else {
+            return Ok(None);
+        };
+        let config = omni_app::event_stream::EventStreamConfig {
+            stream: self.nats_stream.clone(),
+            prefix: self.nats_subject_prefix.clone(),
+            duplicate_window: std::time::Duration::from_secs(self.nats_duplicate_window_secs),
+            ..omni_app::event_stream::EventStreamConfig::new(url.trim())
+        };
+        config.check().map_err(anyhow::Error::msg)?;
+        Ok(Some(config))
     }
 
     /// What one request may make, as these settings ask.

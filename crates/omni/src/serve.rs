@@ -24,6 +24,7 @@ pub async fn serve(cli: &Cli) -> anyhow::Result<()> {
         },
         ..WebhookConfig::default()
     };
+    let event_stream = cli.event_stream()?;
     let listener = tokio::net::TcpListener::bind(&cli.listen)
         .await
         .with_context(|| format!("listening on {}", cli.listen))?;
@@ -87,6 +88,7 @@ pub async fn serve(cli: &Cli) -> anyhow::Result<()> {
             },
             limits: cli.app_limits(),
             secrets: secret_keys,
+            event_stream: event_stream.clone(),
             ..AppConfig::default()
         },
         limits,
@@ -108,6 +110,14 @@ pub async fn serve(cli: &Cli) -> anyhow::Result<()> {
         ms = started.elapsed().as_millis() as u64,
         "discovery index ready"
     );
+    if let Some(stream) = &event_stream {
+        // Only the database is needed here: NATS may be away, the publisher
+        // waits for it.
+        omni_app::event_stream::install(&state.ctx, stream)
+            .await
+            .context("installing the event stream publisher")?;
+        tracing::info!(url = %redact(&stream.url), stream = %stream.stream, "events are published to NATS JetStream");
+    }
     let (stop_workers, workers_stopped) = tokio::sync::watch::channel(false);
     let workers = omni_app::workers::spawn(&state.ctx, workers_stopped);
     let app = omni_api::app(state);
