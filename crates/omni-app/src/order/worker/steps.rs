@@ -63,14 +63,18 @@ async fn step(ctx: &Context, lease: &Lease, job: &Job, id: &str) -> Result<Step,
     let Some(order) = orders(ctx.store(), tenant).find(id).await? else {
         return Ok(Step::Ended(Outcome::Done));
     };
+    // Nothing is applied before the requested start date, whatever state a
+    // client moved the order to meanwhile.
+    if matches!(po.state.as_deref(), Some("acknowledged" | "inProgress"))
+        && let Some(wait) = not_before(&po.body, lease.now)
+    {
+        return Ok(Step::Ended(Outcome::Later {
+            after: wait,
+            note: format!("product order {id} is requested to start later"),
+        }));
+    }
     match po.state.as_deref() {
-        Some("acknowledged") => match not_before(&po.body, lease.now) {
-            Some(wait) => Ok(Step::Ended(Outcome::Later {
-                after: wait,
-                note: format!("product order {id} is requested to start later"),
-            })),
-            None => start(ctx, lease, po, order, true).await,
-        },
+        Some("acknowledged") => start(ctx, lease, po, order, true).await,
         // Released through TMF622 (held or pending → inProgress) before the
         // worker started it: its new lines still need their numbers.
         Some("inProgress") if unnumbered(&order.record) => {
