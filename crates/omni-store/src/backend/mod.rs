@@ -10,6 +10,7 @@ mod exec;
 #[cfg(test)]
 mod group_tests;
 mod idempotency;
+mod keyed;
 mod many;
 mod ops;
 mod sqlite_writer;
@@ -55,6 +56,7 @@ const SQLITE: Dialect = Dialect {
         (2, include_str!("../migrations/0002_sqlite.sql")),
         (3, include_str!("../migrations/0003_sqlite.sql")),
         (5, include_str!("../migrations/0005_sqlite.sql")),
+        (7, include_str!("../migrations/0007_sqlite.sql")),
     ],
     // One writer connection serialises claims, so no row locks are needed.
     claim_jobs: concat!(
@@ -74,6 +76,7 @@ const POSTGRES: Dialect = Dialect {
         (3, include_str!("../migrations/0003_postgres.sql")),
         (4, include_str!("../migrations/0004_postgres.sql")),
         (5, include_str!("../migrations/0005_postgres.sql")),
+        (7, include_str!("../migrations/0007_postgres.sql")),
     ],
     claim_jobs: concat!(
         "UPDATE jobs SET lease_owner = $1, lease_until = $2, attempts = attempts + 1, updated_at = $3 \
