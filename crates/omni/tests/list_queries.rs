@@ -195,10 +195,12 @@ async fn sql_lists_answer_as_the_in_memory_filter() {
 /// over more than `max_scan` candidates is refused, naming the attribute.
 #[tokio::test]
 async fn unindexed_filters_are_bounded() {
-    let mut config = omni_api::state::ApiConfig::default();
-    config.app = AppConfig {
-        max_scan: 10,
-        ..AppConfig::default()
+    let config = omni_api::state::ApiConfig {
+        app: AppConfig {
+            max_scan: 10,
+            ..AppConfig::default()
+        },
+        ..omni_api::state::ApiConfig::default()
     };
     let s = TestServer::start_with(config).await;
     store_orders(&s).await;
