@@ -299,3 +299,53 @@ async fn keys_are_rebuilt_at_start_up() {
     assert_eq!(after.total, before.total);
     assert_eq!(after.body, before.body);
 }
+
+/// A customer's list is its own carts only, in the database as in memory:
+/// the owner condition goes with the keys (page and count).
+#[tokio::test]
+async fn owner_scoped_lists_count_only_the_owner_s_documents() {
+    let s = TestServer::start().await;
+    for i in 0..12 {
+        let owner = if i % 3 == 0 { "cust-a" } else { "cust-b" };
+        let created = format!("2024-03-01T00:00:{i:02}.000Z");
+        let doc = Document {
+            tenant: "default".into(),
+            kind: "shoppingCart".into(),
+            id: format!("cart-{i:02}"),
+            version: 1,
+            owner: Some(owner.into()),
+            state: None,
+            created_at: created.clone(),
+            updated_at: created,
+            body: json!({
+                "@type": "ShoppingCart",
+                "status": if i % 2 == 0 { "active" } else { "ordered" },
+                "relatedParty": [{"id": owner, "role": "customer"}],
+            }),
+        };
+        s.store
+            .insert_document(&doc, &Effects::none())
+            .await
+            .expect("stored");
+    }
+    let token = s.token_for("cust-a", PrincipalKind::Customer, &[], "default");
+    let mut url = Url::parse(&s.url("/tmf-api/shoppingCart/v4/shoppingCart")).expect("url");
+    url.query_pairs_mut().append_pair("status", "active");
+    let resp = s
+        .client
+        .get(url)
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["x-total-count"], "2");
+    let body: Value = resp.json().await.expect("json");
+    let ids: Vec<&str> = body
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|c| c["id"].as_str().expect("id"))
+        .collect();
+    assert_eq!(ids, ["cart-00", "cart-06"]);
+}

@@ -50,6 +50,17 @@ pub(crate) fn keyed_sql(keys: &KeyQuery, count: bool) -> KeyedSql {
         filters.next();
         let name = bind(&first.name, &mut texts);
         let value = bind(value, &mut texts);
+        if count && keys.filters.len() == 1 {
+            // A document has one row per value: counting the index range
+            // is counting the documents, without reading them (the owner
+            // condition, when there is one, needs the documents).
+            sql.push_str(&format!(
+                "SELECT COUNT(*) FROM document_keys k WHERE k.tenant = $1 AND k.kind = $2 \
+                 AND k.name = {name} AND k.value = {value} AND (CAST($3 AS TEXT) IS NULL OR EXISTS \
+                 (SELECT 1 FROM documents d WHERE d.tenant = k.tenant AND d.kind = k.kind AND d.id = k.id AND d.owner = $3))"
+            ));
+            return KeyedSql { sql, texts };
+        }
         sql.push_str(&format!(
             "SELECT {} FROM document_keys k JOIN documents d \
              ON d.tenant = k.tenant AND d.kind = k.kind AND d.id = k.id \
@@ -163,7 +174,7 @@ mod tests {
         };
         let q = keyed_sql(&keys, false);
         assert!(q.sql.contains("LEFT JOIN document_keys s0"), "{}", q.sql);
-        assert!(q.sql.contains("f.value IN ($5, $6)"), "{}", q.sql);
+        assert!(q.sql.contains("f.value IN ($6, $7)"), "{}", q.sql);
         assert!(
             q.sql
                 .contains("ORDER BY (s0.value IS NULL) DESC, s0.value DESC, d.created_at, d.id"),
