@@ -29,7 +29,14 @@ const COLUMNS: &str =
 
 /// The SELECT (or, with `count`, the COUNT) of the documents `keys`
 /// selects; a page adds `LIMIT` and `OFFSET` binds after the texts.
-pub(crate) fn keyed_sql(keys: &KeyQuery, count: bool) -> KeyedSql {
+/// `owner`: whether the query names an owner (`$3` is bound either way; a
+/// statement of its own for each case lets the planner see which).
+pub(crate) fn keyed_sql(keys: &KeyQuery, count: bool, owner: bool) -> KeyedSql {
+    let owned = if owner {
+        "d.owner = $3"
+    } else {
+        "CAST($3 AS TEXT) IS NULL"
+    };
     let mut texts = Vec::new();
     let bind = |text: &str, texts: &mut Vec<String>| {
         texts.push(text.to_string());
@@ -50,14 +57,12 @@ pub(crate) fn keyed_sql(keys: &KeyQuery, count: bool) -> KeyedSql {
         filters.next();
         let name = bind(&first.name, &mut texts);
         let value = bind(value, &mut texts);
-        if count && keys.filters.len() == 1 {
+        if count && keys.filters.len() == 1 && !owner {
             // A document has one row per value: counting the index range
-            // is counting the documents, without reading them (the owner
-            // condition, when there is one, needs the documents).
+            // is counting the documents, without reading them.
             sql.push_str(&format!(
                 "SELECT COUNT(*) FROM document_keys k WHERE k.tenant = $1 AND k.kind = $2 \
-                 AND k.name = {name} AND k.value = {value} AND (CAST($3 AS TEXT) IS NULL OR EXISTS \
-                 (SELECT 1 FROM documents d WHERE d.tenant = k.tenant AND d.kind = k.kind AND d.id = k.id AND d.owner = $3))"
+                 AND k.name = {name} AND k.value = {value} AND {owned}"
             ));
             return KeyedSql { sql, texts };
         }
@@ -65,7 +70,7 @@ pub(crate) fn keyed_sql(keys: &KeyQuery, count: bool) -> KeyedSql {
             "SELECT {} FROM document_keys k JOIN documents d \
              ON d.tenant = k.tenant AND d.kind = k.kind AND d.id = k.id \
              WHERE k.tenant = $1 AND k.kind = $2 AND k.name = {name} AND k.value = {value} \
-             AND ($3 IS NULL OR d.owner = $3)",
+             AND {owned}",
             if count { "COUNT(*)" } else { COLUMNS }
         ));
         order.push_str(" ORDER BY k.created_at, k.id");
@@ -85,7 +90,7 @@ pub(crate) fn keyed_sql(keys: &KeyQuery, count: bool) -> KeyedSql {
         }
         sorts.push("d.created_at, d.id".into());
         sql.push_str(&format!(
-            "SELECT {} FROM documents d{} WHERE d.tenant = $1 AND d.kind = $2 AND ($3 IS NULL OR d.owner = $3)",
+            "SELECT {} FROM documents d{} WHERE d.tenant = $1 AND d.kind = $2 AND {owned}",
             if count { "COUNT(*)" } else { COLUMNS },
             joins
         ));
@@ -145,7 +150,7 @@ mod tests {
             }],
             sort: vec![],
         };
-        let q = keyed_sql(&keys, false);
+        let q = keyed_sql(&keys, false, false);
         assert!(
             q.sql.contains("FROM document_keys k JOIN documents d"),
             "{}",
@@ -172,7 +177,7 @@ mod tests {
                 descending: true,
             }],
         };
-        let q = keyed_sql(&keys, false);
+        let q = keyed_sql(&keys, false, false);
         assert!(q.sql.contains("LEFT JOIN document_keys s0"), "{}", q.sql);
         assert!(q.sql.contains("f.value IN ($6, $7)"), "{}", q.sql);
         assert!(
@@ -181,7 +186,7 @@ mod tests {
             "{}",
             q.sql
         );
-        let count = keyed_sql(&keys, true);
+        let count = keyed_sql(&keys, true, false);
         assert!(!count.sql.contains("LEFT JOIN"), "{}", count.sql);
         assert_eq!(count.texts, ["state", "s:a", "s:b"]);
     }

@@ -43,8 +43,9 @@ struct Dialect {
     /// PostgreSQL, before a table's first ANALYZE, finds lookups by id as
     /// cheap through `documents_by_owner` as through the primary key, and
     /// then reads every document of the kind for each one (autovacuum's
-    /// first ANALYZE comes up to a minute later). SQLite always takes the
-    /// primary key for them.
+    /// first ANALYZE comes up to a minute later). The search keys the load
+    /// wrote are analysed with them. SQLite always takes the primary key
+    /// for them.
     analyze_after_load: Option<&'static str>,
 }
 
@@ -69,7 +70,7 @@ const SQLITE: Dialect = Dialect {
 
 const POSTGRES: Dialect = Dialect {
     name: "postgres",
-    analyze_after_load: Some("ANALYZE documents"),
+    analyze_after_load: Some("ANALYZE documents, document_keys"),
     migrations: &[
         (1, include_str!("../migrations/0001_postgres.sql")),
         (2, include_str!("../migrations/0002_postgres.sql")),

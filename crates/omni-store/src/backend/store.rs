@@ -276,7 +276,7 @@ macro_rules! impl_store {
             }
 
             async fn list_keyed(&self, query: &DocumentQuery, keys: &KeyQuery) -> Result<Vec<Document>> {
-                let statement = keyed_sql(keys, false);
+                let statement = keyed_sql(keys, false, query.owner.is_some());
                 let (offset, limit) = query.page.unwrap_or((0, i64::MAX as u64));
                 // The text holds placeholders only; every value is bound.
                 let sql = sqlx::AssertSqlSafe(statement.sql);
@@ -293,7 +293,7 @@ macro_rules! impl_store {
             }
 
             async fn count_keyed(&self, query: &DocumentQuery, keys: &KeyQuery) -> Result<u64> {
-                let statement = keyed_sql(keys, true);
+                let statement = keyed_sql(keys, true, query.owner.is_some());
                 let sql = sqlx::AssertSqlSafe(statement.sql);
                 let mut q = sqlx::query_scalar::<_, i64>(sql)
                     .bind(&query.tenant)
