@@ -8,6 +8,7 @@ mod care_data;
 mod care_report;
 mod event_stream;
 mod flow;
+mod lists;
 mod load;
 mod scenarios;
 mod server;
@@ -57,6 +58,9 @@ struct Args {
     /// order-flow: milliseconds between polls of a submitted order.
     #[arg(long, default_value_t = 5)]
     poll_ms: u64,
+    /// list-party, list-state: product orders in the database.
+    #[arg(long, default_value_t = 100_000)]
+    list_documents: usize,
     /// The server binary.
     #[arg(long, default_value = "target/release/omni")]
     omni_bin: PathBuf,
@@ -173,6 +177,13 @@ async fn main() -> anyhow::Result<()> {
             }
             _ => format!("sqlite:{}", scratch.0.join("bench.db").display()),
         };
+        if data == scenarios::DataSet::Orders {
+            let seconds = lists::fill(&database_url, args.list_documents).await?;
+            eprintln!(
+                "{} product orders written in {seconds:.1} s",
+                args.list_documents
+            );
+        }
         let data_dir = scenarios::prepare(
             data,
             &args.omni_bin,
@@ -203,6 +214,62 @@ async fn main() -> anyhow::Result<()> {
             let connections = s.connections.unwrap_or(args.connections);
             let build = match s.drive {
                 scenarios::Drive::Requests(build) => build,
+                scenarios::Drive::List(filter) => {
+                    let auth = format!(
+                        "Bearer {}",
+                        server::mint_token(&args.omni_bin, secret, "order.ops", None)?
+                    );
+                    let parties = lists::parties(args.list_documents) as u64;
+                    let make: Arc<load::RequestFn> = Arc::new(move |i| {
+                        let query = match filter {
+                            scenarios::ListFilter::Party => {
+                                format!("relatedParty.id=cust-{}", i.wrapping_mul(7919) % parties)
+                            }
+                            scenarios::ListFilter::State => {
+                                format!("state={}", lists::STATES[(i % 5) as usize])
+                            }
+                        };
+                        hyper::Request::get(format!("{}?{query}&limit=20", lists::ORDERS))
+                            .header("host", "bench")
+                            .header("authorization", auth.as_str())
+                            .body(http_body_util::Full::new(hyper::body::Bytes::new()))
+                            .unwrap_or_default()
+                    });
+                    let check: Arc<load::CheckFn> =
+                        Arc::new(|status, body| status == 200 && body.starts_with(b"[{"));
+                    let rss_before = server.rss_mib().unwrap_or(0.0);
+                    load::run(
+                        &server.addr,
+                        connections,
+                        Duration::from_secs(1),
+                        make.clone(),
+                        check.clone(),
+                    )
+                    .await?;
+                    let result = load::run(
+                        &server.addr,
+                        connections,
+                        Duration::from_secs(args.duration),
+                        make,
+                        check,
+                    )
+                    .await?;
+                    rows.push(format!(
+                        "| {} ({} orders) | {} | {} | {:.0} | {:.2} | {:.2} | {} | {:.0} → {:.0} | {:.2} |",
+                        s.name,
+                        args.list_documents,
+                        args.backend,
+                        connections,
+                        result.per_second(),
+                        result.percentile_ms(0.5),
+                        result.percentile_ms(0.99),
+                        result.errors,
+                        rss_before,
+                        server.rss_mib().unwrap_or(0.0),
+                        server.startup.as_secs_f64(),
+                    ));
+                    continue;
+                }
                 scenarios::Drive::OrderFlow => {
                     let (row, steps) = order_flow(&args, &server, secret, connections).await?;
                     flow_rows.push(row);

@@ -18,6 +18,9 @@ pub enum DataSet {
     /// (`care_data.rs`), on a server of the named scenario's own: the
     /// backlog one scenario leaves must not slow down the next.
     Care(&'static str),
+    /// `--list-documents` product orders written through omni-store
+    /// (`lists.rs`) before the server starts, beside the demo data.
+    Orders,
 }
 
 const DISCOVERY: &str = "/msapi/cpopoffer/v1/product-offers";
@@ -58,10 +61,37 @@ pub enum Drive {
     /// Authenticated cart creation, quiet and then beside one abusive
     /// anonymous sender (`abuse.rs`).
     CartAbuse,
+    /// Filtered TMF622 lists as an `order.ops` user (`lists.rs`).
+    List(ListFilter),
+}
+
+/// What a list scenario filters on.
+#[derive(Debug, Clone, Copy)]
+pub enum ListFilter {
+    /// `relatedParty.id`: 50 orders each.
+    Party,
+    /// `state`: a fifth of the orders each.
+    State,
 }
 
 pub fn all() -> Vec<Scenario> {
     vec![
+        Scenario {
+            name: "list-party",
+            description: "GET productOrder?relatedParty.id=…&limit=20 (50 orders per party) on --list-documents orders, as an order.ops user",
+            data: DataSet::Orders,
+            connections: None,
+            anonymous_limit: false,
+            drive: Drive::List(ListFilter::Party),
+        },
+        Scenario {
+            name: "list-state",
+            description: "GET productOrder?state=…&limit=20 (a fifth of the orders per state, counted for X-Total-Count) on --list-documents orders",
+            data: DataSet::Orders,
+            connections: None,
+            anonymous_limit: false,
+            drive: Drive::List(ListFilter::State),
+        },
         Scenario {
             name: "care-accept",
             description: "POST care orders as a care.ops user: --care-changes change requests each (label updates and add-ons, due now) on --care-lines generated lines",
@@ -209,7 +239,7 @@ pub fn prepare(
     care_lines: usize,
 ) -> anyhow::Result<PathBuf> {
     match data {
-        DataSet::Demo => Ok(PathBuf::from("data")),
+        DataSet::Demo | DataSet::Orders => Ok(PathBuf::from("data")),
         DataSet::Care(_) => crate::care_data::prepare(Path::new("data"), scratch, care_lines),
         DataSet::Generated(n) => {
             let dir = scratch.join("generated");

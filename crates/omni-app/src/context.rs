@@ -14,6 +14,9 @@ use omni_store::Store;
 use std::sync::Arc;
 use tokio::sync::Notify;
 
+/// Default of [`AppConfig::max_scan`].
+pub const MAX_SCAN: usize = 10_000;
+
 /// Settings of the application layer, from the binary's configuration.
 #[derive(Debug, Clone)]
 pub struct AppConfig {
@@ -23,6 +26,10 @@ pub struct AppConfig {
     pub default_limit: usize,
     /// Largest page a list returns, whatever `limit` asks for.
     pub max_limit: usize,
+    /// Most documents a list filtered or sorted on an attribute that is not
+    /// indexed reads into memory (see `crate::tmf::list_documents`); beyond
+    /// it such a list is refused with a 400 naming the attribute.
+    pub max_scan: usize,
     /// Delivery of events to subscribers' callbacks.
     pub webhooks: WebhookConfig,
     /// How background jobs are retried and when they fail for good.
@@ -42,6 +49,7 @@ impl Default for AppConfig {
             public_url: "http://127.0.0.1:8080".into(),
             default_limit: 100,
             max_limit: 1000,
+            max_scan: MAX_SCAN,
             webhooks: WebhookConfig::default(),
             jobs: JobConfig::default(),
             limits: Limits::default(),

@@ -231,6 +231,16 @@ impl Store for LimitedStore {
     async fn count_documents(&self, query: &DocumentQuery) -> Result<u64> {
         self.inner.count_documents(query).await
     }
+    async fn list_keyed(
+        &self,
+        query: &DocumentQuery,
+        keys: &omni_store::KeyQuery,
+    ) -> Result<Vec<Document>> {
+        self.inner.list_keyed(query, keys).await
+    }
+    async fn count_keyed(&self, query: &DocumentQuery, keys: &omni_store::KeyQuery) -> Result<u64> {
+        self.inner.count_keyed(query, keys).await
+    }
     async fn delete_expired(
         &self,
         kind: &str,

@@ -9,7 +9,8 @@
 //! A product is a view of its line, so lists and reads go over the lines in
 //! scope: the customer's own (read by owner), or the tenant's for staff. The
 //! TMF630 filters, sorting, paging and `fields` then apply to the products
-//! in memory, like any filtered TM Forum list (`crate::tmf::list_documents`).
+//! in memory: products are views, not stored documents, so they have no
+//! search keys (`omni_core::tmf630::index`) as stored TM Forum lists do.
 //!
 //! Writes (`PATCH`, `DELETE`) take `inventory.admin`. A write is a change of
 //! the product's line: find the line that has the product, let

@@ -14,6 +14,7 @@ use crate::error::{AppError, AppResult};
 use crate::events::{EventSource, event};
 use crate::repo::{RetryPolicy, change_document};
 use omni_core::document::{Mode, ResourceSpec};
+use omni_core::tmf630::index::{self, KeyQuery};
 use omni_core::tmf630::{ListQuery, Page};
 use omni_core::{Principal, merge_patch};
 use omni_store::{Document, DocumentKey, DocumentQuery, Effects, NewEvent};
@@ -148,9 +149,17 @@ pub fn single_resource_query<'a>(
     Ok(query)
 }
 
-/// A TMF630 list of stored documents: paged by the database when there is
-/// nothing to filter or sort, otherwise filtered over the rendered
-/// resources of the tenant and kind.
+/// A TMF630 list of stored documents.
+///
+/// - Nothing to filter or sort: the database pages the kind in creation order.
+/// - Every filter and the sort on indexed attributes
+///   (`omni_core::tmf630::index::INDEXED`): the database filters, sorts,
+///   counts and pages; one page of documents is read.
+/// - Otherwise the indexed filters select candidates in the database and the
+///   whole query runs over them in memory, if there are at most
+///   `max_scan` of them; past that the list is refused (400) naming the
+///   attribute that is not indexed, rather than reading without bound or
+///   answering from a part of the data.
 pub async fn list_documents(
     ctx: &Context,
     mut stored: DocumentQuery,
@@ -162,7 +171,31 @@ pub async fn list_documents(
         .unwrap_or(ctx.config.default_limit)
         .min(ctx.config.max_limit);
     if query.needs_scan() {
-        let docs = ctx.store.list_documents(&stored).await?;
+        let plan = index::plan(&stored.kind, query);
+        let Some(rest) = plan.rest else {
+            let total = ctx.store.count_keyed(&stored, &plan.keys).await?;
+            stored.page = Some((query.offset as u64, limit as u64));
+            let docs = ctx.store.list_keyed(&stored, &plan.keys).await?;
+            return Ok(Page {
+                total: usize::try_from(total).unwrap_or(usize::MAX),
+                items: docs.iter().map(|d| query.project(render(d))).collect(),
+            });
+        };
+        let candidates = KeyQuery {
+            filters: plan.keys.filters,
+            sort: Vec::new(),
+        };
+        let count = ctx.store.count_keyed(&stored, &candidates).await?;
+        if count > ctx.config.max_scan as u64 {
+            return Err(AppError::field(
+                &rest.parameter,
+                format!(
+                    "{}; a list matching more than {} resources filters and sorts only on indexed attributes",
+                    rest.rule, ctx.config.max_scan
+                ),
+            ));
+        }
+        let docs = ctx.store.list_keyed(&stored, &candidates).await?;
         return Ok(query.apply(docs.iter().map(&render).collect(), limit));
     }
     let total = ctx.store.count_documents(&stored).await?;

@@ -17,6 +17,9 @@ pub use backend::{ConnectOptions, connect};
 pub use idempotency::*;
 pub use types::*;
 
+/// The search-key query of [`Store::list_keyed`], from the pure rules.
+pub use omni_core::tmf630::index::KeyQuery;
+
 use async_trait::async_trait;
 
 #[derive(Debug, thiserror::Error)]
@@ -129,6 +132,14 @@ pub trait Store: Send + Sync + 'static {
     async fn list_documents(&self, query: &DocumentQuery) -> Result<Vec<Document>>;
 
     async fn count_documents(&self, query: &DocumentQuery) -> Result<u64>;
+
+    /// Documents of one tenant and kind (and owner, when given) whose search
+    /// keys meet `keys` (see `omni_core::tmf630::index`), in `keys.sort`
+    /// order then creation order, paged by `query.page`.
+    async fn list_keyed(&self, query: &DocumentQuery, keys: &KeyQuery) -> Result<Vec<Document>>;
+
+    /// How many documents [`Store::list_keyed`] would answer without a page.
+    async fn count_keyed(&self, query: &DocumentQuery, keys: &KeyQuery) -> Result<u64>;
 
     /// Deletes up to `limit` documents of `kind` whose expiry is before `now`,
     /// each with the event `event_for` makes, in its own transaction; safe

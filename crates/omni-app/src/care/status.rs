@@ -1,9 +1,11 @@
 //! `orderStatus`: one care order by id, or the orders of an account group
 //! and/or created in a period, among the orders the caller's client placed
-//! (another client's order is answered as not found). The search reads the tenant's care orders
-//! and filters them here (an index for it is issue 17's business); a stored
-//! order that does not decode fails the search, logged, rather than being
-//! left out of the answer unnoticed.
+//! (another client's order is answered as not found). The search reads by
+//! the care orders' search keys (`omni_core::tmf630::index`: client, account
+//! group, creation time), at most [`MAX_STATUS_ORDERS`] in creation order,
+//! and checks each order read again here; a stored order that does not
+//! decode fails the search, logged, rather than being left out of the
+//! answer unnoticed.
 
 use super::record::{CareOrderRecord, orders};
 use super::request::StatusQuery;
@@ -11,8 +13,11 @@ use super::{authorize, client};
 use crate::context::Context;
 use crate::error::{AppError, AppResult};
 use crate::repo::{Record, decode};
+use chrono::{DateTime, SecondsFormat, Utc};
 use omni_core::Principal;
 use omni_core::care::parse_date;
+use omni_core::tmf630::index;
+use omni_core::tmf630::{Filter, FilterOp, ListQuery};
 use omni_store::DocumentQuery;
 
 /// Most orders one status query answers.
@@ -40,14 +45,37 @@ pub async fn order_status(
             to,
         } => (account_group_id.as_deref(), *from, *to),
     };
+    let filter = |path: &str, op: FilterOp, value: String| Filter {
+        path: path.split('.').map(str::to_string).collect(),
+        op,
+        values: vec![value],
+    };
+    let instant = |t: DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Nanos, true);
+    let mut filters = vec![filter("clientId", FilterOp::Eq, client.to_string())];
+    filters.extend(group.map(|g| filter("order.accountGroupId", FilterOp::Eq, g.to_string())));
+    filters.extend(from.map(|f| filter("createdAt", FilterOp::Gte, instant(f))));
+    filters.extend(to.map(|t| filter("createdAt", FilterOp::Lte, instant(t))));
+    let plan = index::plan(
+        CareOrderRecord::KIND,
+        &ListQuery {
+            filters,
+            ..ListQuery::default()
+        },
+    );
+    // Only when every condition is in the query may it stop at the cap (a
+    // client id the keys cannot hold, `null` say, is checked below alone).
+    let page = plan.rest.is_none().then_some((0, MAX_STATUS_ORDERS as u64));
     let docs = ctx
         .store
-        .list_documents(&DocumentQuery {
-            tenant: tenant.to_string(),
-            kind: CareOrderRecord::KIND.into(),
-            owner: None,
-            page: None,
-        })
+        .list_keyed(
+            &DocumentQuery {
+                tenant: tenant.to_string(),
+                kind: CareOrderRecord::KIND.into(),
+                owner: None,
+                page,
+            },
+            &plan.keys,
+        )
         .await?;
     let mut found = Vec::new();
     for doc in &docs {

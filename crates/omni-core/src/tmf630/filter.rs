@@ -35,7 +35,7 @@ impl Filter {
     }
 }
 
-fn collect_leaves<'v>(value: &'v Value, path: &[String], out: &mut Vec<&'v Value>) {
+pub(super) fn collect_leaves<'v>(value: &'v Value, path: &[String], out: &mut Vec<&'v Value>) {
     match value {
         Value::Array(items) => {
             for item in items {

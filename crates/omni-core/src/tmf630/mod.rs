@@ -7,6 +7,7 @@
 
 mod fields;
 mod filter;
+pub mod index;
 mod parse;
 
 pub use filter::{Filter, FilterOp};

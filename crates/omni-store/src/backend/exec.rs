@@ -6,8 +6,35 @@
 use super::ops::{DocChange, DocRow, EffectRows, FinishRow, JobRow, Output, WriteOp};
 use super::{is_unique_violation, job_error, parse_body};
 use crate::{Document, Job, JobClaim, JobStatus, Result, StoreError};
+use omni_core::tmf630::index;
 use sqlx::{Postgres, Row, Sqlite};
 use std::marker::PhantomData;
+use std::sync::LazyLock;
+
+/// Most search keys one statement writes; a document's keys beyond go in
+/// further statements.
+const KEYS_PER_STATEMENT: usize = 32;
+
+/// `INSERT INTO document_keys` of `n` rows of one document (`n` from 1 to
+/// [`KEYS_PER_STATEMENT`]): `$1`-`$4` are the document's, then a name and a
+/// value per row. Built once per length and kept, so each is prepared once.
+fn insert_keys_sql(n: usize) -> &'static str {
+    static STATEMENTS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+        (1..=KEYS_PER_STATEMENT)
+            .map(|n| {
+                let rows: Vec<String> = (0..n)
+                    .map(|i| format!("($1, $2, $3, $4, ${}, ${})", 5 + 2 * i, 6 + 2 * i))
+                    .collect();
+                let sql = format!(
+                    "INSERT INTO document_keys (tenant, kind, id, created_at, name, value) VALUES {}",
+                    rows.join(", ")
+                );
+                &*String::leak(sql)
+            })
+            .collect()
+    });
+    STATEMENTS[n.clamp(1, KEYS_PER_STATEMENT) - 1]
+}
 
 /// Statements of one database, as associated functions.
 pub(crate) struct Sql<DB>(PhantomData<DB>);
@@ -62,18 +89,26 @@ macro_rules! impl_sql {
                 match op {
                     WriteOp::Insert { doc, expires_at, effects } => {
                         Self::insert(conn, doc, expires_at.as_deref()).await?;
+                        Self::insert_keys(conn, doc, &doc.created_at).await?;
                         Self::apply_effects(conn, effects).await?;
                     }
                     WriteOp::Update { doc, expires_at, effects } => {
                         let expires_at = expires_at.as_ref().map(|e| e.as_deref());
-                        Self::update(conn, doc, expires_at).await?;
+                        let created_at = Self::update(conn, doc, expires_at).await?;
+                        Self::replace_keys(conn, doc, &created_at).await?;
                         Self::apply_effects(conn, effects).await?;
                     }
                     WriteOp::Write { writes, effects } => {
                         for change in writes {
                             match change {
-                                DocChange::Insert(doc) => Self::insert(conn, doc, None).await?,
-                                DocChange::Update(doc) => Self::update(conn, doc, None).await?,
+                                DocChange::Insert(doc) => {
+                                    Self::insert(conn, doc, None).await?;
+                                    Self::insert_keys(conn, doc, &doc.created_at).await?;
+                                }
+                                DocChange::Update(doc) => {
+                                    let created_at = Self::update(conn, doc, None).await?;
+                                    Self::replace_keys(conn, doc, &created_at).await?;
+                                }
                                 DocChange::Delete { key, version } => Self::delete(conn, key, Some(*version)).await?,
                             }
                         }
@@ -85,11 +120,12 @@ macro_rules! impl_sql {
                     }
                     WriteOp::Put { docs } => {
                         for doc in docs {
-                            sqlx::query(
+                            let created_at: String = sqlx::query_scalar(
                                 "INSERT INTO documents (tenant, kind, id, version, owner, state, created_at, updated_at, body) \
                                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
                                  ON CONFLICT (tenant, kind, id) DO UPDATE SET version = documents.version + 1, \
-                                 owner = excluded.owner, state = excluded.state, updated_at = excluded.updated_at, body = excluded.body",
+                                 owner = excluded.owner, state = excluded.state, updated_at = excluded.updated_at, body = excluded.body \
+                                 RETURNING created_at",
                             )
                             .bind(&doc.tenant)
                             .bind(&doc.kind)
@@ -100,9 +136,34 @@ macro_rules! impl_sql {
                             .bind(&doc.created_at)
                             .bind(&doc.updated_at)
                             .bind(&doc.body)
+                            .fetch_one(&mut *conn)
+                            .await?;
+                            // A replaced document keeps its creation time.
+                            Self::replace_keys(conn, doc, &created_at).await?;
+                        }
+                    }
+                    WriteOp::Reindex { docs } => {
+                        let mut written = 0;
+                        for (doc, version) in docs {
+                            // Only at the version read: a document changed
+                            // since has had its keys written by that change.
+                            // (The no-op UPDATE also locks the row on
+                            // PostgreSQL until this transaction ends.)
+                            let current = sqlx::query(
+                                "UPDATE documents SET version = version WHERE tenant = $1 AND kind = $2 AND id = $3 AND version = $4",
+                            )
+                            .bind(&doc.tenant)
+                            .bind(&doc.kind)
+                            .bind(&doc.id)
+                            .bind(version)
                             .execute(&mut *conn)
                             .await?;
+                            if current.rows_affected() == 1 {
+                                Self::replace_keys(conn, doc, &doc.created_at).await?;
+                                written += 1;
+                            }
                         }
+                        return Ok(Output::Count(written));
                     }
                     WriteOp::DeleteExpired { key, version, now, event } => {
                         // Only if still expired at the version read: a cart touched
@@ -120,6 +181,7 @@ macro_rules! impl_sql {
                         if deleted.rows_affected() != 1 {
                             return Ok(Output::Finished(false));
                         }
+                        Self::delete_keys(conn, key).await?;
                         let effects = EffectRows { events: vec![event.clone()], ..EffectRows::default() };
                         Self::apply_effects(conn, &effects).await?;
                         return Ok(Output::Finished(true));
@@ -133,6 +195,16 @@ macro_rules! impl_sql {
                         .fetch_one(&mut *conn)
                         .await?;
                         return Ok(Output::Counter(value));
+                    }
+                    WriteOp::SetCounter { name, value } => {
+                        sqlx::query(
+                            "INSERT INTO counters (name, value) VALUES ($1, $2) \
+                             ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                        )
+                        .bind(name)
+                        .bind(value)
+                        .execute(&mut *conn)
+                        .await?;
                     }
                     WriteOp::EnqueueJob(job) => Self::insert_job(conn, job).await?,
                     WriteOp::ClaimJobs(claim) => return Self::claim_jobs(conn, claim, claim_jobs).await,
@@ -204,6 +276,52 @@ macro_rules! impl_sql {
                         None => StoreError::NotFound { kind: key.kind.clone(), id: key.id.clone() },
                     });
                 }
+                Self::delete_keys(conn, key).await
+            }
+
+            async fn delete_keys(conn: &mut <$db as sqlx::Database>::Connection, key: &crate::DocumentKey) -> Result<()> {
+                if index::indexed(&key.kind).is_none() {
+                    return Ok(());
+                }
+                sqlx::query("DELETE FROM document_keys WHERE tenant = $1 AND kind = $2 AND id = $3")
+                    .bind(&key.tenant)
+                    .bind(&key.kind)
+                    .bind(&key.id)
+                    .execute(&mut *conn)
+                    .await?;
+                Ok(())
+            }
+
+            /// Replaces a document's search keys by those of `doc`.
+            async fn replace_keys(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                doc: &DocRow,
+                created_at: &str,
+            ) -> Result<()> {
+                let key = crate::DocumentKey { tenant: doc.tenant.clone(), kind: doc.kind.clone(), id: doc.id.clone() };
+                Self::delete_keys(conn, &key).await?;
+                Self::insert_keys(conn, doc, created_at).await
+            }
+
+            /// Writes the search keys of a new document, several rows a
+            /// statement, with the document's creation time (lists in
+            /// creation order walk the key index in that order).
+            async fn insert_keys(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                doc: &DocRow,
+                created_at: &str,
+            ) -> Result<()> {
+                for chunk in doc.keys.chunks(KEYS_PER_STATEMENT) {
+                    let mut query = sqlx::query(insert_keys_sql(chunk.len()))
+                        .bind(&doc.tenant)
+                        .bind(&doc.kind)
+                        .bind(&doc.id)
+                        .bind(created_at);
+                    for key in chunk {
+                        query = query.bind(&key.name).bind(&key.value);
+                    }
+                    query.execute(&mut *conn).await?;
+                }
                 Ok(())
             }
 
@@ -211,12 +329,12 @@ macro_rules! impl_sql {
                 conn: &mut <$db as sqlx::Database>::Connection,
                 doc: &DocRow,
                 expires_at: Option<Option<&str>>,
-            ) -> Result<()> {
+            ) -> Result<String> {
                 let expected = doc.version - 1;
-                let updated = sqlx::query(
+                let created_at: Option<String> = sqlx::query_scalar(
                     "UPDATE documents SET version = $1, owner = $2, state = $3, updated_at = $4, body = $5, \
                      expires_at = CASE WHEN $10 THEN $11 ELSE expires_at END \
-                     WHERE tenant = $6 AND kind = $7 AND id = $8 AND version = $9",
+                     WHERE tenant = $6 AND kind = $7 AND id = $8 AND version = $9 RETURNING created_at",
                 )
                 .bind(doc.version)
                 .bind(&doc.owner)
@@ -229,12 +347,9 @@ macro_rules! impl_sql {
                 .bind(expected)
                 .bind(expires_at.is_some())
                 .bind(expires_at.flatten())
-                .execute(&mut *conn)
+                .fetch_optional(&mut *conn)
                 .await?;
-                if updated.rows_affected() == 0 {
-                    return Err(StoreError::VersionConflict { kind: doc.kind.clone(), id: doc.id.clone(), expected });
-                }
-                Ok(())
+                created_at.ok_or_else(|| StoreError::VersionConflict { kind: doc.kind.clone(), id: doc.id.clone(), expected })
             }
 
             async fn apply_effects(

@@ -10,6 +10,7 @@ mod exec;
 #[cfg(test)]
 mod group_tests;
 mod idempotency;
+mod keyed;
 mod many;
 mod ops;
 mod sqlite_writer;
@@ -42,8 +43,9 @@ struct Dialect {
     /// PostgreSQL, before a table's first ANALYZE, finds lookups by id as
     /// cheap through `documents_by_owner` as through the primary key, and
     /// then reads every document of the kind for each one (autovacuum's
-    /// first ANALYZE comes up to a minute later). SQLite always takes the
-    /// primary key for them.
+    /// first ANALYZE comes up to a minute later). The search keys the load
+    /// wrote are analysed with them. SQLite always takes the primary key
+    /// for them.
     analyze_after_load: Option<&'static str>,
 }
 
@@ -55,6 +57,7 @@ const SQLITE: Dialect = Dialect {
         (2, include_str!("../migrations/0002_sqlite.sql")),
         (3, include_str!("../migrations/0003_sqlite.sql")),
         (5, include_str!("../migrations/0005_sqlite.sql")),
+        (7, include_str!("../migrations/0007_sqlite.sql")),
     ],
     // One writer connection serialises claims, so no row locks are needed.
     claim_jobs: concat!(
@@ -67,13 +70,14 @@ const SQLITE: Dialect = Dialect {
 
 const POSTGRES: Dialect = Dialect {
     name: "postgres",
-    analyze_after_load: Some("ANALYZE documents"),
+    analyze_after_load: Some("ANALYZE documents, document_keys"),
     migrations: &[
         (1, include_str!("../migrations/0001_postgres.sql")),
         (2, include_str!("../migrations/0002_postgres.sql")),
         (3, include_str!("../migrations/0003_postgres.sql")),
         (4, include_str!("../migrations/0004_postgres.sql")),
         (5, include_str!("../migrations/0005_postgres.sql")),
+        (7, include_str!("../migrations/0007_postgres.sql")),
     ],
     claim_jobs: concat!(
         "UPDATE jobs SET lease_owner = $1, lease_until = $2, attempts = attempts + 1, updated_at = $3 \

@@ -10,6 +10,7 @@ use crate::{
     Document, DocumentKey, DocumentWrite, Effects, Job, JobClaim, JobOutcome, NewEvent, NewJob,
     StoreError,
 };
+use omni_core::tmf630::index::{self, Key};
 
 /// A document as its row is written.
 #[derive(Debug, Clone)]
@@ -23,6 +24,8 @@ pub(crate) struct DocRow {
     pub created_at: String,
     pub updated_at: String,
     pub body: String,
+    /// Its search keys (`omni_core::tmf630::index`), replaced with the row.
+    pub keys: Vec<Key>,
 }
 
 impl From<&Document> for DocRow {
@@ -37,6 +40,7 @@ impl From<&Document> for DocRow {
             created_at: doc.created_at.clone(),
             updated_at: doc.updated_at.clone(),
             body: doc.body.to_string(),
+            keys: index::keys(&doc.kind, &doc.body),
         }
     }
 }
@@ -200,6 +204,12 @@ pub(crate) enum WriteOp {
     Put {
         docs: Vec<DocRow>,
     },
+    /// Rewrites the search keys of documents still at the version given
+    /// (start-up, when the key table is of another version); answers
+    /// [`Output::Count`] with how many were rewritten.
+    Reindex {
+        docs: Vec<(DocRow, i64)>,
+    },
     /// One document of a sweep, deleted only if it is still at the version
     /// read and still expired; answers [`Output::Finished`].
     DeleteExpired {
@@ -210,6 +220,11 @@ pub(crate) enum WriteOp {
     },
     BumpCounter {
         name: String,
+    },
+    /// Sets a counter to `value` (the search keys' version).
+    SetCounter {
+        name: String,
+        value: i64,
     },
     EnqueueJob(JobRow),
     ClaimJobs(JobClaim),
@@ -272,6 +287,7 @@ impl WriteOp {
         matches!(
             self,
             Self::BumpCounter { .. }
+                | Self::SetCounter { .. }
                 | Self::EnqueueJob(_)
                 | Self::ClaimJobs(_)
                 | Self::FinishJob(_)

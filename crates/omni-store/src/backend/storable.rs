@@ -2,10 +2,13 @@
 //! which PostgreSQL rejects in text and jsonb while SQLite stores it. The
 //! HTTP layer refuses it first; this second line makes a document write
 //! that carries one fail the same typed way on both backends
-//! ([`StoreError::InvalidInput`]) instead of as a database outage.
+//! ([`StoreError::InvalidInput`]) instead of as a database outage. A value
+//! of a searchable attribute (`omni_core::tmf630::index`) longer than an
+//! index entry may be is refused the same way.
 
 use crate::{Document, DocumentWrite, Effects, Result, StoreError};
 use omni_core::formats::{NUL_RULE, has_nul, nul_path};
+use omni_core::tmf630::index;
 
 pub(super) fn document(doc: &Document) -> Result<()> {
     let texts = [
@@ -21,8 +24,17 @@ pub(super) fn document(doc: &Document) -> Result<()> {
     {
         return Err(refused(&doc.kind, name));
     }
-    match nul_path(&doc.body) {
-        Some(path) => Err(refused(&doc.kind, &path)),
+    if let Some(path) = nul_path(&doc.body) {
+        return Err(refused(&doc.kind, &path));
+    }
+    // A search key must fit an index entry on both databases.
+    let keys = index::keys(&doc.kind, &doc.body);
+    match index::too_long(&keys) {
+        Some(name) => Err(StoreError::InvalidInput(format!(
+            "{} field '{name}' is longer than {} bytes, the most a searchable attribute holds",
+            doc.kind,
+            index::MAX_KEY_BYTES - 2
+        ))),
         None => Ok(()),
     }
 }

@@ -3,15 +3,24 @@
 
 use super::exec::Sql;
 use super::idempotency::IdemOp;
+use super::keyed::keyed_sql;
 use super::many::{MAX_IDS, select_by_ids};
-use super::ops::{FinishRow, Output, WriteOp};
+use super::ops::{DocRow, FinishRow, Output, WriteOp};
 use super::sqlite_writer::receive;
 use super::{SqlStore, is_unique_violation, job_columns, parse_body};
 use crate::{
     BodyRow, Document, DocumentKey, DocumentQuery, DocumentWrite, Effects, IdempotencyRecord,
     IdempotencyReservation, IdempotencyScope, Job, JobClaim, JobCount, JobOutcome, JobQuery,
-    JobStatus, NewEvent, NewJob, Reservation, Result, Store, StoredEvent, StoredResponse,
+    JobStatus, KeyQuery, NewEvent, NewJob, Reservation, Result, Store, StoredEvent, StoredResponse,
 };
+use omni_core::tmf630::index;
+
+/// The counter holding the [`index::INDEX_VERSION`] the search keys were
+/// built with.
+const KEYS_VERSION_COUNTER: &str = "omni:document_keys_version";
+
+/// Documents read and rewritten per write when keys are rebuilt.
+const REINDEX_BATCH: i64 = 500;
 use async_trait::async_trait;
 use sqlx::{Postgres, Row, Sqlite};
 
@@ -75,6 +84,61 @@ macro_rules! impl_store {
                 Ok(())
             }
 
+            /// Writes the search keys of every document of an indexed kind when
+            /// they were written by another [`index::INDEX_VERSION`] (or never:
+            /// documents stored before the key table existed), page by page;
+            /// then records the version. Several processes may run it at
+            /// once: each document's keys are replaced in one write, at the
+            /// version read.
+            async fn rebuild_keys(&self) -> Result<()> {
+                let built: Option<i64> = sqlx::query_scalar("SELECT value FROM counters WHERE name = $1")
+                    .bind(KEYS_VERSION_COUNTER)
+                    .fetch_optional(&self.writer)
+                    .await?;
+                if built == Some(index::INDEX_VERSION) {
+                    return Ok(());
+                }
+                let started = std::time::Instant::now();
+                let mut total = 0u64;
+                sqlx::query("DELETE FROM document_keys").execute(&self.writer).await?;
+                for spec in index::INDEXED {
+                    let mut after: (String, String) = (String::new(), String::new());
+                    loop {
+                        let rows = sqlx::query(
+                            "SELECT tenant, kind, id, version, owner, state, created_at, updated_at, body \
+                             FROM documents WHERE kind = $1 AND (tenant > $2 OR (tenant = $2 AND id > $3)) \
+                             ORDER BY tenant, id LIMIT $4",
+                        )
+                        .bind(spec.kind)
+                        .bind(&after.0)
+                        .bind(&after.1)
+                        .bind(REINDEX_BATCH)
+                        .fetch_all(&self.writer)
+                        .await?;
+                        let Some(last) = rows.last() else { break };
+                        after = (last.try_get("tenant")?, last.try_get("id")?);
+                        let mut docs = Vec::with_capacity(rows.len());
+                        for row in &rows {
+                            let doc = Sql::<$db>::document_from_row(row)?;
+                            let mut stored = DocRow::from(&doc);
+                            // Values too long for an index entry, stored before
+                            // they were refused, stay out of the keys (logged).
+                            if let Some(name) = index::too_long(&stored.keys) {
+                                tracing::warn!(kind = %doc.kind, id = %doc.id, attribute = name,
+                                    "a value too long to index is left out of the search keys");
+                                stored.keys.retain(|k| k.value.len() <= index::MAX_KEY_BYTES);
+                            }
+                            docs.push((stored, doc.version));
+                        }
+                        total += self.write(WriteOp::Reindex { docs }).await?.count()?;
+                    }
+                }
+                let op = WriteOp::SetCounter { name: KEYS_VERSION_COUNTER.into(), value: index::INDEX_VERSION };
+                self.write(op).await?.done()?;
+                tracing::info!(documents = total, seconds = started.elapsed().as_secs_f64(), "search keys built");
+                Ok(())
+            }
+
             async fn apply_migration(&self, version: i64, sql: &'static str) -> Result<()> {
                 let mut tx = self.writer.begin().await?;
                 // The marker row goes first: a second process applying the same
@@ -122,7 +186,7 @@ macro_rules! impl_store {
                         self.apply_migration(*version, sql).await?;
                     }
                 }
-                Ok(())
+                self.rebuild_keys().await
             }
 
             async fn insert_document(&self, doc: &Document, effects: &Effects) -> Result<()> {
@@ -209,6 +273,37 @@ macro_rules! impl_store {
                 .fetch_all(&self.reader)
                 .await?;
                 rows.iter().map(Sql::<$db>::document_from_row).collect()
+            }
+
+            async fn list_keyed(&self, query: &DocumentQuery, keys: &KeyQuery) -> Result<Vec<Document>> {
+                let statement = keyed_sql(keys, false, query.owner.is_some());
+                let (offset, limit) = query.page.unwrap_or((0, i64::MAX as u64));
+                // The text holds placeholders only; every value is bound.
+                let sql = sqlx::AssertSqlSafe(statement.sql);
+                let mut q = sqlx::query(sql).bind(&query.tenant).bind(&query.kind).bind(&query.owner);
+                for text in &statement.texts {
+                    q = q.bind(text.as_str());
+                }
+                let rows = q
+                    .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+                    .bind(i64::try_from(offset).unwrap_or(i64::MAX))
+                    .fetch_all(&self.reader)
+                    .await?;
+                rows.iter().map(Sql::<$db>::document_from_row).collect()
+            }
+
+            async fn count_keyed(&self, query: &DocumentQuery, keys: &KeyQuery) -> Result<u64> {
+                let statement = keyed_sql(keys, true, query.owner.is_some());
+                let sql = sqlx::AssertSqlSafe(statement.sql);
+                let mut q = sqlx::query_scalar::<_, i64>(sql)
+                    .bind(&query.tenant)
+                    .bind(&query.kind)
+                    .bind(&query.owner);
+                for text in &statement.texts {
+                    q = q.bind(text.as_str());
+                }
+                let n = q.fetch_one(&self.reader).await?;
+                Ok(u64::try_from(n).unwrap_or(0))
             }
 
             async fn count_documents(&self, query: &DocumentQuery) -> Result<u64> {
