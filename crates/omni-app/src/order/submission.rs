@@ -105,6 +105,7 @@ pub fn handover(
     id: &str,
     product_order: Value,
     owner: Option<String>,
+    correlation: Option<&str>,
     now: DateTime<Utc>,
 ) -> (Document, Effects) {
     let stamp = omni_core::time::rfc3339(now);
@@ -121,7 +122,12 @@ pub fn handover(
     };
     let effects = Effects {
         events: vec![product_order::order_event(
-            tenant, id, "Create", &po.body, None, now,
+            tenant,
+            id,
+            "Create",
+            &po.body,
+            correlation,
+            now,
         )],
         jobs: vec![NewJob {
             id: format!("{JOB_KIND}:{tenant}:{id}"),
@@ -144,7 +150,7 @@ fn writes(
     product_order: Value,
     now: DateTime<Utc>,
 ) -> Result<Writes, StoreError> {
-    let (po, effects) = handover(tenant, &order.record.id, product_order, None, now);
+    let (po, effects) = handover(tenant, &order.record.id, product_order, None, None, now);
     let mut writes = Writes::new(effects);
     writes.update(tenant, order, &omni_core::time::rfc3339(now))?;
     writes.document(DocumentWrite::Insert(po));

@@ -51,6 +51,7 @@ use omni_core::cart;
 use omni_core::discovery::CatalogIndex;
 use omni_core::document::FieldError;
 use omni_core::order::{self, CapturedItem, ItemError};
+use omni_core::product_order::item_tree;
 use serde_json::{Map, Value, json};
 
 /// Relationship types that tie an item to the item it belongs to.
@@ -61,31 +62,6 @@ const TMF_ITEM: ItemShape = ItemShape {
     characteristics: Some("/product/productCharacteristic"),
     relationships: Some("/productOrderItemRelationship"),
 };
-
-/// Every item of the order, nested ones included, with its path and the
-/// id of the item it is nested in.
-fn flatten(order: &Value) -> Vec<(String, &Value, Option<&str>)> {
-    fn walk<'v>(
-        items: &'v Value,
-        path: &str,
-        parent: Option<&'v str>,
-        out: &mut Vec<(String, &'v Value, Option<&'v str>)>,
-    ) {
-        for (i, item) in items.as_array().into_iter().flatten().enumerate() {
-            let here = format!("{path}[{i}]");
-            out.push((here.clone(), item, parent));
-            if let Some(nested) = item.get("productOrderItem") {
-                let id = item.get("id").and_then(Value::as_str);
-                walk(nested, &format!("{here}.productOrderItem"), id, out);
-            }
-        }
-    }
-    let mut out = Vec::new();
-    if let Some(items) = order.get("productOrderItem") {
-        walk(items, "productOrderItem", None, &mut out);
-    }
-    out
-}
 
 /// A TMF622 order's items as the add-items request they amount to, and for
 /// each the path of the TMF622 item it came from.
@@ -105,7 +81,7 @@ pub fn capture_request(order: &Value, index: &CatalogIndex) -> AppResult<Capture
     let mut out = Vec::new();
     let mut paths = Vec::new();
     let order_billing = order.get("billingAccount").and_then(|b| b.get("id"));
-    for (path, item, parent) in flatten(order) {
+    for (path, item, parent) in item_tree(order) {
         let quantity = item.get("quantity").and_then(Value::as_u64).unwrap_or(1);
         if quantity != 1 {
             errors.push(FieldError::new(
@@ -257,11 +233,11 @@ fn channel(order: &Value) -> AppResult<String> {
 }
 
 /// A new TMF622 order checked as order capture checks items: the partner
-/// order it is kept as (already submitted, its id the product order's).
+/// order it is kept as (already submitted; the caller gives it the product
+/// order's id).
 pub async fn check(
     ctx: &Context,
     tenant: &str,
-    id: &str,
     order: &Value,
     now: DateTime<Utc>,
 ) -> AppResult<OrderRecord> {
@@ -272,7 +248,7 @@ pub async fn check(
         .as_array()
         .cloned()
         .unwrap_or_default();
-    let tmf_items: Vec<Value> = flatten(order)
+    let tmf_items: Vec<Value> = item_tree(order)
         .into_iter()
         .map(|(_, i, _)| i.clone())
         .collect();
@@ -291,14 +267,13 @@ pub async fn check(
     let captured: Vec<CapturedItem> =
         order::capture(&request.request, &[], &facts).map_err(|e| on_order(e, &request.paths))?;
     let stamp = omni_core::time::rfc3339(now);
-    let mut record = OrderRecord::draft(id.to_string(), channel, parties.clone(), &stamp);
+    let mut record = OrderRecord::draft(String::new(), channel, parties.clone(), &stamp);
     record.customer_type = match customer {
         Some(party) => crate::cart::customer::customer_type(ctx.store(), tenant, party).await?,
         None => None,
     };
     record.items = captured;
     record.state = OrderState::Submitted;
-    record.product_order_id = Some(id.to_string());
     Ok(record)
 }
 

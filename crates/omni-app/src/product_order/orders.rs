@@ -27,39 +27,35 @@ pub async fn create(
 ) -> AppResult<(Versioned, String)> {
     can_write(principal)?;
     domain::validate_new(&body).map_err(AppError::fields)?;
-    let Value::Object(mut body) = body else {
+    let Value::Object(body) = body else {
         return Err(AppError::field("body", "must be a JSON object"));
     };
     let tenant = principal.tenant.as_str();
     let now = ctx.now();
     let stamp = omni_core::time::rfc3339(now);
     let public_url = &ctx.config.public_url;
+    // Checked and priced once; only the id changes if a random one is taken.
+    // The partner order's id scheme: the two records share the id, as a
+    // submitted captured order and its product order do.
+    let mut order = Value::Object(body);
+    let mut record = checked::check(ctx, tenant, &order, now).await?;
+    checked::price(ctx, tenant, &record, &mut order);
+    let Value::Object(body) = order else {
+        return Err(AppError::field("body", "must be a JSON object"));
+    };
+    let owner = omni_core::party::customer(&record.related_party).map(str::to_string);
     for _ in 0..ID_TRIES {
-        // The partner order's id scheme: the two records share the id, as
-        // a submitted captured order and its product order do.
         let id = crate::order::capture::new_id(now);
-        let mut order = Value::Object(body.clone());
-        let record = checked::check(ctx, tenant, &id, &order, now).await?;
-        checked::price(ctx, tenant, &record, &mut order);
-        let Value::Object(mut stamped) = order else {
-            return Err(AppError::field("body", "must be a JSON object"));
-        };
+        record.id = id.clone();
+        record.product_order_id = Some(id.clone());
+        let mut stamped = body.clone();
         domain::stamp_new(&mut stamped, &id, now);
         let mut order = Value::Object(stamped);
         order["href"] = Value::String(href(public_url, &id));
-        let owner = omni_core::party::customer(&record.related_party).map(str::to_string);
-        let (po, mut effects) = handover(tenant, &id, order, owner.clone(), now);
+        let (po, effects) = handover(tenant, &id, order, owner.clone(), correlation, now);
         let rendered = render(public_url, &po);
-        effects.events = vec![order_event(
-            tenant,
-            &id,
-            "Create",
-            &rendered,
-            correlation,
-            now,
-        )];
         let mut writes = Writes::new(effects);
-        writes.insert(tenant, &Stored::new(record, owner, &stamp))?;
+        writes.insert(tenant, &Stored::new(record.clone(), owner.clone(), &stamp))?;
         let version = po.version;
         writes.document(DocumentWrite::Insert(po));
         match writes.commit(ctx.store()).await {
@@ -73,10 +69,7 @@ pub async fn create(
                     href(public_url, &id),
                 ));
             }
-            Err(StoreError::AlreadyExists { .. }) => {
-                body.remove("id");
-                continue;
-            }
+            Err(StoreError::AlreadyExists { .. }) => continue,
             Err(e) => return Err(e.into()),
         }
     }

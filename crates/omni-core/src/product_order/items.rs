@@ -59,20 +59,35 @@ pub fn check_items(order: &Value, states: ItemStates) -> Vec<FieldError> {
 
 /// Every item of the order with its path, depth first, nested items included.
 fn flatten(order: &Value) -> Vec<(String, &Value)> {
-    fn walk<'v>(items: &'v Value, path: &str, out: &mut Vec<(String, &'v Value)>) {
+    item_tree(order)
+        .into_iter()
+        .map(|(path, item, _)| (path, item))
+        .collect()
+}
+
+/// Every item of the order with its path and the id of the item it is
+/// nested in (TMF622 lets items hold items), depth first.
+pub fn item_tree(order: &Value) -> Vec<(String, &Value, Option<&str>)> {
+    fn walk<'v>(
+        items: &'v Value,
+        path: &str,
+        parent: Option<&'v str>,
+        out: &mut Vec<(String, &'v Value, Option<&'v str>)>,
+    ) {
         if let Value::Array(items) = items {
             for (i, item) in items.iter().enumerate() {
                 let here = format!("{path}[{i}]");
-                out.push((here.clone(), item));
+                out.push((here.clone(), item, parent));
                 if let Some(nested) = item.get("productOrderItem") {
-                    walk(nested, &format!("{here}.productOrderItem"), out);
+                    let id = item.get("id").and_then(Value::as_str);
+                    walk(nested, &format!("{here}.productOrderItem"), id, out);
                 }
             }
         }
     }
     let mut out = Vec::new();
     if let Some(items) = order.get("productOrderItem") {
-        walk(items, "productOrderItem", &mut out);
+        walk(items, "productOrderItem", None, &mut out);
     }
     out
 }

@@ -9,7 +9,8 @@ mod resource;
 mod state;
 
 pub use items::{
-    ACTIONS, ItemStates, WORKER_STATES, check_items, client_change_problems, reconcile_items,
+    ACTIONS, ItemStates, WORKER_STATES, check_items, client_change_problems, item_tree,
+    reconcile_items,
 };
 pub use resource::{CANCEL_PRODUCT_ORDER, PRODUCT_ORDER};
 pub use state::{
