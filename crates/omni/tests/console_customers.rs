@@ -222,9 +222,25 @@ async fn a_customer_s_page_shows_each_line_with_plan_features_device_and_sim() {
     );
     assert!(html.contains("IMEI 353456789012348"));
     assert!(html.contains("ICCID 89014103211118510720"));
+    assert!(html.contains(
+        "/console/customers/CA-1001/offers?line=4690002221&amp;relatedProductOfferingId="
+    ));
     assert!(
         !html.contains("sku12037300050"),
         "features by name, not SKU"
+    );
+    // Offers for the line: those related to its plan (the plans it may
+    // swap to, its SIMs), as Product Discovery relates them.
+    let offers = c
+        .get("/console/customers/CA-1001/offers?line=4690002221&relatedProductOfferingId=0b690f7e-3f41-49bf-a6cf-6f65caa650ca")
+        .await;
+    assert_eq!(offers.status, 200, "{}", offers.html);
+    assert!(offers.html.contains("id=\"for-line\""), "{}", offers.html);
+    assert!(offers.html.contains("Unlimited Extra"), "{}", offers.html);
+    assert!(row_of(&offers.html, "SIM_eSIM_prod10900055").contains("Eligible"));
+    assert!(
+        !offers.html.contains(PHONE),
+        "a phone is not related to the plan"
     );
     let unknown = c.get("/console/customers/CA-404").await;
     assert_eq!(unknown.status, 404);

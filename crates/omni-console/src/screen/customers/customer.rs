@@ -68,9 +68,9 @@ pub(super) async fn page(
                 table id="lines" aria-labelledby="lines-title" {
                     thead { tr {
                         th { "Number" } th { "Status" } th { "Plan" } th { "Features" }
-                        th { "Device" } th { "SIM" } th { "Billing account" }
+                        th { "Device" } th { "SIM" } th { "Billing account" } th { "Offers" }
                     } }
-                    tbody { @for line in &customer.lines { (line_row(line, &name)) } }
+                    tbody { @for line in &customer.lines { (line_row(line, &name, &base)) } }
                 }
             }
             @if pages > 1 {
@@ -89,7 +89,7 @@ pub(super) async fn page(
     Ok(page::layout(&agent, &a.name, Some(&CUSTOMERS), main))
 }
 
-fn line_row(line: &Subscriber, name: &dyn Fn(&str) -> String) -> Markup {
+fn line_row(line: &Subscriber, name: &dyn Fn(&str) -> String, base: &str) -> Markup {
     let status = line.status.as_str();
     html! {
         tr id={ "line-" (line.ctn) } {
@@ -127,6 +127,11 @@ fn line_row(line: &Subscriber, name: &dyn Fn(&str) -> String) -> Markup {
                 }
             }
             td { (line.billing_account_id) }
+            td {
+                a href={ (base) "/offers?line=" (line.ctn) "&relatedProductOfferingId="
+                    (super::seg(&line.rate_plan.offering_id)) }
+                    aria-label={ "Offers for line " (format_ctn(&line.ctn)) } { "Offers" }
+            }
         }
     }
 }

@@ -62,6 +62,13 @@ pub(super) struct Filters {
     kind: Option<String>,
     #[serde(default, rename = "paymentOption")]
     payment: Option<String>,
+    /// Offers related to this offering (an existing line's plan: the plans
+    /// it may swap to, its SIMs), as discovery's `relatedProductOfferingId`.
+    #[serde(default, rename = "relatedProductOfferingId")]
+    related: Option<String>,
+    /// The line whose plan `related` is, for the heading.
+    #[serde(default)]
+    line: Option<String>,
     #[serde(default)]
     page: usize,
 }
@@ -92,6 +99,9 @@ pub(super) async fn page(
     }
     if let Some(p) = some(&f.payment) {
         pairs.push(("paymentOption".into(), p.into()));
+    }
+    if let Some(r) = some(&f.related) {
+        pairs.push(("relatedProductOfferingId".into(), r.into()));
     }
     if let (Some(cart), Some(item)) = (some(&f.cart), some(&f.item)) {
         pairs.push(("cartId".into(), cart.into()));
@@ -157,6 +167,9 @@ pub(super) async fn page(
             }
         }
         h1 { "Offers for " (customer.account.name) }
+        @if let Some(line) = some(&f.line) {
+            p id="for-line" { "Offers related to the plan of line " (super::customer::format_ctn(line)) "." }
+        }
         @if some(&f.item).is_some() {
             p class="muted" { "Add-ons that fit cart item " (f.item.as_deref().unwrap_or("")) "’s plan and are not in the cart yet." }
         }
@@ -164,6 +177,8 @@ pub(super) async fn page(
         form id="filters" method="get" action={ (customer_path(&account)) "/offers" } {
             @if let Some(cart) = cart { input type="hidden" name="cart" value=(cart); }
             @if let Some(item) = some(&f.item) { input type="hidden" name="item" value=(item); }
+            @if let Some(r) = some(&f.related) { input type="hidden" name="relatedProductOfferingId" value=(r); }
+            @if let Some(line) = some(&f.line) { input type="hidden" name="line" value=(line); }
             div class="row" {
                 div class="field" {
                     label for="channel" { "Channel" }
