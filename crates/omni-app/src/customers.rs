@@ -220,6 +220,22 @@ pub async fn customer(
     })
 }
 
+/// The party that owns account `account_id`'s records (the customer carts
+/// and orders name), if it names one; `NotFound` for an unknown account.
+/// The console checks a cart or an order it shows under an account is that
+/// party's.
+pub async fn party_of(
+    ctx: &Context,
+    principal: &Principal,
+    account_id: &str,
+) -> AppResult<Option<String>> {
+    authorize(principal)?;
+    let account = accounts(ctx.store(), &principal.tenant)
+        .get(account_id)
+        .await?;
+    Ok(account.owner.or(account.record.party_id))
+}
+
 /// For each of `offering_ids`, why `party` may not buy it in `channel` now
 /// (empty: eligible), judged on the facts and by the rule a cart of theirs
 /// would be: a prospect (no party, or one with no account) on the channel

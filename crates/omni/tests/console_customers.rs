@@ -526,6 +526,15 @@ async fn the_screens_need_a_selling_role_and_the_agent_s_tenant() {
     let page = c.get("/console/customers?q=Jordan").await;
     assert!(page.html.contains("id=\"none-found\""), "{}", page.html);
     assert_eq!(c.get("/console/customers/CA-1001").await.status, 404);
+    // A cart or an order is shown only under its own customer.
+    let mut c = Console::sign_in(&s, &agent(&s)).await;
+    let started = c
+        .post_and_follow("/console/customers/CA-1001/carts", &[])
+        .await;
+    let elsewhere = started.location.replace("CA-1001", "CA-1002");
+    assert_eq!(c.get(&elsewhere).await.status, 404, "{elsewhere}");
+    let moved = c.post(&format!("{elsewhere}/order"), &[]).await;
+    assert_eq!(moved.status, 404, "{}", moved.html);
     // A form without the session's CSRF value changes nothing.
     c.csrf = "forged".into();
     let forged = c.post("/console/customers/CA-1001/carts", &[]).await;

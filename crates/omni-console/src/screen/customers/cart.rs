@@ -8,7 +8,9 @@
 //! promotions and refuses what the rules refuse; its refusal is shown on
 //! the page, next to the item it names where it names one.
 
-use super::{CUSTOMERS, STORE_CHANNEL, customer_path, offering_name, see_other, seg, text};
+use super::{
+    CUSTOMERS, STORE_CHANNEL, belongs, customer_path, offering_name, party, see_other, seg, text,
+};
 use crate::page::{self, Problems, Refusal, csrf};
 use crate::session::{Agent, Posted};
 use axum::extract::{Path, State};
@@ -23,13 +25,17 @@ use omni_core::pricing::Payment;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-/// What the cart pages need to know of the customer: their account and
-/// party, read through the customers use case.
-async fn party_of(state: &AppState, agent: &Agent, account: &str) -> Result<String, Refusal> {
-    let customer = customers::customer(&state.ctx, &agent.principal, account, 0).await?;
-    customer
-        .party_id
-        .ok_or_else(|| Refusal::BadForm(format!("account '{account}' names no customer party")))
+/// Cart `cart_id`, when it is account `account`'s customer's.
+async fn cart_of(
+    state: &AppState,
+    agent: &Agent,
+    account: &str,
+    cart_id: &str,
+) -> Result<Value, Refusal> {
+    let party = party(state, agent, account).await?;
+    let cart = cart::get(&state.ctx, &agent.principal, cart_id, &[]).await?;
+    belongs(&cart.body, &party)?;
+    Ok(cart.body)
 }
 
 pub(super) fn cart_path(account: &str, cart: &str) -> String {
@@ -44,7 +50,7 @@ pub(super) async fn start(
 ) -> Result<Response, Refusal> {
     let agent = &posted.agent;
     agent.require_any(CUSTOMERS.roles)?;
-    let party = party_of(&state, agent, &account).await?;
+    let party = party(&state, agent, &account).await?;
     let body = json!({
         "name": "Store sale",
         "relatedParty": [{"id": party, "role": "customer"}],
@@ -62,12 +68,12 @@ pub(super) async fn page(
     Path((account, cart_id)): Path<(String, String)>,
 ) -> Result<Response, Refusal> {
     agent.require_any(CUSTOMERS.roles)?;
-    let cart = cart::get(&state.ctx, &agent.principal, &cart_id, &[]).await?;
+    let cart = cart_of(&state, &agent, &account, &cart_id).await?;
     Ok(render(
         &state,
         &agent,
         &account,
-        &cart.body,
+        &cart,
         Problems::none(),
         StatusCode::OK,
     ))
@@ -91,8 +97,8 @@ pub(super) async fn add(
     let agent = &posted.agent;
     agent.require_any(CUSTOMERS.roles)?;
     let form: Add = posted.value()?;
-    let current = cart::get(&state.ctx, &agent.principal, &cart_id, &[]).await?;
-    let mut items = items_of(&current.body);
+    let current = cart_of(&state, agent, &account, &cart_id).await?;
+    let mut items = items_of(&current);
     let id = next_item_id(&items);
     let mut item = json!({"id": id, "action": "add", "quantity": 1,
         "productOffering": {"id": form.offering}});
@@ -134,8 +140,8 @@ pub(super) async fn change(
     let agent = &posted.agent;
     agent.require_any(CUSTOMERS.roles)?;
     let form: Change = posted.value()?;
-    let current = cart::get(&state.ctx, &agent.principal, &cart_id, &[]).await?;
-    let mut items = items_of(&current.body);
+    let current = cart_of(&state, agent, &account, &cart_id).await?;
+    let mut items = items_of(&current);
     let Some(at) = items.iter().position(|i| text(i, "/id") == item_id) else {
         return Err(Refusal::App(omni_app::AppError::not_found(
             "cart item",
@@ -191,12 +197,12 @@ pub(super) async fn refused(
     e: omni_app::AppError,
 ) -> Result<Response, Refusal> {
     let status = ApiError::from(e.clone()).status;
-    let cart = cart::get(&state.ctx, &agent.principal, cart_id, &[]).await?;
+    let cart = cart_of(state, agent, account, cart_id).await?;
     Ok(render(
         state,
         agent,
         account,
-        &cart.body,
+        &cart,
         Problems::from(e),
         status,
     ))

@@ -99,6 +99,30 @@ fn offering_name(state: &AppState, tenant: &str, id: &str) -> String {
         .unwrap_or_else(|| id.to_string())
 }
 
+/// The customer party of account `account`, which every cart and order
+/// shown under it must name as its customer: a cart or an order reached
+/// under another customer's address is not found there.
+async fn party(state: &AppState, agent: &Agent, account: &str) -> Result<String, Refusal> {
+    customers::party_of(&state.ctx, &agent.principal, account)
+        .await?
+        .ok_or(Refusal::NotFound)
+}
+
+/// Refuses `document` (a cart or an order) unless its `relatedParty`
+/// customer is `party`.
+fn belongs(document: &Value, party: &str) -> Result<(), Refusal> {
+    let parties = document
+        .get("relatedParty")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    if omni_core::party::customer(parties) == Some(party) {
+        Ok(())
+    } else {
+        Err(Refusal::NotFound)
+    }
+}
+
 #[derive(Deserialize, Default)]
 struct Find {
     #[serde(default)]

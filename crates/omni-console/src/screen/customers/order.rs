@@ -6,7 +6,9 @@
 
 use super::cart::totals;
 use super::customer::format_ctn;
-use super::{CUSTOMERS, STORE_CHANNEL, customer_path, offering_name, see_other, seg, text};
+use super::{
+    CUSTOMERS, STORE_CHANNEL, belongs, customer_path, offering_name, party, see_other, seg, text,
+};
 use crate::page::{self, Problems, Refusal, csrf};
 use crate::session::{Agent, Posted};
 use axum::extract::{Path, State};
@@ -32,8 +34,8 @@ pub(super) async fn create(
 ) -> Result<Response, Refusal> {
     let agent = &posted.agent;
     agent.require_any(CUSTOMERS.roles)?;
-    let customer = omni_app::customers::customer(&state.ctx, &agent.principal, &account, 0).await?;
-    let party = customer.party_id.unwrap_or_default();
+    // The cart use case refuses a cart of another customer (naming cartId).
+    let party = party(&state, agent, &account).await?;
     let body = json!({"channel": STORE_CHANNEL, "cartId": cart_id,
         "relatedParty": [{"id": party, "role": "customer"}]});
     match capture::create(&state.ctx, &agent.principal, &body, None).await {
@@ -132,6 +134,7 @@ async fn render(
 ) -> Result<Response, Refusal> {
     let (ctx, who) = (&state.ctx, &agent.principal);
     let order = capture::get(ctx, who, id).await?;
+    belongs(&order, &party(state, agent, account).await?)?;
     let status = refused
         .as_ref()
         .map_or(StatusCode::OK, |(_, e)| ApiError::from(e.clone()).status);
@@ -403,8 +406,10 @@ fn payment_form(
             h2 id="payment-title" { "3. Payment" }
             (problems)
             @if let Some(p) = paid {
-                p id="payment-done" { "Card " (text(p, "/card/last4")) (text(p, "/last4")) " · authorized "
-                    (text(p, "/amount/value")) (text(p, "/authorizedAmount/value")) }
+                p id="payment-done" {
+                    (text(p, "/brand")) " card ending " (text(p, "/last4")) " · authorized "
+                    (scalar(p, "/authorizedAmount")) " " (text(p, "/currency"))
+                }
             } @else if due == "0.00" {
                 p id="payment-none" { "Nothing is due today." }
             } @else {
@@ -429,5 +434,14 @@ fn payment_form(
                 }
             }
         }
+    }
+}
+
+/// A number or a string at `pointer` as text (amounts are written either way).
+fn scalar(value: &Value, pointer: &str) -> String {
+    match value.pointer(pointer) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => String::new(),
     }
 }
