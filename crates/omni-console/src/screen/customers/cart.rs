@@ -279,7 +279,7 @@ fn render(
         @if items.is_empty() {
             p id="no-items" { "Nothing yet: add a plan first (the cart rules want one before a phone), then a phone and a SIM." }
         } @else {
-            div class="table-wrap" {
+            div class="table-wrap" tabindex="0" role="region" aria-labelledby="items-title" {
                 table id="cart-items" aria-labelledby="items-title" {
                     thead { tr { th { "Item" } th { "Offer" } th { "Prices" } th { "Payment" } th { "Status" } @if !ordered { th { "Change" } } } }
                     tbody {

@@ -47,7 +47,7 @@ pub(super) async fn page(
             }
         }
         h2 id="billing-title" { "Billing accounts" }
-        div class="table-wrap" {
+        div class="table-wrap" tabindex="0" role="region" aria-labelledby="billing-title" {
             table aria-labelledby="billing-title" {
                 thead { tr { th { "Billing account" } th { "Name" } th { "Rating" } th { "Status" } th { "Market" } } }
                 tbody {
@@ -64,7 +64,7 @@ pub(super) async fn page(
         @if customer.lines.is_empty() {
             p id="no-lines" { "No lines." }
         } @else {
-            div class="table-wrap" {
+            div class="table-wrap" tabindex="0" role="region" aria-labelledby="lines-title" {
                 table id="lines" aria-labelledby="lines-title" {
                     thead { tr {
                         th { "Number" } th { "Status" } th { "Plan" } th { "Features" }

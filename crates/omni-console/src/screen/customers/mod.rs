@@ -170,7 +170,7 @@ async fn index(
             @if found.found.is_empty() {
                 p id="none-found" { "No customer matches “" (q) "”." }
             } @else {
-                div class="table-wrap" {
+                div class="table-wrap" tabindex="0" role="region" aria-labelledby="results-title" {
                     table id="results" aria-labelledby="results-title" {
                         thead { tr { th { "Customer" } th { "Account" } th { "Type" } th { "Found by" } } }
                         tbody {

@@ -214,7 +214,7 @@ pub(super) async fn page(
             }
         }
         p id="offer-count" { (total) " offers" @if pages > 1 { " · page " (f.page + 1) " of " (pages) } }
-        div class="table-wrap" {
+        div class="table-wrap" tabindex="0" role="region" aria-labelledby="offer-count" {
             table id="offers" {
                 caption class="sr-only" { "Offers" }
                 thead { tr { th { "Offer" } th { "Prices" } th { "Eligibility" } @if cart.is_some() { th { "Add to cart" } } } }

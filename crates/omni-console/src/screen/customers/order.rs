@@ -176,7 +176,7 @@ async fn render(
             (totals(order.get("orderTotalPrice"), "order-totals-list"))
         }
         h2 id="order-items-title" { "Items" }
-        div class="table-wrap" {
+        div class="table-wrap" tabindex="0" role="region" aria-labelledby="order-items-title" {
             table id="order-items" aria-labelledby="order-items-title" {
                 thead { tr { th { "Item" } th { "Offer" } th { "Action" } th { "State" } th { "Number" } } }
                 tbody {
