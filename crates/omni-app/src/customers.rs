@@ -162,7 +162,8 @@ pub struct Customer {
     /// The party that owns the account's records (carts and orders name it).
     pub party_id: Option<String>,
     pub billing_accounts: Vec<BillingAccount>,
-    /// One page of the account's lines, oldest first.
+    /// One page of the party's lines, oldest first (a party with several
+    /// accounts has them all here: lines are found through their owner).
     pub lines: Vec<Subscriber>,
     /// How many lines the party has in all.
     pub line_count: u64,

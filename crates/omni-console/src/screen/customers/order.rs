@@ -153,22 +153,25 @@ async fn render(
     let draft = state_name == "draft";
     let tenant = who.tenant.as_str();
     let by_id = json!({"orderId": id});
-    let (terms, options) = if draft {
+    // A draft's steps need the agreements, the ways to fulfil it and the
+    // customer's billing address to propose; a submitted order, polled every
+    // second while it completes, needs none of them.
+    let (terms, options, address) = if draft {
+        let customer = omni_app::customers::customer(ctx, who, account, 0).await?;
+        let address = customer
+            .billing_accounts
+            .iter()
+            .find_map(|b| b.billing_contact.as_ref().map(|c| c.address.clone()));
         (
             Some(checkout::required_terms(ctx, who, &by_id).await?),
             Some(checkout::fulfillment_options(ctx, who, &by_id).await?),
+            address,
         )
     } else {
-        (None, None)
+        (None, None, None)
     };
-    let customer = omni_app::customers::customer(ctx, who, account, 0).await?;
-    let address = customer
-        .billing_accounts
-        .iter()
-        .find_map(|b| b.billing_contact.as_ref().map(|c| c.address.clone()));
-    let holder = customer.account.name.clone();
     let main = html! {
-        p { a href=(customer_path(account)) { "← Back to " (customer.account.name) } }
+        p { a href=(customer_path(account)) { "← Back to the customer" } }
         h1 { "Order " (id) }
         (progress(&order, account))
         section class="card" aria-labelledby="order-totals" {
@@ -198,7 +201,7 @@ async fn render(
             @if let Some(options) = &options {
                 (fulfilment_form(agent, account, id, options, address.as_ref(), &order, at("fulfillment")))
             }
-            (payment_form(agent, account, id, &order, &holder, at("payment")))
+            (payment_form(agent, account, id, &order, at("payment")))
             section class="card" aria-labelledby="submit-title" {
                 h2 id="submit-title" { "4. Submit" }
                 (at("submit"))
@@ -384,14 +387,7 @@ fn fulfilment_form(
     }
 }
 
-fn payment_form(
-    agent: &Agent,
-    account: &str,
-    id: &str,
-    order: &Value,
-    holder: &str,
-    problems: Markup,
-) -> Markup {
+fn payment_form(agent: &Agent, account: &str, id: &str, order: &Value, problems: Markup) -> Markup {
     let due = order
         .get("orderTotalPrice")
         .and_then(Value::as_array)
@@ -420,7 +416,7 @@ fn payment_form(
                         div class="field" { label for="number" { "Card number" }
                             input id="number" name="number" inputmode="numeric" autocomplete="off"; }
                         div class="field" { label for="holderName" { "Name on card" }
-                            input id="holderName" name="holderName" value=(holder); }
+                            input id="holderName" name="holderName" autocomplete="off"; }
                     }
                     div class="row" {
                         div class="field" { label for="expiryMonth" { "Expiry month" }
