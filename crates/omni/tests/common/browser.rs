@@ -385,6 +385,28 @@ impl Browser {
         texts
     }
 
+    /// The attribute `name` of every element matching `css` now, as written
+    /// in the page (e.g. `attrs("nav a", "href")` gives `/console/care`);
+    /// an element without it gives an empty string.
+    pub async fn attrs(&self, css: &str, name: &str) -> Vec<String> {
+        let values = match self
+            .client
+            .execute(
+                "return Array.from(document.querySelectorAll(arguments[0]))\
+                   .map(e => e.getAttribute(arguments[1]) ?? '');",
+                vec![json!(css), json!(name)],
+            )
+            .await
+        {
+            Ok(values) => values,
+            Err(e) => panic!("read `{name}` of `{css}` on {}: {e}", self.path().await),
+        };
+        match serde_json::from_value(values.clone()) {
+            Ok(values) => values,
+            Err(e) => panic!("read `{name}` of `{css}`: {values}: {e}"),
+        }
+    }
+
     /// Signs in to the console with `token` through its sign-in page, and
     /// waits for the home page (`#signed-in-as`). Panics with the error the
     /// page shows when it refuses the token.
@@ -498,6 +520,16 @@ impl Browser {
             ));
         }
         panic!("{report}");
+    }
+
+    /// [`Self::assert_accessible`] at 1280×800 and again at 390×844 (a
+    /// phone), leaving the page at 1280×800.
+    pub async fn assert_accessible_at_1280_and_390(&self) {
+        self.resize(1280, 800).await;
+        self.assert_accessible().await;
+        self.resize(390, 844).await;
+        self.assert_accessible().await;
+        self.resize(1280, 800).await;
     }
 
     /// axe-core's serious and critical violations on the page now shown.
