@@ -179,6 +179,13 @@ fn size_limits(paths: &mut serde_json::Map<String, serde_json::Value>) {
 
 /// The complete application: every API family, docs, and the shared layers.
 pub fn app(state: AppState) -> Router {
+    app_with(state, Router::new())
+}
+
+/// The application with `extra` routes (the Omni Console, which is built on
+/// this crate and so cannot be named by it) behind the same shared layers:
+/// limits, security headers and metrics.
+pub fn app_with(state: AppState, extra: Router<AppState>) -> Router {
     let (ops, api) = ops_router().split_for_parts();
     let api = idempotency::openapi::document(with_tmf_fragments(api));
     let omni_svcs = order::router()
@@ -199,6 +206,7 @@ pub fn app(state: AppState) -> Router {
         .merge(webhook::admin::router())
         .merge(jobs::router())
         .nest(PARTNER_BASE, omni_svcs)
+        .merge(extra)
         .merge(SwaggerUi::new("/docs").url("/openapi.json", api))
         .fallback(no_route)
         .method_not_allowed_fallback(method_not_allowed)

@@ -182,6 +182,16 @@ impl SecretKeys {
         String::from_utf8(plain).map_err(|_| OpenError::Malformed)
     }
 
+    /// Like [`Self::open`], but a value in clear is refused: for values
+    /// that only this server ever wrote sealed (the console's session
+    /// cookie), where a value in clear can only be forged.
+    pub fn open_sealed(&self, stored: &str) -> Result<String, OpenError> {
+        if !stored.starts_with(PREFIX) {
+            return Err(OpenError::Malformed);
+        }
+        self.open(stored)
+    }
+
     /// Whether a stored value should be sealed again: it is in clear, or
     /// sealed with a key other than the current one.
     pub fn is_stale(&self, stored: &str) -> bool {

@@ -120,13 +120,14 @@ pub async fn serve(cli: &Cli) -> anyhow::Result<()> {
     }
     let (stop_workers, workers_stopped) = tokio::sync::watch::channel(false);
     let workers = omni_app::workers::spawn(&state.ctx, workers_stopped);
-    let app = omni_api::app(state);
+    let app = omni_console::app(state);
     tracing::info!(%addr, database = %redact(&cli.database_url), backend = store.backend(), "listening");
     println!(
         "Omni listening on http://{addr} ({} database)",
         store.backend()
     );
     println!("API docs: http://{addr}/docs  (OpenAPI: http://{addr}/openapi.json)");
+    println!("Console: http://{addr}/console");
     // The peer address keys the rate limit of callers without a token.
     let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)

@@ -169,7 +169,7 @@ impl TestServer {
         if workers {
             omni_app::workers::spawn(&state.ctx, stopped);
         }
-        let app = omni_api::app(state.clone());
+        let app = omni_console::app(state.clone());
         tokio::spawn(async move {
             axum::serve(listener, app).await.expect("serve");
         });
