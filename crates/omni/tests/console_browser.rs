@@ -23,8 +23,8 @@ const SCREENS: [(&str, &[&str]); 5] = [
         "/console/catalog",
         &["catalog.admin", "promotion.admin", "tenant.admin"],
     ),
-    ("/console/operations", &["events.admin"]),
-    ("/console/dashboard", &["events.admin"]),
+    ("/console/operations", &["events.admin", "jobs.admin"]),
+    ("/console/dashboard", &["events.admin", "jobs.admin"]),
 ];
 
 const SIGN_IN: &str = "/console/sign-in";
