@@ -486,6 +486,14 @@ async fn a_store_agent_sells_a_new_line_and_sees_its_number() {
     let at = done.html.find(marker).expect("the new number") + marker.len();
     let number = done.html[at..].split('<').next().unwrap_or("").to_string();
     assert_eq!(number.len(), 12, "a 10-digit number as 469-…: {number}");
+    let items = &done.html[done.html.find("id=\"order-items\"").expect("items")..];
+    assert_eq!(
+        items
+            .matches(&format!("<td>completed</td><td>{number}</td>"))
+            .count(),
+        3,
+        "{items}"
+    );
     // The new line on the customer's page, with its plan, phone and eSIM.
     let lines = c.get(customer).await;
     let row_at = lines
@@ -560,18 +568,32 @@ async fn pages_render_within_the_budget_on_demo_data() {
         "/console/customers/CA-1001/offers?productOfferingType=Mobile_Device".to_string(),
         cart.clone(),
     ] {
-        let mut times = Vec::new();
-        for _ in 0..40 {
-            let t = Instant::now();
-            let page = c.get(&path).await;
-            times.push(t.elapsed());
-            assert_eq!(page.status, 200, "{path}");
+        // Rounds of three requests: every time is reported, and the
+        // fastest of each round is what the page costs when the machine
+        // lets it run (other test processes share its two cores in bursts).
+        let (mut times, mut fastest) = (Vec::new(), Vec::new());
+        for _ in 0..20 {
+            let mut round = Vec::new();
+            for _ in 0..3 {
+                let t = Instant::now();
+                let page = c.get(&path).await;
+                round.push(t.elapsed());
+                assert_eq!(page.status, 200, "{path}");
+            }
+            fastest.extend(round.iter().min().copied());
+            times.extend(round);
         }
         times.sort();
-        let p99 = times[times.len() * 99 / 100];
-        println!("{path}: p50 {:?} p99 {p99:?}", times[times.len() / 2]);
-        // The budget is 30 ms in a release build; a debug build on a busy
-        // machine gets ten times that before this fails.
-        assert!(p99 < Duration::from_millis(300), "{path}: p99 {p99:?}");
+        fastest.sort();
+        let (p50, p99) = (times[times.len() / 2], times[times.len() * 99 / 100]);
+        println!("{path}: p50 {p50:?} p99 {p99:?}");
+        // The budget is 30 ms at p99 in a release build; this is a debug
+        // build. A page that reads a long list, or one record per row,
+        // misses it even at its fastest.
+        let typical = fastest[fastest.len() / 2];
+        assert!(
+            typical < Duration::from_millis(30),
+            "{path}: {typical:?} at its fastest"
+        );
     }
 }

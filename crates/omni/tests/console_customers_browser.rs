@@ -163,6 +163,15 @@ async fn a_store_agent_sells_a_new_line_and_sees_the_new_number() {
         let number = b.text("#new-numbers .new-number").await;
         assert_eq!(b.text("#order-state").await, "completed");
         assert_eq!(number.len(), 12, "a 10-digit number as 469-…: {number}");
+        // The items followed the order too: each one completed on the number.
+        let items = b.texts("#order-items tbody tr").await;
+        assert_eq!(items.len(), 3, "{items:?}");
+        for item in &items {
+            assert!(
+                item.contains("completed") && item.contains(&number),
+                "{item}"
+            );
+        }
         accessible(&b).await;
         go(&b, "#progress a").await;
         let row = b.text(&format!("#line-{}", number.replace('-', ""))).await;

@@ -173,27 +173,10 @@ async fn render(
     let main = html! {
         p { a href=(customer_path(account)) { "← Back to the customer" } }
         h1 { "Order " (id) }
-        (progress(&order, account))
+        (progress(&order, account, items(state, tenant, &order)))
         section class="card" aria-labelledby="order-totals" {
             h2 id="order-totals" { "Totals" }
             (totals(order.get("orderTotalPrice"), "order-totals-list"))
-        }
-        h2 id="order-items-title" { "Items" }
-        div class="table-wrap" tabindex="0" role="region" aria-labelledby="order-items-title" {
-            table id="order-items" aria-labelledby="order-items-title" {
-                thead { tr { th { "Item" } th { "Offer" } th { "Action" } th { "State" } th { "Number" } } }
-                tbody {
-                    @for item in order.get("items").and_then(Value::as_array).into_iter().flatten() {
-                        tr {
-                            th scope="row" { (text(item, "/productOrderItemId")) }
-                            td { (offering_name(state, tenant, text(item, "/productOfferingId"))) }
-                            td { (text(item, "/action")) }
-                            td { (text(item, "/state")) }
-                            td { (format_ctn(text(item, "/subscriberNumber"))) }
-                        }
-                    }
-                }
-            }
         }
         @if draft {
             (validation(&order))
@@ -215,9 +198,9 @@ async fn render(
     Ok((status, page::layout(agent, "Order", Some(&CUSTOMERS), main)).into_response())
 }
 
-/// The order's state, refreshed every second while the worker completes it;
-/// once it is done, the new numbers (and no refresh).
-fn progress(order: &Value, account: &str) -> Markup {
+/// The order's state and items, refreshed every second while the worker
+/// completes it; once it is done, the new numbers (and no refresh).
+fn progress(order: &Value, account: &str, items: Markup) -> Markup {
     let state = text(order, "/state");
     let working = matches!(state, "submitted" | "inProgress" | "acknowledged");
     html! {
@@ -240,7 +223,32 @@ fn progress(order: &Value, account: &str) -> Markup {
             @if let Some(reason) = order.get("failureReason").and_then(Value::as_str) {
                 p class="error" role="alert" { "Failed: " (reason) }
             }
+            (items)
         }
+    }
+}
+
+/// The order's items, with each one's state and number once it completed
+/// (inside the live section, so that they follow the order too).
+fn items(state: &AppState, tenant: &str, order: &Value) -> Markup {
+    html! {
+    h2 id="order-items-title" { "Items" }
+    div class="table-wrap" tabindex="0" role="region" aria-labelledby="order-items-title" {
+        table id="order-items" aria-labelledby="order-items-title" {
+            thead { tr { th { "Item" } th { "Offer" } th { "Action" } th { "State" } th { "Number" } } }
+            tbody {
+                @for item in order.get("items").and_then(Value::as_array).into_iter().flatten() {
+                    tr {
+                        th scope="row" { (text(item, "/productOrderItemId")) }
+                        td { (offering_name(state, tenant, text(item, "/productOfferingId"))) }
+                        td { (text(item, "/action")) }
+                        td { (text(item, "/state")) }
+                        td { (format_ctn(text(item, "/subscriberNumber"))) }
+                    }
+                }
+            }
+        }
+    }
     }
 }
 
