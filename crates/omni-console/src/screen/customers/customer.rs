@@ -112,7 +112,7 @@ fn line_row(line: &Subscriber, name: &dyn Fn(&str) -> String, base: &str) -> Mar
                     None => span class="muted" { "none" },
                     Some(d) => {
                         @match &d.offering_id { Some(o) => (name(o)), None => "Own device" }
-                        br; span class="muted" { "IMEI " (d.imei) @if d.byod { " · brought in" }
+                        br; span class="muted" { @if !d.imei.is_empty() { "IMEI " (d.imei) } @if d.byod { " · brought in" }
                             @if d.network_block { " · blocked" } }
                     }
                 }
@@ -122,7 +122,7 @@ fn line_row(line: &Subscriber, name: &dyn Fn(&str) -> String, base: &str) -> Mar
                     None => span class="muted" { "none" },
                     Some(s) => {
                         (if s.esim { "eSIM" } else { "Physical SIM" })
-                        br; span class="muted" { "ICCID " (s.iccid) }
+                        @if !s.iccid.is_empty() { br; span class="muted" { "ICCID " (s.iccid) } }
                     }
                 }
             }
