@@ -151,14 +151,14 @@ fn render(state: &AppState, agent: &Agent, order: &CareOrderRecord, problems: &P
         h1 { "Care order " (order.id) }
         (client_note(agent))
         (problems.summary())
-        p {
-            @for (i, ctn) in lines.iter().enumerate() {
-                @if i > 0 { " · " }
-                a href=(line_href(ctn, group)) { "Line " (ctn) }
-            }
-            " · " a href="/console/care/orders" { "All care orders" }
-        }
         div id="care-order" data-refresh-ms=[refresh] {
+            p {
+                @for (i, ctn) in lines.iter().enumerate() {
+                    @if i > 0 { " · " }
+                    a href=(line_href(ctn, group)) { "Line " (ctn) }
+                }
+                " · " a href="/console/care/orders" { "All care orders" }
+            }
             p id="order-status" role="status" {
                 "Status: " span class=(state_class(status)) { (status) }
                 @if refresh.is_some() { span class="muted" { " (updated live)" } }
@@ -196,12 +196,12 @@ fn render(state: &AppState, agent: &Agent, order: &CareOrderRecord, problems: &P
                     }
                 }
             }
-        }
-        @if can_cancel {
-            form id="cancel-order" method="post"
-                action={ "/console/care/orders/" (encode(&order.id)) "/cancel" } {
-                (page::csrf(agent))
-                button type="submit" class="danger" { "Cancel this care order" }
+            @if can_cancel {
+                form id="cancel-order" method="post"
+                    action={ "/console/care/orders/" (encode(&order.id)) "/cancel" } {
+                    (page::csrf(agent))
+                    button type="submit" class="danger" { "Cancel this care order" }
+                }
             }
         }
     };
