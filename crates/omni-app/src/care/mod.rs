@@ -38,7 +38,7 @@ pub mod worker;
 pub use accept::accept;
 pub use account::{CareAccount, care_account};
 pub use cancel::cancel;
-pub use options::options;
+pub use options::{offering_names, options};
 pub use record::{CareOrderRecord, ChangeState, RecordStatus, orders};
 pub use request::{AccountQuery, StatusQuery};
 pub use status::order_status;

@@ -13,6 +13,7 @@ use maud::{Markup, html};
 use omni_api::state::AppState;
 use omni_app::care::{self, AccountQuery, CareAccount};
 use omni_core::inventory::{PersonName, Phone, UsAddress};
+use std::collections::HashMap;
 
 /// The most recent history entries shown (a long-lived line has many).
 const HISTORY_SHOWN: usize = 20;
@@ -29,7 +30,15 @@ pub(super) async fn page(
         account_group_id: given(&find.group).map(str::to_string),
     };
     match care::care_account(&state.ctx, &agent.principal, &query).await {
-        Ok(account) => Ok(render(&agent, &account, given(&find.group)).into_response()),
+        Ok(account) => {
+            let line = &account.line;
+            let ids = std::iter::once(line.rate_plan.offering_id.as_str())
+                .chain(line.features.iter().map(|f| f.offering_id.as_str()))
+                .chain(line.device.iter().filter_map(|d| d.offering_id.as_deref()))
+                .chain(line.sim.iter().map(|s| s.offering_id.as_str()));
+            let names = care::offering_names(&state.ctx, &agent.principal, ids).await?;
+            Ok(render(&agent, &account, &names, given(&find.group)).into_response())
+        }
         // Not found: the search page, with the reason next to the number.
         Err(e @ omni_app::AppError::NotFound { .. }) => {
             let find = Find {
@@ -75,7 +84,22 @@ fn row(term: &str, value: Option<Markup>) -> Markup {
     }
 }
 
-fn render(agent: &Agent, account: &CareAccount, group: Option<&str>) -> Markup {
+/// An offering by its catalog name, its id beside it.
+fn offering(id: &str, names: &HashMap<String, String>) -> Markup {
+    html! {
+        @match names.get(id) {
+            Some(name) => { (name) " " code class="muted" { (id) } }
+            None => { code { (id) } }
+        }
+    }
+}
+
+fn render(
+    agent: &Agent,
+    account: &CareAccount,
+    names: &HashMap<String, String>,
+    group: Option<&str>,
+) -> Markup {
     let line = &account.line;
     let status = line.status.as_str();
     let group_name = account.account.as_ref().and_then(|a| {
@@ -140,20 +164,20 @@ fn render(agent: &Agent, account: &CareAccount, group: Option<&str>) -> Markup {
                 h2 id="h-plan" { "Plan and equipment" }
                 dl {
                     (row("Rate plan", Some(html! {
-                        code { (line.rate_plan.offering_id) } " since " (line.rate_plan.since)
+                        (offering(&line.rate_plan.offering_id, names)) br; "since " (line.rate_plan.since)
                     })))
                     (row("Device", Some(match &line.device {
                         Some(d) => html! {
                             "IMEI " (d.imei)
-                            @if let Some(model) = &d.offering_id { " · " code { (model) } }
+                            @if let Some(model) = &d.offering_id { br; (offering(model, names)) }
                             @if d.byod { " · brought by the customer" }
-                            @if d.network_block { " · " strong class="state state-suspended" { "blocked on the network" } }
+                            @if d.network_block { br; strong class="state state-suspended" { "blocked on the network" } }
                         },
                         None => html! { "none" },
                     })))
                     (row("SIM", Some(match &line.sim {
                         Some(s) => html! {
-                            "ICCID " (s.iccid) " · " code { (s.offering_id) }
+                            "ICCID " (s.iccid) br; (offering(&s.offering_id, names))
                             @if s.esim { " · eSIM" }
                         },
                         None => html! { "none" },
@@ -187,7 +211,8 @@ fn render(agent: &Agent, account: &CareAccount, group: Option<&str>) -> Markup {
         @if line.features.is_empty() {
             p { "No add-on features." }
         } @else {
-            div class="table-wrap" {
+            // Focusable, so a keyboard can scroll it when it overflows (390 px).
+            div class="table-wrap" tabindex="0" role="region" aria-labelledby="h-features" {
                 table aria-labelledby="h-features" {
                     thead { tr { th scope="col" { "Add-on" } th scope="col" { "Status" }
                         th scope="col" { "From" } th scope="col" { "Until" } } }
@@ -195,7 +220,7 @@ fn render(agent: &Agent, account: &CareAccount, group: Option<&str>) -> Markup {
                         @for f in &line.features {
                             @let st = feature_word(f.status);
                             tr {
-                                td { code { (f.offering_id) } }
+                                td { (offering(&f.offering_id, names)) }
                                 td { span class=(state_class(st)) { (st) } }
                                 td { (f.effective_date) }
                                 td { (f.expiration_date.as_deref().unwrap_or("")) }
@@ -212,7 +237,7 @@ fn render(agent: &Agent, account: &CareAccount, group: Option<&str>) -> Markup {
             @if line.history.len() > HISTORY_SHOWN {
                 p class="muted" { "The " (HISTORY_SHOWN) " most recent of " (line.history.len()) " changes." }
             }
-            div class="table-wrap" {
+            div class="table-wrap" tabindex="0" role="region" aria-labelledby="h-history" {
                 table aria-labelledby="h-history" {
                     thead { tr { th scope="col" { "When" } th scope="col" { "Change" }
                         th scope="col" { "Detail" } th scope="col" { "By" } } }

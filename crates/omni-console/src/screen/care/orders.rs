@@ -169,7 +169,7 @@ fn render(state: &AppState, agent: &Agent, order: &CareOrderRecord, problems: &P
                 dt { "Foundation account" } dd { (order.order.foundation_account_number) }
                 @if let Some(g) = group { dt { "Account group" } dd { (g) } }
             }
-            div class="table-wrap" {
+            div class="table-wrap" tabindex="0" role="region" aria-label="Change requests" {
                 table {
                     caption { "Change requests" }
                     thead { tr {
@@ -335,7 +335,7 @@ fn list_page(
             p id="order-count" { (total) " care order" @if total != 1 { "s" } }
         }
         @if !shown.is_empty() {
-            div class="table-wrap" {
+            div class="table-wrap" tabindex="0" role="region" aria-label="Care orders" {
                 table id="care-orders" {
                     caption { "Care orders, newest first" }
                     thead { tr {
