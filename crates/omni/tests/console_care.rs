@@ -34,8 +34,7 @@ struct Page {
 }
 
 impl Page {
-    /// The text of the element with `id` attribute (the first match) up to
-    /// the end of its line of markup; enough for the checks here.
+    /// Whether the page's markup holds `needle`.
     fn has(&self, needle: &str) -> bool {
         self.body.contains(needle)
     }

@@ -3,11 +3,10 @@
 //! placed through the same use case (`omni_app::care::accept`). What the
 //! use case refuses is shown next to the field it names.
 
-use super::{CARE, Find, encode, given, line_href, state_class};
+use super::{CARE, Find, encode, given, line_href, names_for, offering, state_class};
 use crate::page::{self, Problems, Refusal};
 use crate::session::{Agent, Posted};
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use omni_api::error::ApiError;
@@ -17,6 +16,7 @@ use omni_core::care::{CareOptions, ResumeReason, SuspendReason};
 use omni_core::inventory::{FeatureStatus, Subscriber};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use std::collections::HashMap;
 
 /// A kind of care change the console places (each one care order change
 /// request type, see `omni_core::care::ChangeType`).
@@ -280,6 +280,7 @@ pub(super) async fn form(
     let kind = Kind::from_slug(&slug).ok_or(Refusal::NotFound)?;
     let account = line_of(&state, &agent, &ctn, &find).await?;
     let options = options_for(&state, &agent, kind, &account).await?;
+    let names = names_for(&state, &agent, &account.line).await?;
     let form = prefilled(kind, &account);
     let view = View {
         agent: &agent,
@@ -287,6 +288,7 @@ pub(super) async fn form(
         account: &account,
         group: given(&find.group),
         options: &options,
+        names: &names,
         form: &form,
         removes: &[],
         problems: &Problems::none(),
@@ -355,14 +357,14 @@ pub(super) async fn place(
             Ok(Redirect::to(&href).into_response())
         }
         Err(e) => {
+            // A refusal of the order is shown on the form; a server fault
+            // is not the agent's to fix and gets the error page.
             let status = ApiError::from(e.clone()).status;
-            // A refusal of the order, not of the server: shown on the form.
-            let status = if status.is_server_error() {
+            if !status.is_client_error() {
                 return Err(e.into());
-            } else {
-                status
-            };
+            }
             let options = options_for(&state, agent, kind, &account).await?;
+            let names = names_for(&state, agent, &account.line).await?;
             let problems = Problems::from(e);
             let view = View {
                 agent,
@@ -370,20 +372,13 @@ pub(super) async fn place(
                 account: &account,
                 group: given(&find.group),
                 options: &options,
+                names: &names,
                 form: &form,
                 removes: &removes,
                 problems: &problems,
             };
-            Ok((status_or_bad_request(status), render(&view)).into_response())
+            Ok((status, render(&view)).into_response())
         }
-    }
-}
-
-fn status_or_bad_request(status: StatusCode) -> StatusCode {
-    if status.is_client_error() {
-        status
-    } else {
-        StatusCode::BAD_REQUEST
     }
 }
 
@@ -394,6 +389,8 @@ struct View<'a> {
     account: &'a CareAccount,
     group: Option<&'a str>,
     options: &'a CareOptions,
+    /// Catalog names of the line's offerings.
+    names: &'a HashMap<String, String>,
     form: &'a Form,
     removes: &'a [&'a str],
     problems: &'a Problems,
@@ -540,7 +537,7 @@ fn render(v: &View) -> Markup {
         h1 { (kind.title()) ": line " (line.ctn) }
         p class="muted" id="line-summary" {
             "Status " span class=(state_class(status)) { (status) }
-            " · plan " code { (line.rate_plan.offering_id) }
+            " · plan " (offering(&line.rate_plan.offering_id, v.names))
             @if let Some(d) = &line.device { " · IMEI " (d.imei) @if d.network_block { " (blocked)" } }
             @if let Some(s) = &line.sim { " · ICCID " (s.iccid) }
         }
@@ -623,7 +620,7 @@ fn fields(v: &View, f: &Form) -> Markup {
                         @let index = v.removes.iter().position(|r| *r == feature.offering_id);
                         @let patterns: Vec<String> = index.map(|n| vec![at(&format!("items[{n}]*"))]).unwrap_or_default();
                         (v.checkbox(&id, "remove", &feature.offering_id,
-                            html! { code { (feature.offering_id) } " (" (feature_word(feature.status)) ")" },
+                            html! { (offering(&feature.offering_id, v.names)) " (" (feature_word(feature.status)) ")" },
                             index.is_some(), &patterns))
                     }
                 }

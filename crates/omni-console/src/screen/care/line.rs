@@ -3,7 +3,9 @@
 //! that can be placed on it.
 
 use super::change::{Kind, feature_word};
-use super::{CARE, Find, client_note, encode, given, line_problems, state_class};
+use super::{
+    CARE, Find, client_note, encode, given, line_problems, names_for, offering, state_class,
+};
 use crate::page::{self, Refusal};
 use crate::session::Agent;
 use axum::extract::{Path, Query, State};
@@ -31,12 +33,7 @@ pub(super) async fn page(
     };
     match care::care_account(&state.ctx, &agent.principal, &query).await {
         Ok(account) => {
-            let line = &account.line;
-            let ids = std::iter::once(line.rate_plan.offering_id.as_str())
-                .chain(line.features.iter().map(|f| f.offering_id.as_str()))
-                .chain(line.device.iter().filter_map(|d| d.offering_id.as_deref()))
-                .chain(line.sim.iter().map(|s| s.offering_id.as_str()));
-            let names = care::offering_names(&state.ctx, &agent.principal, ids).await?;
+            let names = names_for(&state, &agent, &account.line).await?;
             Ok(render(&agent, &account, &names, given(&find.group)).into_response())
         }
         // Not found: the search page, with the reason next to the number.
@@ -80,16 +77,6 @@ fn row(term: &str, value: Option<Markup>) -> Markup {
     html! {
         @if let Some(value) = value {
             dt { (term) } dd { (value) }
-        }
-    }
-}
-
-/// An offering by its catalog name, its id beside it.
-fn offering(id: &str, names: &HashMap<String, String>) -> Markup {
-    html! {
-        @match names.get(id) {
-            Some(name) => { (name) " " code class="muted" { (id) } }
-            None => { code { (id) } }
         }
     }
 }

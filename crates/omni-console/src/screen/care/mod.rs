@@ -29,8 +29,10 @@ use axum::routing::{get, post};
 use maud::{Markup, html};
 use omni_api::state::AppState;
 use omni_app::care::{self, AccountQuery};
+use omni_core::inventory::Subscriber;
 use serde::Deserialize;
 use serde_json::json;
+use std::collections::HashMap;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -194,4 +196,28 @@ fn state_class(state: &str) -> String {
         None => String::new(),
     };
     format!("state state-{word}")
+}
+
+/// The catalog names of the offerings `line` shows by id (plan, features,
+/// device model, SIM).
+async fn names_for(
+    state: &AppState,
+    agent: &Agent,
+    line: &Subscriber,
+) -> Result<HashMap<String, String>, Refusal> {
+    let ids = std::iter::once(line.rate_plan.offering_id.as_str())
+        .chain(line.features.iter().map(|f| f.offering_id.as_str()))
+        .chain(line.device.iter().filter_map(|d| d.offering_id.as_deref()))
+        .chain(line.sim.iter().map(|s| s.offering_id.as_str()));
+    Ok(care::offering_names(&state.ctx, &agent.principal, ids).await?)
+}
+
+/// An offering by its catalog name, its id beside it.
+fn offering(id: &str, names: &HashMap<String, String>) -> Markup {
+    html! {
+        @match names.get(id) {
+            Some(name) => { (name) " " code class="muted" { (id) } }
+            None => { code { (id) } }
+        }
+    }
 }
