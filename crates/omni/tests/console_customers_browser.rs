@@ -36,39 +36,10 @@ async fn go(b: &Browser, css: &str) {
     b.wait_for("main").await;
 }
 
-/// Sizes the viewport to `width`×`height`, trying again while headless
-/// Chromium has not applied a new window size yet (the harness's resize
-/// reads the viewport once; after a phone-sized page it sometimes still
-/// finds the frame of the old size).
-async fn settle(b: &Browser, width: u32, height: u32) {
-    for _ in 0..10 {
-        let _ = b.client().set_window_size(width, height).await;
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        let (w, h) = b.viewport().await;
-        let outer = |want: u32, got: u32| want + want.saturating_sub(got);
-        let _ = b
-            .client()
-            .set_window_size(outer(width, w), outer(height, h))
-            .await;
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        if b.viewport().await == (width, height) {
-            return;
-        }
-    }
-    panic!(
-        "the viewport does not settle at {width}×{height}: {:?}",
-        b.viewport().await
-    );
-}
-
 /// axe-core finds no serious or critical violation at 1280×800 nor at
 /// 390×844 (a phone); the page is left at 1280×800.
 async fn accessible(b: &Browser) {
-    settle(b, 1280, 800).await;
-    b.assert_accessible().await;
-    settle(b, 390, 844).await;
-    b.assert_accessible().await;
-    settle(b, 1280, 800).await;
+    b.assert_accessible_at_1280_and_390().await;
 }
 
 /// On an offers page, pages forward until offer `id` is listed, then
