@@ -7,8 +7,7 @@
 
 use super::idempotency::IdemOp;
 use crate::{
-    Document, DocumentKey, Effects, Job, JobClaim, JobOutcome, NewEvent, NewJob,
-    StoreError,
+    Document, DocumentKey, Effects, Job, JobClaim, JobOutcome, NewEvent, NewJob, StoreError,
 };
 use omni_core::tmf630::index::{self, Key};
 
