@@ -261,6 +261,50 @@ async fn keys_follow_updates_and_deletes() {
         .expect("updated");
     let found = list(&s, &token, &[("state", "rare")]).await;
     assert_eq!(ids(&found), ["po-47"]);
+    // An update writes only the keys that changed: the old state's keys go,
+    // the new one's come, the others (its party, its dates) stay.
+    doc.body["state"] = json!("rarer");
+    doc.version += 1;
+    s.store
+        .update_document(&doc, &Effects::none())
+        .await
+        .expect("updated");
+    let found = list(&s, &token, &[("state", "rare")]).await;
+    assert_eq!(found.total, Some(0));
+    let found = list(&s, &token, &[("state", "rarer")]).await;
+    assert_eq!(ids(&found), ["po-47"]);
+    let found = list(
+        &s,
+        &token,
+        &[
+            ("relatedParty.id", "p0"),
+            ("orderDate", "2024-01-01T00:00:00Z"),
+        ],
+    )
+    .await;
+    assert!(
+        ids(&found).contains(&"po-47".to_string()),
+        "{:?}",
+        found.body
+    );
+    // Its sort key moved too: once in the list, after "held".
+    let sorted = list(&s, &token, &[("state", "held,rarer"), ("sort", "-state")]).await;
+    let sorted = ids(&sorted);
+    assert_eq!(
+        sorted.first().map(String::as_str),
+        Some("po-47"),
+        "{sorted:?}"
+    );
+    assert_eq!(sorted.iter().filter(|id| *id == "po-47").count(), 1);
+    // An update that changes no indexed attribute leaves the keys as they are.
+    doc.body["description"] = json!("not indexed");
+    doc.version += 1;
+    s.store
+        .update_document(&doc, &Effects::none())
+        .await
+        .expect("updated");
+    let found = list(&s, &token, &[("state", "rarer")]).await;
+    assert_eq!(ids(&found), ["po-47"]);
     s.store
         .delete_document(&doc.key(), Some(doc.version), &Effects::none())
         .await

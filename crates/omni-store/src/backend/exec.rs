@@ -36,6 +36,37 @@ fn insert_keys_sql(n: usize) -> &'static str {
     STATEMENTS[n.clamp(1, KEYS_PER_STATEMENT) - 1]
 }
 
+/// The rows of one document in `document_keys`: `$1` tenant, `$2` kind, `$3`
+/// id, `$4` the document's creation time. Naming the creation time lets the
+/// database find them through `document_keys_by_created` (migration 0008).
+/// A macro so that `concat!` makes whole statements of it at compile time.
+macro_rules! document_keys_of {
+    () => {
+        "tenant = $1 AND kind = $2 AND id = $3 AND created_at = $4"
+    };
+}
+
+/// `DELETE FROM document_keys` of `n` keys of one document, binds as in
+/// [`insert_keys_sql`]; kept the same way.
+fn delete_keys_sql(n: usize) -> &'static str {
+    static STATEMENTS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+        (1..=KEYS_PER_STATEMENT)
+            .map(|n| {
+                let keys: Vec<String> = (0..n)
+                    .map(|i| format!("(name = ${} AND value = ${})", 5 + 2 * i, 6 + 2 * i))
+                    .collect();
+                let sql = format!(
+                    "DELETE FROM document_keys WHERE {} AND ({})",
+                    document_keys_of!(),
+                    keys.join(" OR ")
+                );
+                &*String::leak(sql)
+            })
+            .collect()
+    });
+    STATEMENTS[n.clamp(1, KEYS_PER_STATEMENT) - 1]
+}
+
 /// Statements of one database, as associated functions.
 pub(crate) struct Sql<DB>(PhantomData<DB>);
 
@@ -89,7 +120,7 @@ macro_rules! impl_sql {
                 match op {
                     WriteOp::Insert { doc, expires_at, effects } => {
                         Self::insert(conn, doc, expires_at.as_deref()).await?;
-                        Self::insert_keys(conn, doc, &doc.created_at).await?;
+                        Self::insert_all_keys(conn, doc).await?;
                         Self::apply_effects(conn, effects).await?;
                     }
                     WriteOp::Update { doc, expires_at, effects } => {
@@ -103,7 +134,7 @@ macro_rules! impl_sql {
                             match change {
                                 DocChange::Insert(doc) => {
                                     Self::insert(conn, doc, None).await?;
-                                    Self::insert_keys(conn, doc, &doc.created_at).await?;
+                                    Self::insert_all_keys(conn, doc).await?;
                                 }
                                 DocChange::Update(doc) => {
                                     let created_at = Self::update(conn, doc, None).await?;
@@ -168,20 +199,21 @@ macro_rules! impl_sql {
                     WriteOp::DeleteExpired { key, version, now, event } => {
                         // Only if still expired at the version read: a cart touched
                         // meanwhile (new expiry) or removed by another node stays.
-                        let deleted = sqlx::query(
-                            "DELETE FROM documents WHERE tenant = $1 AND kind = $2 AND id = $3 AND version = $4 AND expires_at < $5",
+                        let deleted: Option<String> = sqlx::query_scalar(
+                            "DELETE FROM documents WHERE tenant = $1 AND kind = $2 AND id = $3 AND version = $4 AND expires_at < $5 \
+                             RETURNING created_at",
                         )
                         .bind(&key.tenant)
                         .bind(&key.kind)
                         .bind(&key.id)
                         .bind(version)
                         .bind(now)
-                        .execute(&mut *conn)
+                        .fetch_optional(&mut *conn)
                         .await?;
-                        if deleted.rows_affected() != 1 {
+                        let Some(created_at) = deleted else {
                             return Ok(Output::Finished(false));
-                        }
-                        Self::delete_keys(conn, key).await?;
+                        };
+                        Self::delete_keys(conn, key, &created_at).await?;
                         let effects = EffectRows { events: vec![event.clone()], ..EffectRows::default() };
                         Self::apply_effects(conn, &effects).await?;
                         return Ok(Output::Finished(true));
@@ -261,68 +293,116 @@ macro_rules! impl_sql {
                 key: &crate::DocumentKey,
                 expected_version: Option<i64>,
             ) -> Result<()> {
-                let deleted = sqlx::query(
-                    "DELETE FROM documents WHERE tenant = $1 AND kind = $2 AND id = $3 AND ($4 IS NULL OR version = $4)",
+                let created_at: Option<String> = sqlx::query_scalar(
+                    "DELETE FROM documents WHERE tenant = $1 AND kind = $2 AND id = $3 AND ($4 IS NULL OR version = $4) \
+                     RETURNING created_at",
                 )
                 .bind(&key.tenant)
                 .bind(&key.kind)
                 .bind(&key.id)
                 .bind(expected_version)
-                .execute(&mut *conn)
+                .fetch_optional(&mut *conn)
                 .await?;
-                if deleted.rows_affected() == 0 {
+                let Some(created_at) = created_at else {
                     return Err(match expected_version {
                         Some(expected) => StoreError::VersionConflict { kind: key.kind.clone(), id: key.id.clone(), expected },
                         None => StoreError::NotFound { kind: key.kind.clone(), id: key.id.clone() },
                     });
-                }
-                Self::delete_keys(conn, key).await
+                };
+                Self::delete_keys(conn, key, &created_at).await
             }
 
-            async fn delete_keys(conn: &mut <$db as sqlx::Database>::Connection, key: &crate::DocumentKey) -> Result<()> {
+            /// Deletes every search key of a document created at `created_at`.
+            async fn delete_keys(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                key: &crate::DocumentKey,
+                created_at: &str,
+            ) -> Result<()> {
                 if index::indexed(&key.kind).is_none() {
                     return Ok(());
                 }
-                sqlx::query("DELETE FROM document_keys WHERE tenant = $1 AND kind = $2 AND id = $3")
+                sqlx::query(concat!("DELETE FROM document_keys WHERE ", document_keys_of!()))
                     .bind(&key.tenant)
                     .bind(&key.kind)
                     .bind(&key.id)
+                    .bind(created_at)
                     .execute(&mut *conn)
                     .await?;
                 Ok(())
             }
 
-            /// Replaces a document's search keys by those of `doc`.
+            /// Makes a document's search keys those of `doc`, touching only the
+            /// rows that differ: an update usually changes one attribute (a
+            /// state) or none of those indexed, and every row deleted or
+            /// inserted is work in the table and both its indexes.
             async fn replace_keys(
                 conn: &mut <$db as sqlx::Database>::Connection,
                 doc: &DocRow,
                 created_at: &str,
             ) -> Result<()> {
-                let key = crate::DocumentKey { tenant: doc.tenant.clone(), kind: doc.kind.clone(), id: doc.id.clone() };
-                Self::delete_keys(conn, &key).await?;
-                Self::insert_keys(conn, doc, created_at).await
+                if index::indexed(&doc.kind).is_none() {
+                    return Ok(());
+                }
+                let stored: Vec<(String, String)> =
+                    sqlx::query_as(concat!("SELECT name, value FROM document_keys WHERE ", document_keys_of!()))
+                        .bind(&doc.tenant)
+                        .bind(&doc.kind)
+                        .bind(&doc.id)
+                        .bind(created_at)
+                        .fetch_all(&mut *conn)
+                        .await?;
+                let gone: Vec<(&str, &str)> = stored
+                    .iter()
+                    .filter(|(name, value)| !doc.keys.iter().any(|k| &k.name == name && &k.value == value))
+                    .map(|(name, value)| (name.as_str(), value.as_str()))
+                    .collect();
+                let added: Vec<(&str, &str)> = doc
+                    .keys
+                    .iter()
+                    .filter(|k| !stored.iter().any(|(name, value)| &k.name == name && &k.value == value))
+                    .map(|k| (k.name.as_str(), k.value.as_str()))
+                    .collect();
+                for chunk in gone.chunks(KEYS_PER_STATEMENT) {
+                    let mut query = sqlx::query(delete_keys_sql(chunk.len()))
+                        .bind(&doc.tenant)
+                        .bind(&doc.kind)
+                        .bind(&doc.id)
+                        .bind(created_at);
+                    for (name, value) in chunk {
+                        query = query.bind(*name).bind(*value);
+                    }
+                    query.execute(&mut *conn).await?;
+                }
+                Self::insert_keys(conn, doc, created_at, &added).await
             }
 
-            /// Writes the search keys of a new document, several rows a
-            /// statement, with the document's creation time (lists in
-            /// creation order walk the key index in that order).
+            /// Writes search keys of `doc`, several rows a statement, with the
+            /// document's creation time (lists in creation order walk the key
+            /// index in that order).
             async fn insert_keys(
                 conn: &mut <$db as sqlx::Database>::Connection,
                 doc: &DocRow,
                 created_at: &str,
+                keys: &[(&str, &str)],
             ) -> Result<()> {
-                for chunk in doc.keys.chunks(KEYS_PER_STATEMENT) {
+                for chunk in keys.chunks(KEYS_PER_STATEMENT) {
                     let mut query = sqlx::query(insert_keys_sql(chunk.len()))
                         .bind(&doc.tenant)
                         .bind(&doc.kind)
                         .bind(&doc.id)
                         .bind(created_at);
-                    for key in chunk {
-                        query = query.bind(&key.name).bind(&key.value);
+                    for (name, value) in chunk {
+                        query = query.bind(*name).bind(*value);
                     }
                     query.execute(&mut *conn).await?;
                 }
                 Ok(())
+            }
+
+            /// Every search key of a new document.
+            async fn insert_all_keys(conn: &mut <$db as sqlx::Database>::Connection, doc: &DocRow) -> Result<()> {
+                let keys: Vec<(&str, &str)> = doc.keys.iter().map(|k| (k.name.as_str(), k.value.as_str())).collect();
+                Self::insert_keys(conn, doc, &doc.created_at, &keys).await
             }
 
             async fn update(

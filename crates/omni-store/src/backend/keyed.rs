@@ -8,7 +8,8 @@
 //! - A filter of one exact value with no sort walks the key index in
 //!   creation order and stops at the page: `(tenant, kind, name, value,
 //!   created_at, id)` is the order of the answer.
-//! - Each sort key is a LEFT JOIN on the document's `o:` key of that name;
+//! - Each sort key is a LEFT JOIN on the document's `o:` key of that name
+//!   (found by the document's creation time and id, `document_keys_by_created`);
 //!   documents without one come last (first when descending), ties keep
 //!   creation order, as `ListQuery::apply` sorts.
 //!
@@ -83,7 +84,8 @@ pub(crate) fn keyed_sql(keys: &KeyQuery, count: bool, owner: bool) -> KeyedSql {
             let name = bind(&sort.name, &mut texts);
             joins.push_str(&format!(
                 " LEFT JOIN document_keys s{i} ON s{i}.tenant = d.tenant AND s{i}.kind = d.kind \
-                 AND s{i}.id = d.id AND s{i}.name = {name} AND s{i}.value >= 'o:' AND s{i}.value < 'o;'"
+                 AND s{i}.created_at = d.created_at AND s{i}.id = d.id \
+                 AND s{i}.name = {name} AND s{i}.value >= 'o:' AND s{i}.value < 'o;'"
             ));
             let dir = if sort.descending { " DESC" } else { "" };
             sorts.push(format!("(s{i}.value IS NULL){dir}, s{i}.value{dir}"));

@@ -58,6 +58,7 @@ const SQLITE: Dialect = Dialect {
         (3, include_str!("../migrations/0003_sqlite.sql")),
         (5, include_str!("../migrations/0005_sqlite.sql")),
         (7, include_str!("../migrations/0007_sqlite.sql")),
+        (8, include_str!("../migrations/0008_sqlite.sql")),
     ],
     // One writer connection serialises claims, so no row locks are needed.
     claim_jobs: concat!(
@@ -78,6 +79,7 @@ const POSTGRES: Dialect = Dialect {
         (4, include_str!("../migrations/0004_postgres.sql")),
         (5, include_str!("../migrations/0005_postgres.sql")),
         (7, include_str!("../migrations/0007_postgres.sql")),
+        (8, include_str!("../migrations/0008_postgres.sql")),
     ],
     claim_jobs: concat!(
         "UPDATE jobs SET lease_owner = $1, lease_until = $2, attempts = attempts + 1, updated_at = $3 \

@@ -7,8 +7,7 @@
 
 use super::idempotency::IdemOp;
 use crate::{
-    Document, DocumentKey, DocumentWrite, Effects, Job, JobClaim, JobOutcome, NewEvent, NewJob,
-    StoreError,
+    Document, DocumentKey, Effects, Job, JobClaim, JobOutcome, NewEvent, NewJob, StoreError,
 };
 use omni_core::tmf630::index::{self, Key};
 
@@ -240,34 +239,35 @@ pub(crate) enum WriteOp {
 }
 
 impl WriteOp {
+    #[cfg(test)]
     pub fn insert(doc: &Document, effects: &Effects) -> Self {
+        Self::insert_row(doc.into(), effects)
+    }
+
+    #[cfg(test)]
+    pub fn update(doc: &Document, effects: &Effects) -> Self {
+        Self::update_row(doc.into(), effects)
+    }
+
+    /// [`WriteOp::Insert`] of a row already made (and checked).
+    pub fn insert_row(doc: DocRow, effects: &Effects) -> Self {
         Self::Insert {
-            doc: doc.into(),
+            doc,
             expires_at: effects.expires_at.clone().flatten(),
             effects: effects.into(),
         }
     }
 
-    pub fn update(doc: &Document, effects: &Effects) -> Self {
+    /// [`WriteOp::Update`] of a row already made (and checked).
+    pub fn update_row(doc: DocRow, effects: &Effects) -> Self {
         Self::Update {
-            doc: doc.into(),
+            doc,
             expires_at: effects.expires_at.clone(),
             effects: effects.into(),
         }
     }
 
-    pub fn write(writes: &[DocumentWrite], effects: &Effects) -> Self {
-        let writes = writes
-            .iter()
-            .map(|w| match w {
-                DocumentWrite::Insert(doc) => DocChange::Insert(doc.into()),
-                DocumentWrite::Update(doc) => DocChange::Update(doc.into()),
-                DocumentWrite::Delete { key, version } => DocChange::Delete {
-                    key: key.clone(),
-                    version: *version,
-                },
-            })
-            .collect();
+    pub fn write(writes: Vec<DocChange>, effects: &Effects) -> Self {
         Self::Write {
             writes,
             effects: effects.into(),

@@ -6,11 +6,20 @@
 //! of a searchable attribute (`omni_core::tmf630::index`) longer than an
 //! index entry may be is refused the same way.
 
+use super::ops::{DocChange, DocRow};
 use crate::{Document, DocumentWrite, Effects, Result, StoreError};
 use omni_core::formats::{NUL_RULE, has_nul, nul_path};
-use omni_core::tmf630::index;
+use omni_core::tmf630::index::{self, Key};
 
-pub(super) fn document(doc: &Document) -> Result<()> {
+/// The row of `doc` once checked: its search keys are computed once, for
+/// the check and for the write.
+pub(super) fn row(doc: &Document) -> Result<DocRow> {
+    let row = DocRow::from(doc);
+    document(doc, &row.keys)?;
+    Ok(row)
+}
+
+fn document(doc: &Document, keys: &[Key]) -> Result<()> {
     let texts = [
         ("tenant", Some(&doc.tenant)),
         ("kind", Some(&doc.kind)),
@@ -28,8 +37,7 @@ pub(super) fn document(doc: &Document) -> Result<()> {
         return Err(refused(&doc.kind, &path));
     }
     // A search key must fit an index entry on both databases.
-    let keys = index::keys(&doc.kind, &doc.body);
-    match index::too_long(&keys) {
+    match index::too_long(keys) {
         Some(name) => Err(StoreError::InvalidInput(format!(
             "{} field '{name}' is longer than {} bytes, the most a searchable attribute holds",
             doc.kind,
@@ -39,13 +47,23 @@ pub(super) fn document(doc: &Document) -> Result<()> {
     }
 }
 
-pub(super) fn writes(writes: &[DocumentWrite], effects: &Effects) -> Result<()> {
-    for write in writes {
-        if let DocumentWrite::Insert(doc) | DocumentWrite::Update(doc) = write {
-            document(doc)?;
-        }
-    }
-    self::effects(effects)
+/// The rows of `writes` once checked, with `effects` checked too.
+pub(super) fn writes(writes: &[DocumentWrite], effects: &Effects) -> Result<Vec<DocChange>> {
+    let changes = writes
+        .iter()
+        .map(|write| {
+            Ok(match write {
+                DocumentWrite::Insert(doc) => DocChange::Insert(row(doc)?),
+                DocumentWrite::Update(doc) => DocChange::Update(row(doc)?),
+                DocumentWrite::Delete { key, version } => DocChange::Delete {
+                    key: key.clone(),
+                    version: *version,
+                },
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    self::effects(effects)?;
+    Ok(changes)
 }
 
 pub(super) fn effects(effects: &Effects) -> Result<()> {

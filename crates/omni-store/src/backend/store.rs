@@ -190,19 +190,18 @@ macro_rules! impl_store {
             }
 
             async fn insert_document(&self, doc: &Document, effects: &Effects) -> Result<()> {
-                super::storable::document(doc)?;
+                let row = super::storable::row(doc)?;
                 super::storable::effects(effects)?;
-                self.write(WriteOp::insert(doc, effects)).await?.done()
+                self.write(WriteOp::insert_row(row, effects)).await?.done()
             }
 
             async fn write_documents(&self, writes: &[DocumentWrite], effects: &Effects) -> Result<()> {
-                super::storable::writes(writes, effects)?;
-                self.write(WriteOp::write(writes, effects)).await?.done()
+                let changes = super::storable::writes(writes, effects)?;
+                self.write(WriteOp::write(changes, effects)).await?.done()
             }
 
             async fn put_documents(&self, docs: &[Document]) -> Result<()> {
-                docs.iter().try_for_each(super::storable::document)?;
-                let docs = docs.iter().map(Into::into).collect();
+                let docs = docs.iter().map(super::storable::row).collect::<Result<Vec<_>>>()?;
                 self.write(WriteOp::Put { docs }).await?.done()?;
                 if let Some(analyze) = self.dialect.analyze_after_load {
                     sqlx::query(analyze).execute(&self.writer).await?;
@@ -244,9 +243,9 @@ macro_rules! impl_store {
             }
 
             async fn update_document(&self, doc: &Document, effects: &Effects) -> Result<()> {
-                super::storable::document(doc)?;
+                let row = super::storable::row(doc)?;
                 super::storable::effects(effects)?;
-                self.write(WriteOp::update(doc, effects)).await?.done()
+                self.write(WriteOp::update_row(row, effects)).await?.done()
             }
 
             async fn delete_document(
