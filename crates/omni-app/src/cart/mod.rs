@@ -239,6 +239,33 @@ pub async fn create(
     }
 }
 
+/// What a new cart holding `input` would be if a prospect built it in
+/// `channel` now: the same checks, eligibility, rule sets, prices and
+/// promotions as [`create`] (the one [`build`] pipeline, from the same
+/// caches), answered as the cart would be, without an `id`. Nothing is
+/// stored and no event is written.
+///
+/// It is open to every caller, as a prospect's cart is: it shows no more
+/// than a cart anyone may create without a token. The catalog manager's
+/// console uses it to show what a price or promotion change does to a new
+/// cart before anyone buys.
+pub async fn quote(
+    ctx: &Context,
+    principal: &Principal,
+    channel: &str,
+    input: Value,
+) -> AppResult<Value> {
+    if input.get("id").is_some() {
+        return Err(AppError::field(
+            "id",
+            "is not given to a quote: nothing is stored",
+        ));
+    }
+    let now = ctx.now();
+    let built = build_for(ctx, principal, &Access::Prospect, channel, input, now).await?;
+    Ok(built.body)
+}
+
 /// The carts the caller may see (a customer's own; every cart of the
 /// tenant for users and machines), as a TMF630 page.
 pub async fn list(
