@@ -306,6 +306,24 @@ async fn a_price_change_reaches_the_discovery_preview_and_a_new_cart() {
         Some("79.99 USD")
     );
     assert!(saved.contains(r#"id="saved""#));
+    // Reached from its offering, the page links back and to the preview;
+    // the offerings that list it are searched only when asked.
+    let (_, from) = c
+        .get(&format!(
+            "/console/catalog/prices/{PREMIUM_ONE_LINE}?offering={PREMIUM}"
+        ))
+        .await;
+    assert!(text_of(&from, "offering-links").is_some_and(|t| t.contains("Preview the offering")));
+    assert!(from.contains(r#"id="find-used-by""#) && !from.contains(r#"id="used-by""#));
+    let (_, used) = c
+        .get(&format!(
+            "/console/catalog/prices/{PREMIUM_ONE_LINE}?offering={PREMIUM}&usedBy=1"
+        ))
+        .await;
+    assert_eq!(
+        text_of(&used, "used-by").as_deref(),
+        Some("Unlimited Premium · preview in discovery")
+    );
 
     // Discovery answers the new price, and a new cart is priced with it.
     let query = format!("{plan_query}&item={PREMIUM}&item={SIM}");

@@ -149,7 +149,7 @@ async fn list(
         page,
         &filters,
         "id,name,lifecycleStatus,validFor,lastUpdate,channel",
-        "id",
+        if filters.is_empty() { "" } else { "id" },
     ) {
         Ok(query) => tmf::list(&state.ctx, &res, &agent.principal, &query)
             .await
@@ -202,7 +202,7 @@ async fn list(
                 (pager(kind.path, &[("status", &params.status)], page, found.total))
             }
         }
-        p class="muted" { (PAGE_SIZE) " per page, by id." }
+        p class="muted" { (PAGE_SIZE) " per page; by id when filtered, else in the order they were made." }
     };
     Ok(layout(&agent, kind.plural, kind.path, main))
 }

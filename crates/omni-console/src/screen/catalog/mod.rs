@@ -122,7 +122,7 @@ fn layout(agent: &Agent, title: &str, current: &str, main: Markup) -> Markup {
         agent,
         title,
         Some(&CATALOG),
-        html! { (subnav(agent, current)) (main) },
+        html! { div class="catalog" { (subnav(agent, current)) (main) } },
     )
 }
 
@@ -325,8 +325,10 @@ fn list_query(
         ("offset", offset.to_string()),
         ("limit", PAGE_SIZE.to_string()),
         ("fields", fields.to_string()),
-        ("sort", sort.to_string()),
     ];
+    if !sort.is_empty() {
+        pairs.push(("sort", sort.to_string()));
+    }
     pairs.extend(filters.iter().cloned());
     ListQuery::parse(pairs.iter().map(|(k, v)| (*k, v.as_str())), &[])
         .map_err(|e| Problems::from(omni_app::AppError::from(e)))
@@ -415,11 +417,16 @@ async fn index(
         }
     }
     let res = catalog_resource("productOffering")?;
+    // Unfiltered, the database pages the offerings in the order they were
+    // made (one page read); a search reads the candidates and sorts them
+    // by name (TMF630 lists of catalog kinds are not indexed: bounded by
+    // the list's scan limit, refused with a message past it).
+    let sort = if filters.is_empty() { "" } else { "name" };
     let found = match list_query(
         page,
         &filters,
         "id,name,lifecycleStatus,productOfferingType,lastUpdate",
-        "name",
+        sort,
     ) {
         Ok(query) => tmf::list(&state.ctx, &res, &agent.principal, &query)
             .await
@@ -454,7 +461,7 @@ async fn index(
                 } @else {
                     div class="table-wrap" {
                         table id="offerings" {
-                            caption class="muted" { "Offerings, by name" }
+                            caption class="muted" { @if sort.is_empty() { "Offerings, in the order they were made" } @else { "Offerings, by name" } }
                             thead { tr { th scope="col" { "Name" } th scope="col" { "Type" } th scope="col" { "Status" } th scope="col" { "Id" } th scope="col" { "Last change" } } }
                             tbody {
                                 @for o in &found.items {

@@ -199,7 +199,7 @@ async fn render_page(
         }
         section class="card" aria-labelledby="prices-h" {
             h2 id="prices-h" { "Prices" }
-            (prices_table(&prices))
+            (prices_table(id, &prices))
             h3 { "Add a price" }
             (new_price_form(agent, id, &price_problems, &Value::Null))
         }
@@ -233,7 +233,9 @@ async fn offering_prices(
     Ok(prices)
 }
 
-fn prices_table(prices: &Result<Vec<Value>, Problems>) -> Markup {
+/// The offering's prices, each linked to its page (which links back to
+/// `offering`).
+fn prices_table(offering: &str, prices: &Result<Vec<Value>, Problems>) -> Markup {
     html! {
         @match prices {
             Err(problems) => { (problems.summary()) }
@@ -248,7 +250,7 @@ fn prices_table(prices: &Result<Vec<Value>, Problems>) -> Markup {
                         tbody {
                             @for p in prices {
                                 tr data-price-id=(text(p, "/id")) {
-                                    td { a href={ "/console/catalog/prices/" (urlencode(text(p, "/id"))) } { (text(p, "/name")) } }
+                                    td { a href={ "/console/catalog/prices/" (urlencode(text(p, "/id"))) "?offering=" (urlencode(offering)) } { (text(p, "/name")) } }
                                     td { (text(p, "/priceType"))
                                         @if !text(p, "/recurringChargePeriodType").is_empty() { " / " (text(p, "/recurringChargePeriodType")) } }
                                     td class="num amount" { (scalar(p, "/price/value")) " " (text(p, "/price/unit")) }
@@ -461,7 +463,7 @@ async fn render_with_price_form(
         h1 { (text(o, "/name")) }
         section class="card" aria-labelledby="prices-h" {
             h2 id="prices-h" { "Prices" }
-            (prices_table(&prices))
+            (prices_table(id, &prices))
             h3 { "Add a price" }
             (new_price_form(agent, id, &problems, &posted))
         }

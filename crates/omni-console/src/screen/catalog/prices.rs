@@ -1,7 +1,7 @@
 //! One price (`productOfferingPrice`): its amount, type, multi-line tier and
 //! validity, its lifecycle status, and the offerings that list it.
 
-use super::offerings::{PRICE_TYPES, Saved, form_version, lines, urlencode};
+use super::offerings::{PRICE_TYPES, form_version, lines, urlencode};
 use super::{
     CATALOG_STATUSES, OFFERING_ROLES, catalog_resource, layout, number_or_text, or_null,
     saved_notice, scalar, select_field, status_form, text, text_field, valid_for,
@@ -15,6 +15,7 @@ use maud::{Markup, html};
 use omni_api::state::AppState;
 use omni_app::tmf;
 use omni_core::tmf630::ListQuery;
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 /// Offerings listed as using a price, at most.
@@ -24,16 +25,53 @@ fn price_path(id: &str) -> String {
     format!("/console/catalog/prices/{}", urlencode(id))
 }
 
+/// What a price page's address may add: a change was saved; the offering
+/// the user came from (for the links back and to its preview); whether to
+/// list the offerings that use the price (a search of the whole catalog, so
+/// only when asked).
+#[derive(Deserialize, Default)]
+pub(super) struct PriceView {
+    #[serde(default)]
+    saved: Option<String>,
+    #[serde(default)]
+    offering: Option<String>,
+    #[serde(default, rename = "usedBy")]
+    used_by: Option<String>,
+}
+
+impl PriceView {
+    fn offering(&self) -> Option<&str> {
+        self.offering.as_deref().filter(|o| !o.is_empty())
+    }
+}
+
 /// `GET /console/catalog/prices/{id}`.
 pub(super) async fn page(
     State(state): State<AppState>,
     agent: Agent,
     Path(id): Path<String>,
-    Query(saved): Query<Saved>,
+    Query(view): Query<PriceView>,
 ) -> Result<Markup, Refusal> {
     agent.require_any(OFFERING_ROLES)?;
-    let notice = saved.saved.is_some().then(|| saved_notice("Price saved."));
-    render(&state, &agent, &id, Problems::none(), None, notice).await
+    let notice = view.saved.is_some().then(|| saved_notice("Price saved."));
+    render(&state, &agent, &id, Problems::none(), None, notice, &view).await
+}
+
+/// The price's page (`tail` ""), or its status form's target (`tail`
+/// "/status"), keeping the offering it was reached from, plus `extra`.
+fn price_url(id: &str, tail: &str, view: &PriceView, extra: &str) -> String {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    if let Some(o) = view.offering() {
+        query.append_pair("offering", o);
+    }
+    let query = query.finish();
+    let path = format!("{}{tail}", price_path(id));
+    match (query.is_empty(), extra.is_empty()) {
+        (true, true) => path,
+        (true, false) => format!("{path}?{extra}"),
+        (false, true) => format!("{path}?{query}"),
+        (false, false) => format!("{path}?{query}&{extra}"),
+    }
 }
 
 async fn render(
@@ -43,6 +81,7 @@ async fn render(
     problems: Problems,
     posted: Option<&Value>,
     notice: Option<Markup>,
+    view: &PriceView,
 ) -> Result<Markup, Refusal> {
     let res = catalog_resource("productOfferingPrice")?;
     let current = tmf::get(
@@ -58,7 +97,10 @@ async fn render(
     if let Some(patch) = posted {
         omni_core::merge_patch(&mut shown, patch);
     }
-    let used_by = used_by(state, agent, id).await;
+    let used_by = match view.used_by {
+        Some(_) => Some(used_by(state, agent, id).await),
+        None => None,
+    };
     let price_type = text(&shown, "/priceType");
     let main = html! {
         h1 { (text(p, "/name")) }
@@ -66,12 +108,18 @@ async fn render(
             span id="price-amount" { (scalar(p, "/price/value")) " " (text(p, "/price/unit")) }
             " · lines " (lines(p)) " · status " strong id="price-status" { (text(p, "/lifecycleStatus")) }
             " · last change " (text(p, "/lastUpdate")) }
+        @if let Some(offering) = view.offering() {
+            p id="offering-links" {
+                a href={ "/console/catalog/offerings/" (urlencode(offering)) } { "Back to the offering" } " · "
+                a href={ "/console/catalog/preview?channel=ECOMM&productOfferingId=" (urlencode(offering)) } { "Preview the offering in discovery" }
+            }
+        }
         @if let Some(notice) = notice { (notice) }
-        (status_form(agent, &format!("{}/status", price_path(id)), text(p, "/lifecycleStatus"), CATALOG_STATUSES, current.version))
+        (status_form(agent, &price_url(id, "/status", view, ""), text(p, "/lifecycleStatus"), CATALOG_STATUSES, current.version))
         section class="card" aria-labelledby="edit-h" {
             h2 id="edit-h" { "Amount and terms" }
             (problems.summary())
-            form id="price-form" method="post" action=(price_path(id)) {
+            form id="price-form" method="post" action=(price_url(id, "", view, "")) {
                 (page::csrf(agent))
                 input type="hidden" name="version" value=(current.version);
                 (text_field(&problems, "name", "price-name", "Name", text(&shown, "/name"), None))
@@ -98,9 +146,10 @@ async fn render(
         section class="card" aria-labelledby="used-h" {
             h2 id="used-h" { "Offerings that list this price" }
             @match &used_by {
-                Err(problems) => { (problems.summary()) }
-                Ok(list) if list.is_empty() => { p { "No offering lists it." } }
-                Ok(list) => {
+                None => { p { a id="find-used-by" href=(price_url(id, "", view, "usedBy=1")) { "Find the offerings that list this price" } } }
+                Some(Err(problems)) => { (problems.summary()) }
+                Some(Ok(list)) if list.is_empty() => { p { "No offering lists it." } }
+                Some(Ok(list)) => {
                     ul id="used-by" {
                         @for o in list {
                             li { a href={ "/console/catalog/offerings/" (urlencode(text(o, "/id"))) } { (text(o, "/name")) }
@@ -153,6 +202,7 @@ fn price_patch(form: &Posted) -> Value {
 pub(super) async fn save(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    Query(view): Query<PriceView>,
     form: Posted,
 ) -> Result<Response, Refusal> {
     let agent = &form.agent;
@@ -170,12 +220,21 @@ pub(super) async fn save(
     )
     .await
     {
-        Ok(_) => Ok(Redirect::to(&format!("{}?saved=1", price_path(&id))).into_response()),
+        Ok(_) => Ok(Redirect::to(&price_url(&id, "", &view, "saved=1")).into_response()),
         Err(e @ (omni_app::AppError::NotFound { .. } | omni_app::AppError::Access(_))) => {
             Err(e.into())
         }
         Err(e) => {
-            let body = render(&state, agent, &id, Problems::from(e), Some(&patch), None).await?;
+            let body = render(
+                &state,
+                agent,
+                &id,
+                Problems::from(e),
+                Some(&patch),
+                None,
+                &view,
+            )
+            .await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
         }
     }
@@ -185,6 +244,7 @@ pub(super) async fn save(
 pub(super) async fn status(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    Query(view): Query<PriceView>,
     form: Posted,
 ) -> Result<Response, Refusal> {
     let agent = &form.agent;
@@ -202,12 +262,12 @@ pub(super) async fn status(
     )
     .await
     {
-        Ok(_) => Ok(Redirect::to(&format!("{}?saved=1", price_path(&id))).into_response()),
+        Ok(_) => Ok(Redirect::to(&price_url(&id, "", &view, "saved=1")).into_response()),
         Err(e @ (omni_app::AppError::NotFound { .. } | omni_app::AppError::Access(_))) => {
             Err(e.into())
         }
         Err(e) => {
-            let body = render(&state, agent, &id, Problems::from(e), None, None).await?;
+            let body = render(&state, agent, &id, Problems::from(e), None, None, &view).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
         }
     }
