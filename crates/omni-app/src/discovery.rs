@@ -157,15 +157,7 @@ impl IndexFreshness {
 /// The freshness of the caller's tenant's index (one counter read).
 pub async fn freshness(ctx: &Context, principal: &Principal) -> AppResult<IndexFreshness> {
     let name = format!("{}:{}", crate::catalog::VERSION_COUNTER, principal.tenant);
-    // The store reads counters by prefix; another tenant's name may start
-    // with this one's, so the exact name is picked out.
-    let catalog_version = ctx
-        .store
-        .counters_with_prefix(&name)
-        .await?
-        .into_iter()
-        .find(|(n, _)| *n == name)
-        .map_or(0, |(_, v)| v);
+    let catalog_version = ctx.store.read_counter(&name).await?;
     let index_version = ctx.caches.catalog.get(&principal.tenant).version;
     Ok(IndexFreshness {
         catalog_version,

@@ -208,7 +208,7 @@ async fn render_page(
     Ok(layout(agent, text(o, "/name"), "/console/catalog", main))
 }
 
-/// The prices the offering lists, read in one list (the ids as one filter).
+/// The prices the offering lists, in its order, read in one query.
 async fn offering_prices(
     state: &AppState,
     agent: &Agent,
@@ -219,18 +219,9 @@ async fn offering_prices(
         return Ok(Vec::new());
     }
     let res = catalog_resource("productOfferingPrice").map_err(|_| Problems::none())?;
-    let joined = ids.join(",");
-    let limit = ids.len().to_string();
-    let pairs = [("id", joined.as_str()), ("limit", limit.as_str())];
-    let query =
-        ListQuery::parse(pairs, &[]).map_err(|e| Problems::from(omni_app::AppError::from(e)))?;
-    let page = tmf::list(&state.ctx, &res, &agent.principal, &query)
+    tmf::get_many(&state.ctx, &res, &agent.principal, &ids)
         .await
-        .map_err(Problems::from)?;
-    // In the offering's own order.
-    let mut prices = page.items;
-    prices.sort_by_key(|p| ids.iter().position(|i| i == text(p, "/id")));
-    Ok(prices)
+        .map_err(Problems::from)
 }
 
 /// The offering's prices, each linked to its page (which links back to
