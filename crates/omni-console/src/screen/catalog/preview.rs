@@ -254,7 +254,7 @@ fn answer(
             @match offers {
                 Err(problems) => { (problems.summary()) }
                 Ok((items, total)) => {
-                    h2 id="offers-h" { (total) " offers" }
+                    h2 id="offers-h" { (total) @if *total == 1 { " offer" } @else { " offers" } }
                     @if items.is_empty() {
                         p id="no-offers" { "Discovery answers no offer to these parameters." }
                     } @else {
