@@ -664,3 +664,61 @@ async fn each_part_needs_its_own_role() {
         .await;
     assert_eq!(text_of(&page, "price-amount").as_deref(), Some("85.99 USD"));
 }
+
+/// The monthly total of the cart the preview priced, e.g. "52.00 USD".
+fn quoted_monthly(html: &str) -> String {
+    let at = html
+        .find(r#"data-price-type="recurring""#)
+        .expect("a monthly total");
+    let rest = &html[at..];
+    let open = r#"<strong class="amount">"#;
+    let start = rest.find(open).expect("an amount") + open.len();
+    let end = rest[start..].find("</strong>").expect("the amount's end");
+    rest[start..start + end].to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_preview_cart_is_priced_for_the_customer_type_and_follows_promotions() {
+    let s = TestServer::start_with_demo().await;
+    let c = Console::sign_in(&s, &["catalog.admin", "promotion.admin"]).await;
+    let business_plan = "Mobile_Offer_business-unlimited-performance";
+    let query = |customer_type: &str| {
+        format!(
+            "channel=ECOMM&customerType={customer_type}&productOfferingId={business_plan}&item={business_plan}"
+        )
+    };
+    // A prospect pays the list price; a business customer gets the
+    // tenant's 20% business promotion, as a cart of theirs would.
+    let prospect = c.current_preview(&query("")).await;
+    assert_eq!(quoted_monthly(&prospect), "65.00 USD");
+    let business = c.current_preview(&query("Business")).await;
+    assert_eq!(quoted_monthly(&business), "52.00 USD");
+    assert!(text_of(&business, "quote-h").is_some_and(|t| t.ends_with("for a Business customer")));
+
+    // Suspending the promotion in the console takes it off new carts.
+    let (_, page) = c
+        .get("/console/catalog/promotions/promo-business-unlimited-20")
+        .await;
+    let version = Console::version(&page);
+    let (status, _) = c
+        .post(
+            "/console/catalog/promotions/promo-business-unlimited-20/status",
+            &[("version", &version), ("lifecycleStatus", "suspend")],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let started = Instant::now();
+    loop {
+        let (_, page) = c
+            .get(&format!("/console/catalog/preview?{}", query("Business")))
+            .await;
+        if quoted_monthly(&page) == "65.00 USD" {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the promotion still applies"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

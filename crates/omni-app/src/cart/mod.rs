@@ -143,6 +143,7 @@ async fn build_for(
     channel: &str,
     input: Value,
     now: DateTime<Utc>,
+    assumed: Option<&customer::CustomerFacts>,
 ) -> AppResult<Built> {
     // Before anything is read or priced: a cart of thousands of items is
     // refused at once.
@@ -168,6 +169,7 @@ async fn build_for(
             promotions: &promotions,
             rule_sets: &rule_sets,
             customer: customer.as_ref(),
+            assumed,
             now,
         },
     )
@@ -201,7 +203,7 @@ pub async fn create(
         }
     };
     let now = ctx.now();
-    let built = build_for(ctx, principal, &access, channel, input, now).await?;
+    let built = build_for(ctx, principal, &access, channel, input, now, None).await?;
     let time = omni_core::time::rfc3339(now);
     let doc = Document {
         tenant: principal.tenant.clone(),
@@ -243,16 +245,21 @@ pub async fn create(
 /// `channel` now: the same checks, eligibility, rule sets, prices and
 /// promotions as [`create`] (the one [`build`] pipeline, from the same
 /// caches), answered as the cart would be, without an `id`. Nothing is
-/// stored and no event is written.
+/// stored and no event is written. With `customer_type`, the buyer is
+/// assumed to be of that type (as a known customer's accounts would say):
+/// offerings sold only to that type are eligible and promotions for it
+/// apply.
 ///
 /// It is open to every caller, as a prospect's cart is: it shows no more
-/// than a cart anyone may create without a token. The catalog manager's
-/// console uses it to show what a price or promotion change does to a new
-/// cart before anyone buys.
+/// than a cart anyone may create without a token, and discovery answers
+/// any customer type's offers to anyone. The catalog manager's console
+/// uses it to show what a price or promotion change does to a new cart
+/// before anyone buys.
 pub async fn quote(
     ctx: &Context,
     principal: &Principal,
     channel: &str,
+    customer_type: Option<&str>,
     input: Value,
 ) -> AppResult<Value> {
     if input.get("id").is_some() {
@@ -261,8 +268,21 @@ pub async fn quote(
             "is not given to a quote: nothing is stored",
         ));
     }
+    let assumed = customer_type.map(|t| customer::CustomerFacts {
+        customer_type: Some(t.to_string()),
+        ..customer::CustomerFacts::default()
+    });
     let now = ctx.now();
-    let built = build_for(ctx, principal, &Access::Prospect, channel, input, now).await?;
+    let built = build_for(
+        ctx,
+        principal,
+        &Access::Prospect,
+        channel,
+        input,
+        now,
+        assumed.as_ref(),
+    )
+    .await?;
     Ok(built.body)
 }
 
@@ -361,7 +381,7 @@ pub async fn patch(
         still_open(&doc)?;
         let mut merged = build::strip_computed(doc.body.clone());
         omni_core::merge_patch(&mut merged, &patch.0);
-        let built = build_for(ctx, principal, &access, channel, merged, now).await?;
+        let built = build_for(ctx, principal, &access, channel, merged, now, None).await?;
         doc.version += 1;
         doc.updated_at = omni_core::time::rfc3339(now);
         doc.owner = built.owner;

@@ -193,6 +193,7 @@ pub(super) async fn page(
                 ctx,
                 &agent.principal,
                 &params.channel,
+                Some(params.customer_type.as_str()).filter(|t| !t.is_empty()),
                 json!({"cartItem": items}),
             )
             .await
@@ -295,8 +296,9 @@ fn answer(
             }
             @if let Some(quote) = quote {
                 section id="cart-quote" class="card" aria-labelledby="quote-h" {
-                    h2 id="quote-h" { "A new cart in " (params.channel) }
-                    p class="muted" { "Built as the shopping cart API builds a prospect's new cart (eligibility, cart rules, prices, promotions); nothing is stored." }
+                    h2 id="quote-h" { "A new cart in " (params.channel)
+                        @if !params.customer_type.is_empty() { " for a " (params.customer_type) " customer" } }
+                    p class="muted" { "Built as the shopping cart API builds a new cart (eligibility, cart rules, prices, promotions) for a buyer of the customer type chosen above, or a prospect; nothing is stored." }
                     (quote_view(quote))
                 }
             }
