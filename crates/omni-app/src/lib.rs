@@ -23,6 +23,7 @@ pub mod cart;
 pub mod catalog;
 pub mod clock;
 pub mod context;
+pub mod customers;
 pub mod discovery;
 pub mod error;
 pub mod event_stream;

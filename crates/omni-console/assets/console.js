@@ -20,7 +20,15 @@
         var doc = new DOMParser().parseFromString(text, "text/html");
         var fresh = doc.getElementById(id);
         if (!fresh) return;
-        el.replaceWith(document.importNode(fresh, true));
+        // Never pull a control from under the keyboard: while focus is
+        // inside the element, keep it and look again next time.
+        var now = document.getElementById(id);
+        if (!now) return;
+        if (now.contains(document.activeElement)) {
+          schedule(now);
+          return;
+        }
+        now.replaceWith(document.importNode(fresh, true));
         schedule(document.getElementById(id));
       })
       .catch(function () {

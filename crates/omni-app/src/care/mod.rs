@@ -13,6 +13,7 @@
 //! order_status (orderStatus) one order, or the orders of a group or period
 //! care_account (careAccount) a line as it is now, with its accounts
 //! cancel (orderCancellation) only while none of its changes was processed
+//! options                   the add-ons and plans a change could name (screens)
 //! ```
 //!
 //! Every use case checks the caller ([`authorize`]); the HTTP layer checks
@@ -26,6 +27,7 @@ mod cancel;
 mod change;
 mod facts;
 mod failed;
+mod options;
 pub mod record;
 pub mod request;
 mod revise;
@@ -36,6 +38,7 @@ pub mod worker;
 pub use accept::accept;
 pub use account::{CareAccount, care_account};
 pub use cancel::cancel;
+pub use options::{offering_names, options};
 pub use record::{CareOrderRecord, ChangeState, RecordStatus, orders};
 pub use request::{AccountQuery, StatusQuery};
 pub use status::order_status;

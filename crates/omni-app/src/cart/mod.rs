@@ -25,6 +25,8 @@ mod items;
 pub use crate::tmf::Versioned;
 pub use access::{Access, READ_ROLE, WRITE_ROLE};
 pub use expiry::{SWEEP_INTERVAL, sweep_expired, task as expiry_task};
+/// How a cart item's device is paid for (the console shows and changes it).
+pub use items::payment as item_payment;
 
 use crate::context::Context;
 use crate::error::{AppError, AppResult};

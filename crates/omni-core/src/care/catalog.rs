@@ -169,6 +169,11 @@ impl CatalogFacts {
         self.offerings.insert(facts.id.clone(), facts);
     }
 
+    /// Every offering's facts, in no particular order.
+    pub fn offerings(&self) -> impl Iterator<Item = &OfferingFacts> {
+        self.offerings.values()
+    }
+
     pub fn len(&self) -> usize {
         self.offerings.len()
     }

@@ -51,6 +51,7 @@ mod decode;
 mod effective;
 mod features;
 mod lookup;
+mod options;
 mod outcome;
 mod parts;
 mod reader;
@@ -72,6 +73,7 @@ pub use effective::{
 };
 pub use features::{end_feature_of, is_live, settle_features};
 pub use lookup::{InventoryLookup, LineFacts};
+pub use options::{CareOptions, care_options};
 pub use outcome::{
     ChangeFailure, ChangeResult, ChangeStatus, FailureCode, OrderStatus, order_outcome,
 };

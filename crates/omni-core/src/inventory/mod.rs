@@ -3,6 +3,7 @@
 //! checks items against it and applies completed orders to it; care orders
 //! change it. Each record is stored as a document of its own kind.
 
+mod lookup;
 mod model;
 mod ownership;
 mod product;
@@ -10,6 +11,7 @@ mod product_write;
 #[cfg(test)]
 mod tests;
 
+pub use lookup::CustomerQuery;
 pub use model::*;
 pub use ownership::{Owner, ownership_problem};
 pub use product::{ProductChange, product_changes, products};

@@ -453,18 +453,27 @@ impl Browser {
     /// Sets the size of the page's viewport (what CSS media queries see),
     /// e.g. `resize(390, 844)` for a phone.
     pub async fn resize(&self, width: u32, height: u32) {
-        if let Err(e) = self.client.set_window_size(width, height).await {
-            panic!("resize the window to {width}×{height}: {e}");
-        }
         // The window's frame (headless Chromium keeps room for one) takes
         // some of the window's size: make the window larger by what the
-        // viewport lacks.
-        let (inner_width, inner_height) = self.viewport().await;
-        if (inner_width, inner_height) != (width, height) {
-            let outer = |want: u32, got: u32| want + want.saturating_sub(got);
-            let (w, h) = (outer(width, inner_width), outer(height, inner_height));
-            if let Err(e) = self.client.set_window_size(w, h).await {
-                panic!("resize the window to {w}×{h}: {e}");
+        // viewport lacks. Chromium applies a new size a moment later, and
+        // after a phone-sized page it sometimes still reports the old
+        // frame: measure again until the viewport is what was asked.
+        let outer = |want: u32, got: u32| want + want.saturating_sub(got);
+        for _ in 0..20 {
+            if let Err(e) = self.client.set_window_size(width, height).await {
+                panic!("resize the window to {width}×{height}: {e}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            let (w, h) = self.viewport().await;
+            if (w, h) != (width, height) {
+                let (ow, oh) = (outer(width, w), outer(height, h));
+                if let Err(e) = self.client.set_window_size(ow, oh).await {
+                    panic!("resize the window to {ow}×{oh}: {e}");
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            if self.viewport().await == (width, height) {
+                return;
             }
         }
         let viewport = self.viewport().await;

@@ -2,6 +2,7 @@
 
 mod apply_types;
 mod features;
+mod options;
 mod props;
 mod rehearsal;
 mod requirements;
