@@ -9,12 +9,33 @@
 mod browser;
 mod common;
 
+use browser::Browser;
 use common::TestServer;
 use omni_core::PrincipalKind;
 use serde_json::{Value, json};
+use std::time::{Duration, Instant};
 
 const PREMIUM: &str = "0b690f7e-3f41-49bf-a6cf-6f65caa650ca";
 const ONE_LINE: &str = "price-unlimited-premium-lines-1";
+
+/// Clicks `css`, which submits a form or follows a link, and waits until
+/// the next page has replaced this one: a click may return before the
+/// browser leaves the page, and the next step must not act on the old one
+/// (the page's own flag is gone once a new document is loaded).
+async fn go(b: &Browser, css: &str) {
+    b.script("window.omniLeaving = true; return null;").await;
+    b.click(css).await;
+    let started = Instant::now();
+    while b.script("return window.omniLeaving === true;").await == Value::Bool(true) {
+        assert!(
+            started.elapsed() < browser::WAIT,
+            "clicking `{css}` on {} leads nowhere",
+            b.path().await
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    b.wait_for("main").await;
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_catalog_manager_changes_a_plan_price_and_sees_discovery_and_a_new_cart_priced_with_it() {
@@ -26,41 +47,43 @@ async fn a_catalog_manager_changes_a_plan_price_and_sees_discovery_and_a_new_car
     );
     browser::journey(&s, |b| async move {
         b.sign_in(&token).await;
-        b.click("nav a[href='/console/catalog']").await;
+        go(&b, "nav a[href='/console/catalog']").await;
         assert_eq!(b.text("h1").await, "Offerings");
         b.assert_accessible_at_1280_and_390().await;
 
         // Find the plan by name, open it, then its one-line price.
         b.fill("#search-q", "Unlimited P").await;
-        b.click("#offering-search button[type='submit']").await;
-        b.click(&format!(
-            "#offerings a[href='/console/catalog/offerings/{PREMIUM}']"
-        ))
+        go(&b, "#offering-search button[type='submit']").await;
+        go(
+            &b,
+            &format!("#offerings a[href='/console/catalog/offerings/{PREMIUM}']"),
+        )
         .await;
         assert_eq!(b.text("h1").await, "Unlimited Premium");
         b.assert_accessible_at_1280_and_390().await;
-        b.click(&format!(
-            "#prices a[href^='/console/catalog/prices/{ONE_LINE}?']"
-        ))
+        go(
+            &b,
+            &format!("#prices a[href^='/console/catalog/prices/{ONE_LINE}?']"),
+        )
         .await;
         assert_eq!(b.text("#price-amount").await, "85.99 USD");
 
         // A mistyped amount is refused beside its field, as the API words it.
         b.fill("#price-value", "79,99").await;
-        b.click("#price-form button[type='submit']").await;
+        go(&b, "#price-form button[type='submit']").await;
         assert_eq!(
             b.text("#price-value-error").await,
             "must be a decimal amount, e.g. \"85.99\""
         );
         b.assert_accessible_at_1280_and_390().await;
         b.fill("#price-value", "79.99").await;
-        b.click("#price-form button[type='submit']").await;
+        go(&b, "#price-form button[type='submit']").await;
         b.wait_for("#saved").await;
         assert_eq!(b.text("#price-amount").await, "79.99 USD");
 
         // The preview of the plan in discovery: it updates by itself until
         // the index has the change, then shows the new price.
-        b.click("#offering-links a[href*='preview']").await;
+        go(&b, "#offering-links a[href*='preview']").await;
         assert_eq!(b.text("h1").await, "Discovery preview");
         b.wait_for("#index-state[data-current='true']").await;
         let offer = b
@@ -73,7 +96,7 @@ async fn a_catalog_manager_changes_a_plan_price_and_sees_discovery_and_a_new_car
 
         // A new cart with the plan, priced by the shopping cart's pipeline.
         b.click(&format!("#offers input[value='{PREMIUM}']")).await;
-        b.click("#price-cart").await;
+        go(&b, "#price-cart").await;
         let monthly = b.text("#quote-totals [data-price-type='recurring']").await;
         assert!(monthly.contains("79.99 USD"), "{monthly}");
         b.assert_accessible_at_1280_and_390().await;
