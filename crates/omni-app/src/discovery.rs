@@ -135,3 +135,32 @@ pub fn lookup_one(
     );
     Ok(body)
 }
+
+/// How far this node's discovery index is behind the catalog of the
+/// caller's tenant: the catalog version every catalog write bumps, and the
+/// version the index was built from. Each node rebuilds its index within a
+/// poll of a change ([`crate::caches::POLL_INTERVAL`]); until then,
+/// searches answer from the catalog as it was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndexFreshness {
+    pub catalog_version: i64,
+    pub index_version: i64,
+}
+
+impl IndexFreshness {
+    /// Whether searches already answer every catalog write.
+    pub fn is_current(&self) -> bool {
+        self.index_version >= self.catalog_version
+    }
+}
+
+/// The freshness of the caller's tenant's index (one counter read).
+pub async fn freshness(ctx: &Context, principal: &Principal) -> AppResult<IndexFreshness> {
+    let name = format!("{}:{}", crate::catalog::VERSION_COUNTER, principal.tenant);
+    let catalog_version = ctx.store.read_counter(&name).await?;
+    let index_version = ctx.caches.catalog.get(&principal.tenant).version;
+    Ok(IndexFreshness {
+        catalog_version,
+        index_version,
+    })
+}

@@ -292,6 +292,33 @@ pub async fn get(
     })
 }
 
+/// The resources among `ids` that exist, in the order of `ids`, read in one
+/// query: what a resource that lists others by id (an offering's prices)
+/// shows of them, without a read per id or a scan of the kind.
+pub async fn get_many(
+    ctx: &Context,
+    res: &TmfResource,
+    principal: &Principal,
+    ids: &[String],
+) -> AppResult<Vec<Value>> {
+    res.authorize_read(principal)?;
+    let docs = ctx
+        .store
+        .get_documents(&principal.tenant, res.spec.kind, ids)
+        .await?;
+    let mut found: Vec<Value> = Vec::with_capacity(docs.len());
+    for id in ids {
+        if let Some(doc) = docs.iter().find(|d| &d.id == id)
+            && !found
+                .iter()
+                .any(|f| f.get("id").and_then(Value::as_str) == Some(id))
+        {
+            found.push(res.render(&ctx.config.public_url, doc));
+        }
+    }
+    Ok(found)
+}
+
 /// Applies a merge patch (RFC 7386) to the latest version, or to the
 /// version `expected` names (`If-Match`); the merged resource must still be
 /// valid as a whole.

@@ -37,15 +37,23 @@ pub struct Basis<'a> {
     pub rule_sets: &'a [RuleSet],
     /// The facts of the customer the cart names, when it has an account here.
     pub customer: Option<&'a CustomerFacts>,
+    /// Quotes only ([`super::quote`]): what is assumed of a buyer the cart
+    /// names no party for (the customer type a catalog manager previews);
+    /// `None` for every stored cart, whose prospects are judged on the
+    /// channel alone.
+    pub assumed: Option<&'a CustomerFacts>,
     /// The request's time: the cart's validity, eligibility, promotions.
     pub now: DateTime<Utc>,
 }
 
 impl Basis<'_> {
-    /// The loaded facts, if they are those of `party`.
+    /// The loaded facts, if they are those of `party`; for a cart without
+    /// a party, what a quote assumes (nothing, for a stored cart).
     fn facts_of(&self, party: Option<&str>) -> Option<&CustomerFacts> {
-        self.customer
-            .filter(|f| party.is_some_and(|p| p == f.party_id))
+        match party {
+            Some(party) => self.customer.filter(|f| f.party_id == party),
+            None => self.assumed,
+        }
     }
 }
 

@@ -145,6 +145,7 @@ async fn build_for(
     channel: &str,
     input: Value,
     now: DateTime<Utc>,
+    assumed: Option<&customer::CustomerFacts>,
 ) -> AppResult<Built> {
     // Before anything is read or priced: a cart of thousands of items is
     // refused at once.
@@ -170,6 +171,7 @@ async fn build_for(
             promotions: &promotions,
             rule_sets: &rule_sets,
             customer: customer.as_ref(),
+            assumed,
             now,
         },
     )
@@ -203,7 +205,7 @@ pub async fn create(
         }
     };
     let now = ctx.now();
-    let built = build_for(ctx, principal, &access, channel, input, now).await?;
+    let built = build_for(ctx, principal, &access, channel, input, now, None).await?;
     let time = omni_core::time::rfc3339(now);
     let doc = Document {
         tenant: principal.tenant.clone(),
@@ -239,6 +241,51 @@ pub async fn create(
         ))),
         Err(e) => Err(e.into()),
     }
+}
+
+/// What a new cart holding `input` would be if a prospect built it in
+/// `channel` now: the same checks, eligibility, rule sets, prices and
+/// promotions as [`create`] (the one [`build`] pipeline, from the same
+/// caches), answered as the cart would be, without an `id`. Nothing is
+/// stored and no event is written. With `customer_type`, the buyer is
+/// assumed to be of that type (as a known customer's accounts would say):
+/// offerings sold only to that type are eligible and promotions for it
+/// apply.
+///
+/// It is open to every caller, as a prospect's cart is: it shows no more
+/// than a cart anyone may create without a token, and discovery answers
+/// any customer type's offers to anyone. The catalog manager's console
+/// uses it to show what a price or promotion change does to a new cart
+/// before anyone buys.
+pub async fn quote(
+    ctx: &Context,
+    principal: &Principal,
+    channel: &str,
+    customer_type: Option<&str>,
+    input: Value,
+) -> AppResult<Value> {
+    if input.get("id").is_some() {
+        return Err(AppError::field(
+            "id",
+            "is not given to a quote: nothing is stored",
+        ));
+    }
+    let assumed = customer_type.map(|t| customer::CustomerFacts {
+        customer_type: Some(t.to_string()),
+        ..customer::CustomerFacts::default()
+    });
+    let now = ctx.now();
+    let built = build_for(
+        ctx,
+        principal,
+        &Access::Prospect,
+        channel,
+        input,
+        now,
+        assumed.as_ref(),
+    )
+    .await?;
+    Ok(built.body)
 }
 
 /// The carts the caller may see (a customer's own; every cart of the
@@ -336,7 +383,7 @@ pub async fn patch(
         still_open(&doc)?;
         let mut merged = build::strip_computed(doc.body.clone());
         omni_core::merge_patch(&mut merged, &patch.0);
-        let built = build_for(ctx, principal, &access, channel, merged, now).await?;
+        let built = build_for(ctx, principal, &access, channel, merged, now, None).await?;
         doc.version += 1;
         doc.updated_at = omni_core::time::rfc3339(now);
         doc.owner = built.owner;

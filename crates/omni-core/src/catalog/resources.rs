@@ -1,4 +1,7 @@
-use crate::document::{AttrRule, AttrType::*, ResourceSpec, attr, required};
+use crate::document::{AttrRule, AttrType::*, FieldError, ResourceSpec, attr, required};
+use rust_decimal::Decimal;
+use serde_json::Value;
+use std::str::FromStr;
 
 const SERVER_OWNED: &[&str] = &["href", "lastUpdate"];
 
@@ -116,7 +119,11 @@ const PRICE: &[AttrRule] = common![
     attr("constraint", Array, "Constraints on the price"),
     attr("place", Array, "Places where the price applies"),
     attr("popRelationship", Array, "Related prices"),
-    attr("price", Object, "The amount: {unit, value}"),
+    attr(
+        "price",
+        Object,
+        "The amount: {unit, value}, value a decimal (\"85.99\" or a number)"
+    ),
     attr("pricingLogicAlgorithm", Array, "How the price is computed"),
     attr(
         "prodSpecCharValueUse",
@@ -192,7 +199,10 @@ const fn spec(
 
 pub const CATALOG_RESOURCES: [ResourceSpec; 5] = [
     spec("productOffering", "ProductOffering", OFFERING),
-    spec("productOfferingPrice", "ProductOfferingPrice", PRICE),
+    ResourceSpec {
+        check: Some(check_price),
+        ..spec("productOfferingPrice", "ProductOfferingPrice", PRICE)
+    },
     spec(
         "productSpecification",
         "ProductSpecification",
@@ -202,6 +212,99 @@ pub const CATALOG_RESOURCES: [ResourceSpec; 5] = [
     spec("catalog", "Catalog", CATALOG),
 ];
 
+/// A price's amount must be one that carts, orders and discovery can use:
+/// they read `price.value` as a decimal (a string such as `"85.99"`, as the
+/// demo data writes money, or a JSON number), and skip a price whose value
+/// is anything else. Refusing it here names the field instead of letting
+/// the price silently vanish from every answer.
+fn check_price(doc: &Value) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    // Multi-line plan tiers (an Omni extension, see data/README.md): carts
+    // read them as whole numbers of lines and ignore anything else.
+    let mut tier = [None, None];
+    for (n, name) in ["lineCountMin", "lineCountMax"].into_iter().enumerate() {
+        match doc.get(name) {
+            None | Some(Value::Null) => {}
+            Some(v) => match v.as_u64().filter(|n| *n >= 1) {
+                Some(lines) => tier[n] = Some(lines),
+                None => errors.push(FieldError::new(
+                    name,
+                    "must be a whole number of lines, at least 1",
+                )),
+            },
+        }
+    }
+    if let [Some(min), Some(max)] = tier
+        && max < min
+    {
+        errors.push(FieldError::new(
+            "lineCountMax",
+            "must not be less than lineCountMin",
+        ));
+    }
+    let Some(price) = doc.get("price") else {
+        return errors;
+    };
+    match price.get("value") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(s)) if Decimal::from_str(s.trim()).is_ok() => {}
+        Some(Value::Number(n)) if Decimal::from_str(&n.to_string()).is_ok() => {}
+        Some(Value::Number(n)) if Decimal::from_scientific(&n.to_string()).is_ok() => {}
+        Some(_) => errors.push(FieldError::new(
+            "price.value",
+            "must be a decimal amount, e.g. \"85.99\"",
+        )),
+    }
+    match price.get("unit") {
+        None | Some(Value::Null | Value::String(_)) => {}
+        Some(_) => errors.push(FieldError::new(
+            "price.unit",
+            "must be a currency code, e.g. \"USD\"",
+        )),
+    }
+    errors
+}
+
 pub fn resource_spec(kind: &str) -> Option<&'static ResourceSpec> {
     CATALOG_RESOURCES.iter().find(|s| s.kind == kind)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document::Mode;
+    use serde_json::json;
+
+    fn price_errors(body: Value) -> Vec<String> {
+        let spec = resource_spec("productOfferingPrice").expect("price spec");
+        match spec.validate(&body, Mode::Create) {
+            Ok(()) => Vec::new(),
+            Err(errors) => errors.iter().map(ToString::to_string).collect(),
+        }
+    }
+
+    #[test]
+    fn a_price_amount_is_a_decimal() {
+        let ok = |value: Value| json!({"name": "p", "price": {"unit": "USD", "value": value}});
+        assert!(price_errors(ok(json!("85.99"))).is_empty());
+        assert!(price_errors(ok(json!(12))).is_empty());
+        assert!(price_errors(ok(json!(12.5))).is_empty());
+        assert!(price_errors(json!({"name": "no amount yet"})).is_empty());
+        assert_eq!(
+            price_errors(ok(json!("85,99"))),
+            ["price.value: must be a decimal amount, e.g. \"85.99\""]
+        );
+        assert_eq!(
+            price_errors(json!({"name": "p", "lineCountMin": 3, "lineCountMax": 2})),
+            ["lineCountMax: must not be less than lineCountMin"]
+        );
+        assert_eq!(
+            price_errors(json!({"name": "p", "lineCountMin": "two"})),
+            ["lineCountMin: must be a whole number of lines, at least 1"]
+        );
+        assert_eq!(
+            price_errors(json!({"name": "p", "price": {"unit": 1, "value": "1"}})),
+            ["price.unit: must be a currency code, e.g. \"USD\""]
+        );
+    }
 }
