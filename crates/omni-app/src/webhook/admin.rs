@@ -45,6 +45,52 @@ pub async fn subscriptions(ctx: &Context, principal: &Principal) -> AppResult<Ve
     Ok(subs.iter().map(|s| s.record.render_state()).collect())
 }
 
+/// A listener as operators follow it: its delivery state and how far
+/// behind the event stream it is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listener {
+    pub id: String,
+    pub callback: String,
+    /// The API it listens to (event domain).
+    pub domain: String,
+    pub delivered: u64,
+    pub dead_lettered: u64,
+    /// Failed attempts at the event after its cursor.
+    pub failed_attempts: u32,
+    pub next_attempt_at: Option<String>,
+    /// Class of the last failure (never a response body).
+    pub last_error: Option<String>,
+    /// Stream positions after its cursor: events committed and not yet
+    /// looked at by its delivery (events of other APIs and tenants, which
+    /// it skips, included; 0 when it is up to date).
+    pub behind: i64,
+}
+
+/// Every listener of the tenant with its lag behind the event stream: one
+/// read of the stream's head for all of them.
+pub async fn listeners(ctx: &Context, principal: &Principal) -> AppResult<Vec<Listener>> {
+    authorize(principal)?;
+    let subs = all::<Subscription>(ctx, &principal.tenant).await?;
+    let head = ctx.store.outbox_stream_head().await?;
+    Ok(subs
+        .into_iter()
+        .map(|s| {
+            let s = s.record;
+            Listener {
+                behind: (head - s.cursor).max(0),
+                id: s.id,
+                callback: s.callback,
+                domain: s.domain,
+                delivered: s.delivered,
+                dead_lettered: s.dead_lettered,
+                failed_attempts: s.attempts,
+                next_attempt_at: s.next_attempt_at,
+                last_error: s.last_error,
+            }
+        })
+        .collect())
+}
+
 pub async fn list_dead_letters(ctx: &Context, principal: &Principal) -> AppResult<Vec<DeadLetter>> {
     authorize(principal)?;
     let letters = all::<DeadLetter>(ctx, &principal.tenant).await?;
