@@ -154,9 +154,8 @@ pub async fn run(
                 .unwrap_or_default()
         });
         // A page, whole: signed in (a sign-in redirect would be a 303).
-        let check: Arc<CheckFn> = Arc::new(|status, body| {
-            status == 200 && body.windows(4).any(|w| w == b"<h1>")
-        });
+        let check: Arc<CheckFn> =
+            Arc::new(|status, body| status == 200 && body.windows(4).any(|w| w == b"<h1>"));
         load::run(
             addr,
             connections,

@@ -331,7 +331,7 @@ fn check(query: &OrderQuery) -> AppResult<Checked> {
     })
 }
 
-fn filter(path: &str, op: FilterOp, value: String) -> Filter {
+pub(crate) fn filter(path: &str, op: FilterOp, value: String) -> Filter {
     Filter {
         path: path.split('.').map(str::to_string).collect(),
         op,
@@ -346,7 +346,7 @@ fn instant(t: DateTime<Utc>) -> String {
 /// The database's form of `query`: every filter and the sort must be on
 /// search keys, so that no read is unbounded. One that is not is a bug in
 /// this module (the kinds' keys are in the same table), not the caller's.
-fn planned(kind: &str, query: ListQuery) -> AppResult<KeyQuery> {
+pub(crate) fn planned(kind: &str, query: ListQuery) -> AppResult<KeyQuery> {
     let plan = index::plan(kind, &query);
     match plan.rest {
         None => Ok(plan.keys),
@@ -477,5 +477,15 @@ mod tests {
             };
             assert!(planned(family.kind(), query).is_ok(), "{family:?}");
         }
+        // The dead letters' page (webhook::admin::dead_letters_page).
+        let letters = ListQuery {
+            filters: vec![filter("status", FilterOp::Eq, "parked".into())],
+            sort: vec![SortKey {
+                path: vec!["deadLetteredAt".into()],
+                descending: true,
+            }],
+            ..ListQuery::default()
+        };
+        assert!(planned(crate::webhook::DEAD_LETTER_KIND, letters).is_ok());
     }
 }

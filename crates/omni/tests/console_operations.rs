@@ -479,6 +479,10 @@ async fn an_operator_retries_a_failed_job_and_redrives_a_dead_letter() {
             .any(|d| d.json()["eventId"] == event.as_str()),
         "the listener received the re-driven event"
     );
+    let redriven = console.get("/console/operations?letters=redriven").await;
+    assert!(section(&redriven.body, "dead-letters").contains(&letter));
+    let parked = console.get("/console/operations?letters=parked").await;
+    assert!(!section(&parked.body, "dead-letters").contains(&letter));
     let unknown = console
         .post(
             "/console/operations/dead-letters/redrive",

@@ -97,6 +97,64 @@ pub async fn list_dead_letters(ctx: &Context, principal: &Principal) -> AppResul
     Ok(letters.into_iter().map(|s| s.record).collect())
 }
 
+/// Most dead letters one page holds.
+pub const MAX_PAGE: u64 = 100;
+
+/// One page of dead letters, newest first, of one status or all, with how
+/// many match: read through the letters' search keys, so a page costs the
+/// same however many letters the tenant holds.
+pub async fn dead_letters_page(
+    ctx: &Context,
+    principal: &Principal,
+    status: Option<LetterStatus>,
+    offset: u64,
+    limit: u64,
+) -> AppResult<(u64, Vec<DeadLetter>)> {
+    use crate::operations::{filter, planned};
+    use omni_core::tmf630::{FilterOp, ListQuery, SortKey};
+    authorize(principal)?;
+    if limit == 0 || limit > MAX_PAGE {
+        return Err(AppError::field("limit", format!("must be 1 to {MAX_PAGE}")));
+    }
+    let keys = planned(
+        super::DEAD_LETTER_KIND,
+        ListQuery {
+            filters: status
+                .map(|s| filter("status", FilterOp::Eq, s.as_str().to_string()))
+                .into_iter()
+                .collect(),
+            sort: vec![SortKey {
+                path: vec!["deadLetteredAt".into()],
+                descending: true,
+            }],
+            ..ListQuery::default()
+        },
+    )?;
+    let mut query = DocumentQuery {
+        tenant: principal.tenant.clone(),
+        kind: super::DEAD_LETTER_KIND.into(),
+        owner: None,
+        page: None,
+    };
+    let total = ctx.store.count_keyed(&query, &keys).await?;
+    query.page = Some((offset, limit));
+    let docs = ctx.store.list_keyed(&query, &keys).await?;
+    let letters = docs
+        .iter()
+        .map(|d| decode::<DeadLetter>(d).map(|s| s.record))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((total, letters))
+}
+
+/// One dead letter (a 404 when the tenant has none with that id).
+pub async fn dead_letter(ctx: &Context, principal: &Principal, id: &str) -> AppResult<DeadLetter> {
+    authorize(principal)?;
+    Ok(dead_letters(ctx.store(), &principal.tenant)
+        .get(id)
+        .await?
+        .record)
+}
+
 /// Starts a re-drive of a parked (or already re-driven) letter: it becomes
 /// `redriving` and its job is enqueued, in one write. A letter being
 /// re-driven already is a conflict.

@@ -113,11 +113,17 @@ pub const INDEXED: &[IndexedKind] = &[
         ],
     },
     // Partner orders are read by operators by state and creation time (the
-    // console's Operations screen).
+    // console's Operations screen, `omni_app::operations`).
     IndexedKind {
         kind: "order",
         filters: &["state", "createdAt"],
         sorts: &["createdAt", "state"],
+    },
+    // Dead letters are read by operators by status, newest first.
+    IndexedKind {
+        kind: "deadLetter",
+        filters: &["status", "deadLetteredAt", "subscriptionId"],
+        sorts: &["deadLetteredAt"],
     },
     // Care orders are read by `orderStatus` (client, account group, dates).
     IndexedKind {

@@ -56,6 +56,8 @@ struct PageQuery {
     to: Option<String>,
     offset: u64,
     jobs_offset: u64,
+    /// Dead letters of this status only (parked, redriving, redriven).
+    letters: Option<String>,
     letters_offset: u64,
     /// A job just retried: its state is followed live.
     retried: Option<String>,

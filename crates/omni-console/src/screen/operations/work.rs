@@ -160,27 +160,38 @@ pub async fn letters_section(
     query: &PageQuery,
     problems: &Problems,
 ) -> Result<Markup, Refusal> {
-    let mut letters = webhooks::list_dead_letters(&state.ctx, &agent.principal).await?;
-    // Those waiting for an operator first, then the newest.
-    letters.sort_by(|a, b| {
-        (a.status != LetterStatus::Parked)
-            .cmp(&(b.status != LetterStatus::Parked))
-            .then_with(|| b.dead_lettered_at.cmp(&a.dead_lettered_at))
-    });
-    let followed = query
-        .redriven
-        .as_deref()
-        .and_then(|id| letters.iter().find(|l| l.id == id));
-    let total = letters.len() as u64;
-    let offset = query.letters_offset.min(total);
-    let shown: Vec<_> = letters
-        .iter()
-        .skip(offset as usize)
-        .take(PAGE as usize)
-        .collect();
+    let status = match query.letters.as_deref().unwrap_or("") {
+        "" => None,
+        "parked" => Some(LetterStatus::Parked),
+        "redriving" => Some(LetterStatus::Redriving),
+        "redriven" => Some(LetterStatus::Redriven),
+        other => {
+            return Err(Refusal::BadForm(format!(
+                "'{other}' is not a dead letter status (parked, redriving, redriven)"
+            )));
+        }
+    };
+    let (total, letters) = webhooks::dead_letters_page(
+        &state.ctx,
+        &agent.principal,
+        status,
+        query.letters_offset,
+        PAGE,
+    )
+    .await?;
+    let followed = match query.redriven.as_deref() {
+        Some(id) => match webhooks::dead_letter(&state.ctx, &agent.principal, id).await {
+            Ok(letter) => Some(letter),
+            Err(omni_app::AppError::NotFound { .. }) => None,
+            Err(e) => return Err(e.into()),
+        },
+        None => None,
+    };
+    let chosen = query.letters.clone().unwrap_or_default();
     let to = |offset: u64| {
         link(&[
             ("jobs_offset", query.jobs_offset.to_string()),
+            ("letters", chosen.clone()),
             ("letters_offset", offset.to_string()),
         ]) + "#dead-letters"
     };
@@ -189,19 +200,31 @@ pub async fn letters_section(
             h2 id="dead-letters-title" { "Dead letters" }
             p class="muted" { "Events a listener refused on every attempt. Re-driving one delivers it once more, with the usual retries, outside the listener's order." }
             (problems.summary())
-            @if let Some(letter) = followed {
+            @if let Some(letter) = &followed {
                 div id="redriven-letter" class="notice" role="status"
                     data-refresh-ms=[(letter.status == LetterStatus::Redriving).then_some(FOLLOW_MS)] {
                     "Dead letter " code { (letter.id) } " was re-driven: it is now "
                     strong class={ "state state-" (letter.status.as_str()) } { (letter.status.as_str()) } "."
                 }
             }
-            @if shown.is_empty() {
+            form id="letters-filter" method="get" action="/console/operations#dead-letters" class="row" {
+                div class="field" {
+                    label for="letters" { "Status" }
+                    select id="letters" name="letters" {
+                        option value="" selected[status.is_none()] { "Any status" }
+                        @for s in [LetterStatus::Parked, LetterStatus::Redriving, LetterStatus::Redriven] {
+                            option value=(s.as_str()) selected[status == Some(s)] { (s.as_str()) }
+                        }
+                    }
+                }
+                div class="field" { button type="submit" { "Show letters" } }
+            }
+            @if letters.is_empty() {
                 p id="dead-letters-empty" { "No dead letter." }
             } @else {
                 div class="table-wrap" {
                     table id="dead-letters-table" {
-                        caption { "Dead letters, those waiting for an operator first" }
+                        caption { "Dead letters, newest first" }
                         thead {
                             tr {
                                 th scope="col" { "Letter" }
@@ -215,7 +238,7 @@ pub async fn letters_section(
                             }
                         }
                         tbody {
-                            @for letter in &shown {
+                            @for letter in &letters {
                                 tr {
                                     th scope="row" { code { (letter.id) } }
                                     td { (letter.event_type) }
@@ -243,7 +266,7 @@ pub async fn letters_section(
                     }
                 }
             }
-            (pager("Pages of dead letters", offset, PAGE, shown.len(), Some(total), to))
+            (pager("Pages of dead letters", query.letters_offset, PAGE, letters.len(), Some(total), to))
         }
     })
 }
