@@ -20,22 +20,25 @@
 #![allow(clippy::result_large_err)]
 
 pub mod assets;
+pub mod oidc;
 pub mod page;
 pub mod screen;
 pub mod session;
 
-use axum::Router;
 use axum::http::{HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{get, post};
+use axum::{Extension, Router};
+pub use oidc::ConsoleConfig;
 use omni_api::state::AppState;
+use std::sync::Arc;
 
 /// Where the console is mounted.
 pub const BASE: &str = "/console";
 
 /// The console's routes, to be given to [`omni_api::app_with`].
-pub fn router() -> Router<AppState> {
+pub fn router(config: ConsoleConfig) -> Router<AppState> {
     let inner = Router::new()
         .route("/", get(screen::home))
         .route(
@@ -43,17 +46,26 @@ pub fn router() -> Router<AppState> {
             get(session::sign_in_page).post(session::sign_in),
         )
         .route("/sign-out", post(session::sign_out))
+        .route("/oidc/start", get(oidc::start))
+        .route("/oidc/callback", get(oidc::callback))
         .route("/assets/console.css", get(assets::stylesheet))
         .route("/assets/console.js", get(assets::script))
         .merge(screen::routes())
         .fallback(page::not_found)
+        .layer(Extension(Arc::new(config)))
         .layer(middleware::from_fn(console_headers));
     Router::new().nest(BASE, inner)
 }
 
-/// The whole application: every API and the console.
+/// The whole application: every API and the console, without single
+/// sign-on.
 pub fn app(state: AppState) -> axum::Router {
-    omni_api::app_with(state, router())
+    app_with(state, ConsoleConfig::default())
+}
+
+/// The whole application: every API and the console configured by `config`.
+pub fn app_with(state: AppState, config: ConsoleConfig) -> axum::Router {
+    omni_api::app_with(state, router(config))
 }
 
 /// Content Security Policy of every console page: only the console's own

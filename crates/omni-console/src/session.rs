@@ -17,7 +17,9 @@
 //! 5. Every form carries the CSRF value in a hidden `csrf` field; a POST
 //!    whose value differs from the session's is refused ([`Posted`]).
 
+use crate::oidc::ConsoleConfig;
 use crate::page::{self, Refusal};
+use axum::Extension;
 use axum::extract::{FromRequest, FromRequestParts, Request, State};
 use axum::http::header::{COOKIE, LOCATION, SET_COOKIE};
 use axum::http::request::Parts;
@@ -30,6 +32,7 @@ use omni_api::state::AppState;
 use omni_core::{Principal, PrincipalKind};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// The session cookie.
 pub const COOKIE_NAME: &str = "omni_console";
@@ -76,12 +79,12 @@ impl Agent {
     }
 }
 
-fn random_value() -> String {
+pub(crate) fn random_value() -> String {
     URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
 }
 
 /// The value of cookie `name`, if the request sent it.
-fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(COOKIE)
         .iter()
@@ -102,9 +105,22 @@ fn same(a: &str, b: &str) -> bool {
             == 0
 }
 
-/// `Set-Cookie` for `name`: `max_age` `None` keeps it for the browser
-/// session; `Some(0)` deletes it.
+/// `Set-Cookie` for `name`, `SameSite=Strict`: `max_age` `None` keeps it for
+/// the browser session; `Some(0)` deletes it.
 fn set_cookie(state: &AppState, name: &str, value: &str, max_age: Option<u32>) -> HeaderValue {
+    cookie_header(state, name, value, max_age, "Strict")
+}
+
+/// `Set-Cookie` for `name` with the given `SameSite` (`Lax` only for the
+/// sign-in flow's cookie, which must come back on the identity provider's
+/// redirect to the console).
+pub(crate) fn cookie_header(
+    state: &AppState,
+    name: &str,
+    value: &str,
+    max_age: Option<u32>,
+    same_site: &str,
+) -> HeaderValue {
     let secure = if state.ctx.config.public_url.starts_with("https://") {
         "; Secure"
     } else {
@@ -114,7 +130,7 @@ fn set_cookie(state: &AppState, name: &str, value: &str, max_age: Option<u32>) -
         .map(|s| format!("; Max-Age={s}"))
         .unwrap_or_default();
     let text = format!(
-        "{name}={value}; Path={}; HttpOnly; SameSite=Strict{secure}{age}",
+        "{name}={value}; Path={}; HttpOnly; SameSite={same_site}{secure}{age}",
         crate::BASE
     );
     // Values are base64 and the sealed format's characters: always valid.
@@ -122,7 +138,7 @@ fn set_cookie(state: &AppState, name: &str, value: &str, max_age: Option<u32>) -
 }
 
 /// The principal a token names, if the console lets it in.
-async fn check_token(state: &AppState, token: &str) -> Result<Principal, String> {
+pub(crate) async fn check_token(state: &AppState, token: &str) -> Result<Principal, String> {
     let token = token.trim();
     if token.is_empty() {
         return Err("Paste a token to sign in.".into());
@@ -221,16 +237,31 @@ impl FromRequest<AppState> for Posted {
 }
 
 /// The sign-in page, with a fresh CSRF value for its form.
-pub async fn sign_in_page(State(state): State<AppState>) -> Response {
-    sign_in_answer(&state, StatusCode::OK, None)
+pub async fn sign_in_page(
+    State(state): State<AppState>,
+    Extension(config): Extension<Arc<ConsoleConfig>>,
+) -> Response {
+    sign_in_answer(&state, &config, StatusCode::OK, None)
 }
 
-fn sign_in_answer(state: &AppState, status: StatusCode, error: Option<&str>) -> Response {
+pub(crate) fn sign_in_answer(
+    state: &AppState,
+    config: &ConsoleConfig,
+    status: StatusCode,
+    error: Option<&str>,
+) -> Response {
     let csrf = random_value();
+    let single_sign_on = config.oidc.is_some() && state.auth.key_set().is_some();
     let body = html! {
         h1 { "Omni Console" }
-        p { "Sign in with a token from your identity provider, or in development one that "
-            code { "omni token --role <role>" } " prints." }
+        @if single_sign_on {
+            p { a class="button" id="single-sign-on" href="/console/oidc/start" {
+                "Sign in with your identity provider" } }
+            p { "Or paste a token (service accounts, development):" }
+        } @else {
+            p { "Sign in with a token from your identity provider, or in development one that "
+                code { "omni token --role <role>" } " prints." }
+        }
         form id="sign-in" method="post" action="/console/sign-in" {
             input type="hidden" name="csrf" value=(csrf);
             div class="field" {
@@ -263,11 +294,16 @@ struct SignInForm {
 }
 
 /// Checks the token and starts the session.
-pub async fn sign_in(State(state): State<AppState>, request: Request) -> Response {
+pub async fn sign_in(
+    State(state): State<AppState>,
+    Extension(config): Extension<Arc<ConsoleConfig>>,
+    request: Request,
+) -> Response {
     let (parts, body) = request.into_parts();
     let Ok(body) = axum::body::to_bytes(body, MAX_FORM_BYTES).await else {
         return sign_in_answer(
             &state,
+            &config,
             StatusCode::PAYLOAD_TOO_LARGE,
             Some("The token is larger than 64 KiB."),
         );
@@ -277,6 +313,7 @@ pub async fn sign_in(State(state): State<AppState>, request: Request) -> Respons
         Err(_) => {
             return sign_in_answer(
                 &state,
+                &config,
                 StatusCode::BAD_REQUEST,
                 Some("The form was not sent whole."),
             );
@@ -286,32 +323,44 @@ pub async fn sign_in(State(state): State<AppState>, request: Request) -> Respons
     if expected.is_empty() || !same(&form.csrf, expected) {
         return sign_in_answer(
             &state,
+            &config,
             StatusCode::FORBIDDEN,
             Some("The sign-in form expired or came from another site; try again."),
         );
     }
     match check_token(&state, &form.token).await {
-        Err(why) => sign_in_answer(&state, StatusCode::UNAUTHORIZED, Some(&why)),
+        Err(why) => sign_in_answer(&state, &config, StatusCode::UNAUTHORIZED, Some(&why)),
         Ok(principal) => {
-            tracing::info!(subject = ?principal.subject, tenant = %principal.tenant, "console sign-in");
-            let sealed = Sealed {
-                token: form.token.trim().to_string(),
-                csrf: random_value(),
-            };
-            let value = match serde_json::to_string(&sealed) {
-                Ok(json) => state.ctx.config.secrets.seal(&json),
-                Err(_) => {
-                    return Refusal::BadForm("the token could not be kept".into()).into_response();
-                }
-            };
             let mut response = StatusCode::SEE_OTHER.into_response();
-            let headers = response.headers_mut();
-            headers.insert(LOCATION, HeaderValue::from_static(crate::BASE));
-            headers.append(SET_COOKIE, set_cookie(&state, COOKIE_NAME, &value, None));
-            headers.append(SET_COOKIE, set_cookie(&state, SIGN_IN_COOKIE, "", Some(0)));
             response
+                .headers_mut()
+                .insert(LOCATION, HeaderValue::from_static(crate::BASE));
+            start_session(&state, &principal, form.token.trim(), response)
         }
     }
+}
+
+/// Adds the session cookie for `token` (already checked: it names
+/// `principal`) to `response`, and removes the sign-in form's cookie.
+pub(crate) fn start_session(
+    state: &AppState,
+    principal: &Principal,
+    token: &str,
+    mut response: Response,
+) -> Response {
+    tracing::info!(subject = ?principal.subject, tenant = %principal.tenant, "console sign-in");
+    let sealed = Sealed {
+        token: token.to_string(),
+        csrf: random_value(),
+    };
+    let Ok(json) = serde_json::to_string(&sealed) else {
+        return Refusal::BadForm("the token could not be kept".into()).into_response();
+    };
+    let value = state.ctx.config.secrets.seal(&json);
+    let headers = response.headers_mut();
+    headers.append(SET_COOKIE, set_cookie(state, COOKIE_NAME, &value, None));
+    headers.append(SET_COOKIE, set_cookie(state, SIGN_IN_COOKIE, "", Some(0)));
+    response
 }
 
 /// Ends the session (a form, so another site cannot sign the user out).

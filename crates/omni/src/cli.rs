@@ -212,6 +212,28 @@ pub struct Cli {
     #[arg(long, env = "OMNI_OIDC_AUDIENCE", global = true)]
     pub oidc_audience: Option<String>,
 
+    /// Client id of the Omni Console at the OpenID issuer (OMNI_OIDC_ISSUER): with it the console's sign-in page offers single sign-on (authorization code with PKCE, redirect URI `<OMNI_PUBLIC_URL>/console/oidc/callback`).
+    #[arg(long, env = "OMNI_CONSOLE_OIDC_CLIENT_ID", global = true)]
+    pub console_oidc_client_id: Option<String>,
+
+    /// Client secret of the console's client, for an issuer that treats it as confidential; unset: a public client (PKCE alone).
+    #[arg(
+        long,
+        env = "OMNI_CONSOLE_OIDC_CLIENT_SECRET",
+        global = true,
+        hide_env_values = true
+    )]
+    pub console_oidc_client_secret: Option<String>,
+
+    /// Scopes the console asks the issuer for, space-separated.
+    #[arg(
+        long,
+        env = "OMNI_CONSOLE_OIDC_SCOPES",
+        default_value = "openid",
+        global = true
+    )]
+    pub console_oidc_scopes: String,
+
     /// Shortest time between two fetches of the issuer's keys (an unknown `kid` asks for one), in seconds.
     #[arg(long, env = "OMNI_OIDC_REFRESH_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600), global = true)]
     pub oidc_refresh_secs: u64,
@@ -441,6 +463,41 @@ impl Cli {
             .as_deref()
             .map(str::trim)
             .filter(|s| !s.is_empty())
+    }
+
+    /// The console's settings: single sign-on when both an issuer and the
+    /// console's client id are set.
+    pub fn console(&self) -> anyhow::Result<omni_console::ConsoleConfig> {
+        let client_id = self
+            .console_oidc_client_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty());
+        let oidc = match (client_id, self.issuer()) {
+            (None, _) => None,
+            (Some(_), None) => anyhow::bail!(
+                "OMNI_CONSOLE_OIDC_CLIENT_ID needs OMNI_OIDC_ISSUER: the console signs in at the issuer whose tokens the APIs accept"
+            ),
+            (Some(id), Some(_)) => {
+                anyhow::ensure!(
+                    self.console_oidc_scopes
+                        .split_whitespace()
+                        .any(|s| s == "openid"),
+                    "OMNI_CONSOLE_OIDC_SCOPES must include openid"
+                );
+                Some(omni_console::oidc::OidcClient {
+                    client_id: id.to_string(),
+                    client_secret: self
+                        .console_oidc_client_secret
+                        .as_deref()
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_string),
+                    scopes: self.console_oidc_scopes.trim().to_string(),
+                })
+            }
+        };
+        Ok(omni_console::ConsoleConfig { oidc })
     }
 
     /// Whether Omni's own HS256 tokens are accepted: always without an

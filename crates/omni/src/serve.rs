@@ -25,6 +25,7 @@ pub async fn serve(cli: &Cli) -> anyhow::Result<()> {
         ..WebhookConfig::default()
     };
     let event_stream = cli.event_stream()?;
+    let console = cli.console()?;
     let listener = tokio::net::TcpListener::bind(&cli.listen)
         .await
         .with_context(|| format!("listening on {}", cli.listen))?;
@@ -120,7 +121,7 @@ pub async fn serve(cli: &Cli) -> anyhow::Result<()> {
     }
     let (stop_workers, workers_stopped) = tokio::sync::watch::channel(false);
     let workers = omni_app::workers::spawn(&state.ctx, workers_stopped);
-    let app = omni_console::app(state);
+    let app = omni_console::app_with(state, console);
     tracing::info!(%addr, database = %redact(&cli.database_url), backend = store.backend(), "listening");
     println!(
         "Omni listening on http://{addr} ({} database)",

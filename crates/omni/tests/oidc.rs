@@ -11,9 +11,10 @@ use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
 use base64::Engine;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use common::signing_keys::{Key, fixture};
 use common::{SECRET, TestServer};
-use jsonwebtoken::jwk::{Jwk, JwkSet};
+use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use omni_api::auth::{Auth, AuthConfig, ClaimNames, OidcConfig};
 use omni_core::PrincipalKind;
@@ -24,65 +25,6 @@ use std::time::Duration;
 
 const AUDIENCE: &str = "omni-api";
 const JOBS: &str = "/admin/v1/job";
-
-fn fixture(name: &str) -> Vec<u8> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name);
-    std::fs::read(path).expect("fixture")
-}
-
-/// The DER inside a PEM file (the build has no PEM parser).
-fn der(name: &str) -> Vec<u8> {
-    let text = String::from_utf8(fixture(name)).expect("utf8");
-    let body: String = text.lines().filter(|l| !l.starts_with("-----")).collect();
-    STANDARD.decode(body).expect("base64")
-}
-
-/// A signing key and the JWK that publishes its public half.
-struct Key {
-    kid: &'static str,
-    alg: Algorithm,
-    encoding: EncodingKey,
-}
-
-impl Key {
-    fn rsa(kid: &'static str, file: &str) -> Self {
-        Self {
-            kid,
-            alg: Algorithm::RS256,
-            encoding: EncodingKey::from_rsa_der(&der(file)),
-        }
-    }
-
-    fn ec(kid: &'static str) -> Self {
-        Self {
-            kid,
-            alg: Algorithm::ES256,
-            encoding: EncodingKey::from_ec_der(&der("oidc-ec.pem")),
-        }
-    }
-
-    fn ed(kid: &'static str) -> Self {
-        Self {
-            kid,
-            alg: Algorithm::EdDSA,
-            encoding: EncodingKey::from_ed_der(&der("oidc-ed25519.pem")),
-        }
-    }
-
-    fn jwk(&self) -> Jwk {
-        let mut jwk = Jwk::from_encoding_key(&self.encoding, self.alg).expect("jwk");
-        jwk.common.key_id = Some(self.kid.to_string());
-        jwk
-    }
-
-    fn sign(&self, claims: &Value) -> String {
-        let mut header = Header::new(self.alg);
-        header.kid = Some(self.kid.to_string());
-        jsonwebtoken::encode(&header, claims, &self.encoding).expect("sign")
-    }
-}
 
 #[derive(Clone)]
 struct Idp {

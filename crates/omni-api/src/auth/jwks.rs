@@ -53,6 +53,18 @@ pub struct KeySet {
 struct Discovery {
     issuer: String,
     jwks_uri: String,
+    #[serde(default)]
+    authorization_endpoint: Option<String>,
+    #[serde(default)]
+    token_endpoint: Option<String>,
+}
+
+/// Where the issuer's users sign in and where a code is exchanged for
+/// tokens: the Omni Console's authorization-code flow.
+#[derive(Debug, Clone)]
+pub struct Endpoints {
+    pub authorization: String,
+    pub token: String,
 }
 
 #[derive(Deserialize)]
@@ -167,7 +179,8 @@ impl KeySet {
         }
     }
 
-    async fn fetch(&self) -> Result<HashMap<String, Arc<VerifyKey>>, String> {
+    /// The issuer's discovery document, checked to be its own.
+    async fn discovery(&self) -> Result<Discovery, String> {
         let url = format!(
             "{}/.well-known/openid-configuration",
             self.issuer.trim_end_matches('/')
@@ -181,6 +194,67 @@ impl KeySet {
                 discovery.issuer, self.issuer
             ));
         }
+        Ok(discovery)
+    }
+
+    /// The issuer's authorization and token endpoints, read from its
+    /// discovery document each time (a sign-in is rare; an issuer that
+    /// moves its endpoints is followed at once).
+    pub async fn endpoints(&self) -> Result<Endpoints, String> {
+        let discovery = self.discovery().await?;
+        match (discovery.authorization_endpoint, discovery.token_endpoint) {
+            (Some(authorization), Some(token)) => Ok(Endpoints {
+                authorization,
+                token,
+            }),
+            _ => Err(format!(
+                "the issuer {} names no authorization_endpoint or token_endpoint",
+                self.issuer
+            )),
+        }
+    }
+
+    /// POSTs `form` to `url` (the token endpoint) and reads the JSON answer,
+    /// with the same client, timeout and size bound as the key fetches. An
+    /// error answer's `error` and `error_description` are in the message.
+    pub async fn post_form(
+        &self,
+        url: &str,
+        form: &[(&str, &str)],
+    ) -> Result<serde_json::Value, String> {
+        let client = self.client.as_ref().map_err(Clone::clone)?;
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form)
+            .finish();
+        let response = client
+            .post(url)
+            .header("accept", "application/json")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| format!("POST {url}: {e}"))?;
+        let status = response.status();
+        let answer: serde_json::Value = read_json(response, url).await?;
+        if !status.is_success() {
+            let what = |k: &str| {
+                answer
+                    .get(k)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("")
+                    .to_string()
+            };
+            return Err(format!(
+                "POST {url}: status {status} {} {}",
+                what("error"),
+                what("error_description")
+            ));
+        }
+        Ok(answer)
+    }
+
+    async fn fetch(&self) -> Result<HashMap<String, Arc<VerifyKey>>, String> {
+        let discovery = self.discovery().await?;
         let set: RawSet = self.get_json(&discovery.jwks_uri).await?;
         let mut keys = HashMap::new();
         for value in set.keys {
@@ -198,7 +272,7 @@ impl KeySet {
 
     async fn get_json<T: serde::de::DeserializeOwned>(&self, url: &str) -> Result<T, String> {
         let client = self.client.as_ref().map_err(Clone::clone)?;
-        let mut response = client
+        let response = client
             .get(url)
             .header("accept", "application/json")
             .send()
@@ -207,19 +281,23 @@ impl KeySet {
         if !response.status().is_success() {
             return Err(format!("GET {url}: status {}", response.status()));
         }
-        let mut body = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| format!("GET {url}: {e}"))?
-        {
-            if body.len() + chunk.len() > MAX_DOCUMENT_BYTES {
-                return Err(format!("GET {url}: larger than {MAX_DOCUMENT_BYTES} bytes"));
-            }
-            body.extend_from_slice(&chunk);
-        }
-        serde_json::from_slice(&body).map_err(|e| format!("GET {url}: {e}"))
+        read_json(response, url).await
     }
+}
+
+/// A response's JSON body, read at most [`MAX_DOCUMENT_BYTES`].
+async fn read_json<T: serde::de::DeserializeOwned>(
+    mut response: reqwest::Response,
+    url: &str,
+) -> Result<T, String> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| format!("{url}: {e}"))? {
+        if body.len() + chunk.len() > MAX_DOCUMENT_BYTES {
+            return Err(format!("{url}: larger than {MAX_DOCUMENT_BYTES} bytes"));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    serde_json::from_slice(&body).map_err(|e| format!("{url}: {e}"))
 }
 
 /// The key a JWK describes and the algorithms it may verify, or `None` for a

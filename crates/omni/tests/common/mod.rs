@@ -4,6 +4,7 @@
 
 pub mod process;
 pub mod receiver;
+pub mod signing_keys;
 
 use omni_api::auth::{Auth, Claims};
 use omni_api::state::{ApiConfig, AppState};
@@ -150,11 +151,30 @@ impl TestServer {
         .await
     }
 
+    /// A server whose tokens are verified by `auth`, with the console
+    /// configured by `console` (its single sign-on).
+    pub async fn start_with_console(auth: Auth, console: omni_console::ConsoleConfig) -> Self {
+        let store = omni_store::testing::fresh_store().await;
+        let config = loopback_allowed(ApiConfig::default());
+        Self::serve_with_console(store, config, true, auth, console).await
+    }
+
     async fn serve(
+        store: Arc<dyn Store>,
+        config: ApiConfig,
+        workers: bool,
+        server_auth: Auth,
+    ) -> Self {
+        let console = omni_console::ConsoleConfig::default();
+        Self::serve_with_console(store, config, workers, server_auth, console).await
+    }
+
+    async fn serve_with_console(
         store: Arc<dyn Store>,
         mut config: ApiConfig,
         workers: bool,
         server_auth: Auth,
+        console: omni_console::ConsoleConfig,
     ) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -169,7 +189,7 @@ impl TestServer {
         if workers {
             omni_app::workers::spawn(&state.ctx, stopped);
         }
-        let app = omni_console::app(state.clone());
+        let app = omni_console::app_with(state.clone(), console);
         tokio::spawn(async move {
             axum::serve(listener, app).await.expect("serve");
         });
@@ -242,6 +262,28 @@ impl TestServer {
                 client_id: None,
                 iat: now,
                 exp: now + 3600,
+            })
+            .expect("mint")
+    }
+
+    /// As [`Self::token`], valid for `seconds` only.
+    pub fn token_expiring_in(
+        &self,
+        kind: PrincipalKind,
+        roles: &[&str],
+        tenant: &str,
+        seconds: i64,
+    ) -> String {
+        let now = chrono::Utc::now().timestamp();
+        self.auth
+            .mint(&Claims {
+                sub: format!("{}-subject", kind.as_str()),
+                kind,
+                roles: roles.iter().map(|r| r.to_string()).collect(),
+                tenant: tenant.into(),
+                client_id: None,
+                iat: now,
+                exp: now + seconds,
             })
             .expect("mint")
     }
