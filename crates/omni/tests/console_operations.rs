@@ -3,8 +3,11 @@
 //! day, finds a failed job and a dead letter with their reasons and retries
 //! them with the page's forms (CSRF checked), sees the webhook listeners'
 //! lag, and reads the dashboard's charts and tables. Who sees which part is
-//! the use cases' roles.
+//! the use cases' roles. Journey 4 of the issue runs the same in a real
+//! Chromium ([`journey_4_an_operator_finds_a_failed_job_and_a_dead_letter_and_retries_them`]).
 
+#[path = "common/browser.rs"]
+mod browser;
 mod common;
 
 use common::TestServer;
@@ -747,4 +750,88 @@ async fn the_dashboard_draws_traffic_latency_and_completed_orders() {
     assert_eq!(completed, 1, "{table}");
     // The figures refresh themselves.
     assert!(body.contains(r#"id="dashboard-live" data-refresh-ms="5000""#));
+}
+
+/// Where the screenshots of the docs go, when `OMNI_CONSOLE_SCREENSHOTS` is
+/// set (a test run does not otherwise write into the repository).
+async fn screenshot(b: &browser::Browser, name: &str) {
+    if std::env::var_os("OMNI_CONSOLE_SCREENSHOTS").is_none() {
+        return;
+    }
+    b.script("window.scrollTo(0, 0); return null;").await;
+    let png = b.client().screenshot().await.expect("a screenshot");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/console");
+    std::fs::create_dir_all(&dir).expect("docs/console");
+    std::fs::write(dir.join(format!("{name}.png")), png).expect("write the screenshot");
+}
+
+/// Issue 15, journey 4, in Chromium: an operator opens Operations, finds
+/// the failed job and the failed partner order with why they failed, fixes
+/// nothing but presses Retry once the cause is gone and watches the job
+/// finish on the page; then re-drives a dead letter and watches it
+/// delivered. Every page passes axe-core at 1280×800 and 390×844.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn journey_4_an_operator_finds_a_failed_job_and_a_dead_letter_and_retries_them() {
+    let (s, trouble) = troubled().await;
+    let token = s.token(PrincipalKind::User, &["events.admin"], "default");
+    let (s, trouble) = (&s, &trouble);
+    browser::journey(s, |b| async move {
+        b.sign_in(&token).await;
+        b.click("nav[aria-label='Console'] a[href='/console/operations']")
+            .await;
+        assert_eq!(b.text("h1").await, "Operations");
+
+        // The failed job, with why it failed.
+        let job_row = format!("#failed-jobs-table tr:has(input[value='{}'])", trouble.job);
+        let reason = b.text(&format!("{job_row} td.reason")).await;
+        assert!(reason.contains("gave up after 1 attempts"), "{reason}");
+        assert!(reason.contains(SWAPPED_LINE), "{reason}");
+        // The partner order it belongs to failed for the same reason.
+        b.click("#state option[value='failed']").await;
+        b.click("#orders-filter button[type=submit]").await;
+        let order = b.text("#orders-table tbody tr th code").await;
+        assert_eq!(order, trouble.order);
+        assert_eq!(b.text("#orders-table tbody tr td.state").await, "failed");
+        // A parked dead letter, with the listener's answer.
+        let letter_reason = b.text("#dead-letters-table tbody tr td.reason").await;
+        assert!(letter_reason.contains("HTTP 503"), "{letter_reason}");
+        b.assert_accessible_at_1280_and_390().await;
+        screenshot(&b, "operations").await;
+
+        // The cause is fixed elsewhere; the operator retries the job and
+        // the page follows it until it is done, without a reload.
+        overwrite(s, "subscriber", SWAPPED_LINE, trouble.line.clone()).await;
+        b.click(&format!("{job_row} button[type=submit]")).await;
+        assert!(b.path().await.starts_with("/console/operations?retried="));
+        b.wait_for("#retried-job .state-done").await;
+        assert!(!b.exists(&job_row).await, "the job is no longer failed");
+        let completed = s
+            .store
+            .get_document("default", "order", &trouble.order)
+            .await
+            .expect("read")
+            .expect("the order");
+        assert_eq!(completed.state.as_deref(), Some("completed"));
+
+        // The listener is back; the operator re-drives the newest letter.
+        trouble.receiver.set_failing(false);
+        let letter = b.text("#dead-letters-table tbody tr th code").await;
+        b.click("#dead-letters-table tbody tr button[type=submit]")
+            .await;
+        b.wait_for("#redriven-letter .state-redriven").await;
+        assert!(b.text("#redriven-letter").await.contains(&letter));
+        b.assert_accessible_at_1280_and_390().await;
+
+        // The dashboard draws what the server did meanwhile.
+        b.click("nav[aria-label='Console'] a[href='/console/dashboard']")
+            .await;
+        assert_eq!(b.text("h1").await, "Dashboard");
+        let charts = b.attrs("svg.chart[role='img']", "aria-labelledby").await;
+        assert_eq!(charts.len(), 3, "{charts:?}");
+        let families = b.texts("#families-table tbody th").await;
+        assert!(families.iter().any(|f| f == "console"), "{families:?}");
+        b.assert_accessible_at_1280_and_390().await;
+        screenshot(&b, "dashboard").await;
+    })
+    .await;
 }

@@ -180,7 +180,7 @@ pub async fn page(State(state): State<AppState>, agent: Agent) -> Result<Markup,
                 h2 id="traffic-title" { "Requests and errors" }
                 (requests)
                 (latency)
-                div class="table-wrap" {
+                div class="table-wrap" tabindex="0" role="region" aria-label="Requests per family table" {
                     table id="families-table" {
                         caption { "Requests, errors and latency per API family" }
                         thead {
@@ -215,7 +215,7 @@ pub async fn page(State(state): State<AppState>, agent: Agent) -> Result<Markup,
                 (orders)
                 details {
                     summary { "Orders completed, minute by minute" }
-                    div class="table-wrap" {
+                    div class="table-wrap" tabindex="0" role="region" aria-label="Orders completed per minute table" {
                         table id="completed-table" {
                             thead {
                                 tr {

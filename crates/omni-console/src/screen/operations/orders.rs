@@ -75,7 +75,6 @@ fn filter_form(query: &PageQuery, family: OrderFamily, problems: &Problems) -> M
                         option value=(chosen) selected { (chosen) }
                     }
                 }
-                p id="state-hint" class="muted" { "The states of the family shown; choose another family and press Show for its states." }
                 (problems.at("state", "state"))
             }
             div class="field" {
@@ -94,6 +93,7 @@ fn filter_form(query: &PageQuery, family: OrderFamily, problems: &Problems) -> M
                 button type="submit" { "Show" }
             }
         }
+        p id="state-hint" class="muted" { "States are those of the family shown: choose another family and press Show to list its states." }
     }
 }
 
@@ -124,7 +124,7 @@ fn table(query: &PageQuery, page: &OrderPage) -> Markup {
         @if page.rows.is_empty() {
             p id="orders-empty" { "No " (family_name(page.family).to_lowercase()) " match." }
         } @else {
-            div class="table-wrap" {
+            div class="table-wrap" tabindex="0" role="region" aria-label="Orders table" {
                 table id="orders-table" {
                     caption { (family_name(page.family)) ", newest first" }
                     thead {

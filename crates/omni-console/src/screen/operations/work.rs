@@ -65,7 +65,7 @@ pub async fn jobs_section(
             @if failed.is_empty() {
                 p id="failed-jobs-empty" { "No job has failed." }
             } @else {
-                div class="table-wrap" {
+                div class="table-wrap" tabindex="0" role="region" aria-label="Failed jobs table" {
                     table id="failed-jobs-table" {
                         caption { "Jobs that used up their attempts, most recently changed first" }
                         thead {
@@ -222,7 +222,7 @@ pub async fn letters_section(
             @if letters.is_empty() {
                 p id="dead-letters-empty" { "No dead letter." }
             } @else {
-                div class="table-wrap" {
+                div class="table-wrap" tabindex="0" role="region" aria-label="Dead letters table" {
                     table id="dead-letters-table" {
                         caption { "Dead letters, newest first" }
                         thead {
@@ -298,7 +298,7 @@ pub async fn listeners_section(state: &AppState, agent: &Agent) -> Result<Markup
             @if listeners.is_empty() {
                 p id="listeners-empty" { "No listener is registered." }
             } @else {
-                div class="table-wrap" {
+                div class="table-wrap" tabindex="0" role="region" aria-label="Webhook listeners table" {
                     table id="listeners-table" {
                         caption { "Listeners and their lag" }
                         thead {
