@@ -6,6 +6,7 @@ mod abuse;
 mod care;
 mod care_data;
 mod care_report;
+mod console;
 mod event_stream;
 mod flow;
 mod lists;
@@ -268,6 +269,36 @@ async fn main() -> anyhow::Result<()> {
                         server.rss_mib().unwrap_or(0.0),
                         server.startup.as_secs_f64(),
                     ));
+                    continue;
+                }
+                scenarios::Drive::Console => {
+                    let token =
+                        server::mint_token_with(&args.omni_bin, secret, console::ROLES, None)?;
+                    let placed = console::place_orders(&server.addr, &token).await?;
+                    eprintln!("{placed} product orders placed for the console pages");
+                    let session = console::sign_in(&server.addr, &token).await?;
+                    let pages = console::run(
+                        &server.addr,
+                        &session,
+                        connections,
+                        Duration::from_secs(args.duration),
+                    )
+                    .await?;
+                    for page in pages {
+                        rows.push(format!(
+                            "| {} GET {} | {} | {} | {:.0} | {:.2} | {:.2} | {} | {:.0} | {:.2} |",
+                            s.name,
+                            page.path,
+                            args.backend,
+                            connections,
+                            page.result.per_second(),
+                            page.result.percentile_ms(0.5),
+                            page.result.percentile_ms(0.99),
+                            page.result.errors,
+                            server.rss_mib().unwrap_or(0.0),
+                            server.startup.as_secs_f64(),
+                        ));
+                    }
                     continue;
                 }
                 scenarios::Drive::OrderFlow => {

@@ -63,6 +63,8 @@ pub enum Drive {
     CartAbuse,
     /// Filtered TMF622 lists as an `order.ops` user (`lists.rs`).
     List(ListFilter),
+    /// The console's main pages, signed in once (`console.rs`).
+    Console,
 }
 
 /// What a list scenario filters on.
@@ -115,6 +117,14 @@ pub fn all() -> Vec<Scenario> {
             connections: None,
             anonymous_limit: false,
             drive: Drive::CareDrain,
+        },
+        Scenario {
+            name: "console",
+            description: "Sign in to the console once, then GET each main page (home, operations, a filtered order list, dashboard, customers, care, catalog) with that session; p50/p99 per page on the demo data plus 200 product orders; on 4 connections (a few agents at once: the render time, not a queue)",
+            data: DataSet::Demo,
+            connections: Some(4),
+            anonymous_limit: false,
+            drive: Drive::Console,
         },
         Scenario {
             name: "order-flow",

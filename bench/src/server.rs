@@ -105,8 +105,21 @@ pub fn mint_token(
     role: &str,
     client: Option<&str>,
 ) -> anyhow::Result<String> {
+    mint_token_with(binary, secret, &[role], client)
+}
+
+/// As [`mint_token`], with every one of `roles`.
+pub fn mint_token_with(
+    binary: &Path,
+    secret: &str,
+    roles: &[&str],
+    client: Option<&str>,
+) -> anyhow::Result<String> {
     let mut command = Command::new(binary);
-    command.args(["token", "--type", "user", "--role", role, "--ttl", "7200"]);
+    command.args(["token", "--type", "user", "--ttl", "7200"]);
+    for role in roles {
+        command.args(["--role", role]);
+    }
     if let Some(client) = client {
         command.args(["--client", client]);
     }

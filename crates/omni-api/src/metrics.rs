@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::Mutex;
 
-const BUCKETS: [f64; 14] = [
+/// Upper bounds of the latency buckets, in seconds.
+pub const BUCKETS: [f64; 14] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
 
@@ -37,6 +38,25 @@ impl Metrics {
                 *slot += 1;
             }
         }
+    }
+
+    /// Every series as it stands, for the console's dashboard (which draws
+    /// them rather than exposing them as text).
+    pub fn snapshot(&self) -> Vec<Sample> {
+        let Ok(series) = self.series.lock() else {
+            return Vec::new();
+        };
+        series
+            .iter()
+            .map(|((method, route, status), s)| Sample {
+                method: method.clone(),
+                route: route.clone(),
+                status: *status,
+                count: s.count,
+                sum: s.sum,
+                buckets: s.buckets,
+            })
+            .collect()
     }
 
     pub fn render(&self) -> String {
@@ -85,6 +105,49 @@ impl Metrics {
         }
         out
     }
+}
+
+/// One series of [`Metrics`]: requests answered on a route with a status.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sample {
+    pub method: String,
+    /// The route's pattern (`/tmf-api/…/productOrder/{id}`), `unmatched`
+    /// when none matched.
+    pub route: String,
+    pub status: u16,
+    pub count: u64,
+    /// Seconds spent answering them, in all.
+    pub sum: f64,
+    /// Requests answered within each of [`BUCKETS`] (cumulative).
+    pub buckets: [u64; BUCKETS.len()],
+}
+
+/// The `q`-quantile (0 < q ≤ 1) of `count` latencies counted in cumulative
+/// `buckets` (as [`Sample::buckets`]), in seconds: found in the bucket that
+/// holds it and placed linearly inside it, as Prometheus's
+/// `histogram_quantile` does. Beyond the last bound it is that bound (the
+/// true value is only known to be larger). `None` without requests.
+pub fn quantile(buckets: &[u64; BUCKETS.len()], count: u64, q: f64) -> Option<f64> {
+    if count == 0 {
+        return None;
+    }
+    let rank = q.clamp(0.0, 1.0) * count as f64;
+    let mut below = 0u64;
+    let mut lower = 0.0;
+    for (&upper, &within) in BUCKETS.iter().zip(buckets) {
+        if within as f64 >= rank {
+            let inside = (within - below) as f64;
+            let share = if inside > 0.0 {
+                (rank - below as f64) / inside
+            } else {
+                1.0
+            };
+            return Some(lower + (upper - lower) * share);
+        }
+        below = within;
+        lower = upper;
+    }
+    Some(BUCKETS[BUCKETS.len() - 1])
 }
 
 /// Background jobs by kind and status (pending, done, failed), as a gauge.
@@ -166,5 +229,31 @@ mod tests {
         assert!(text.contains("le=\"0.0025\"} 1"));
         assert!(text.contains("le=\"0.25\"} 2"));
         assert!(text.contains("le=\"+Inf\"} 2"));
+    }
+
+    #[test]
+    fn quantiles_come_from_the_bucket_that_holds_them() {
+        let m = Metrics::default();
+        // 90 answers within 1 ms, 10 between 10 and 25 ms.
+        for _ in 0..90 {
+            m.observe("GET", "/health", 200, 0.0008);
+        }
+        for _ in 0..10 {
+            m.observe("GET", "/health", 200, 0.02);
+        }
+        let samples = m.snapshot();
+        assert_eq!(samples.len(), 1);
+        let s = &samples[0];
+        assert_eq!((s.count, s.status, s.route.as_str()), (100, 200, "/health"));
+        let p50 = quantile(&s.buckets, s.count, 0.5).unwrap_or_default();
+        assert!(p50 > 0.0005 && p50 <= 0.001, "{p50}");
+        let p99 = quantile(&s.buckets, s.count, 0.99).unwrap_or_default();
+        assert!(p99 > 0.01 && p99 <= 0.025, "{p99}");
+        assert_eq!(quantile(&s.buckets, 0, 0.5), None);
+        // Slower than the last bound: the bound.
+        let m = Metrics::default();
+        m.observe("GET", "/slow", 200, 30.0);
+        let s = &m.snapshot()[0];
+        assert_eq!(quantile(&s.buckets, s.count, 0.99), Some(10.0));
     }
 }

@@ -32,6 +32,7 @@ pub mod idempotency;
 pub mod inventory;
 pub mod jobs;
 pub mod limits;
+pub mod operations;
 pub mod order;
 pub mod product_inventory;
 pub mod product_order;

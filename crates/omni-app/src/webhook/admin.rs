@@ -45,10 +45,114 @@ pub async fn subscriptions(ctx: &Context, principal: &Principal) -> AppResult<Ve
     Ok(subs.iter().map(|s| s.record.render_state()).collect())
 }
 
+/// A listener as operators follow it: its delivery state and how far
+/// behind the event stream it is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listener {
+    pub id: String,
+    pub callback: String,
+    /// The API it listens to (event domain).
+    pub domain: String,
+    pub delivered: u64,
+    pub dead_lettered: u64,
+    /// Failed attempts at the event after its cursor.
+    pub failed_attempts: u32,
+    pub next_attempt_at: Option<String>,
+    /// Class of the last failure (never a response body).
+    pub last_error: Option<String>,
+    /// Stream positions after its cursor: events committed and not yet
+    /// looked at by its delivery (events of other APIs and tenants, which
+    /// it skips, included; 0 when it is up to date).
+    pub behind: i64,
+}
+
+/// Every listener of the tenant with its lag behind the event stream: one
+/// read of the stream's head for all of them.
+pub async fn listeners(ctx: &Context, principal: &Principal) -> AppResult<Vec<Listener>> {
+    authorize(principal)?;
+    let subs = all::<Subscription>(ctx, &principal.tenant).await?;
+    let head = ctx.store.outbox_stream_head().await?;
+    Ok(subs
+        .into_iter()
+        .map(|s| {
+            let s = s.record;
+            Listener {
+                behind: (head - s.cursor).max(0),
+                id: s.id,
+                callback: s.callback,
+                domain: s.domain,
+                delivered: s.delivered,
+                dead_lettered: s.dead_lettered,
+                failed_attempts: s.attempts,
+                next_attempt_at: s.next_attempt_at,
+                last_error: s.last_error,
+            }
+        })
+        .collect())
+}
+
 pub async fn list_dead_letters(ctx: &Context, principal: &Principal) -> AppResult<Vec<DeadLetter>> {
     authorize(principal)?;
     let letters = all::<DeadLetter>(ctx, &principal.tenant).await?;
     Ok(letters.into_iter().map(|s| s.record).collect())
+}
+
+/// Most dead letters one page holds.
+pub const MAX_PAGE: u64 = 100;
+
+/// One page of dead letters, newest first, of one status or all, with how
+/// many match: read through the letters' search keys, so a page costs the
+/// same however many letters the tenant holds.
+pub async fn dead_letters_page(
+    ctx: &Context,
+    principal: &Principal,
+    status: Option<LetterStatus>,
+    offset: u64,
+    limit: u64,
+) -> AppResult<(u64, Vec<DeadLetter>)> {
+    use crate::operations::{filter, planned};
+    use omni_core::tmf630::{FilterOp, ListQuery, SortKey};
+    authorize(principal)?;
+    if limit == 0 || limit > MAX_PAGE {
+        return Err(AppError::field("limit", format!("must be 1 to {MAX_PAGE}")));
+    }
+    let keys = planned(
+        super::DEAD_LETTER_KIND,
+        ListQuery {
+            filters: status
+                .map(|s| filter("status", FilterOp::Eq, s.as_str().to_string()))
+                .into_iter()
+                .collect(),
+            sort: vec![SortKey {
+                path: vec!["deadLetteredAt".into()],
+                descending: true,
+            }],
+            ..ListQuery::default()
+        },
+    )?;
+    let mut query = DocumentQuery {
+        tenant: principal.tenant.clone(),
+        kind: super::DEAD_LETTER_KIND.into(),
+        owner: None,
+        page: None,
+    };
+    let total = ctx.store.count_keyed(&query, &keys).await?;
+    query.page = Some((offset, limit));
+    let docs = ctx.store.list_keyed(&query, &keys).await?;
+    let letters = docs
+        .iter()
+        .map(|d| decode::<DeadLetter>(d).map(|s| s.record))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((total, letters))
+}
+
+/// One dead letter (a 404 when the tenant has none with that id).
+pub async fn dead_letter(ctx: &Context, principal: &Principal, id: &str) -> AppResult<DeadLetter> {
+    authorize(principal)?;
+    Ok(dead_letters(ctx.store(), &principal.tenant)
+        .get(id)
+        .await?
+        .record)
 }
 
 /// Starts a re-drive of a parked (or already re-driven) letter: it becomes

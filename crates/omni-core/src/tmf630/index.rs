@@ -45,7 +45,7 @@ pub struct IndexedKind {
 
 /// Bumped whenever [`INDEXED`] or the key encoding changes: a store that
 /// finds keys of another version rebuilds them all at start-up.
-pub const INDEX_VERSION: i64 = 1;
+pub const INDEX_VERSION: i64 = 2;
 
 /// The kinds that grow without bound, and what their lists ask for.
 pub const INDEXED: &[IndexedKind] = &[
@@ -111,6 +111,19 @@ pub const INDEXED: &[IndexedKind] = &[
             "effectiveQualificationDate",
             "state",
         ],
+    },
+    // Partner orders are read by operators by state and creation time (the
+    // console's Operations screen, `omni_app::operations`).
+    IndexedKind {
+        kind: "order",
+        filters: &["state", "createdAt"],
+        sorts: &["createdAt", "state"],
+    },
+    // Dead letters are read by operators by status, newest first.
+    IndexedKind {
+        kind: "deadLetter",
+        filters: &["status", "deadLetteredAt", "subscriptionId"],
+        sorts: &["deadLetteredAt"],
     },
     // Care orders are read by `orderStatus` (client, account group, dates).
     IndexedKind {
