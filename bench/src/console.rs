@@ -23,9 +23,13 @@ pub const PAGES: &[&str] = &[
     "/console/operations",
     "/console/operations?family=product&state=acknowledged",
     "/console/dashboard",
-    "/console/customers",
-    "/console/care",
+    "/console/customers?q=jordan",
+    "/console/customers/CA-1001",
+    "/console/customers/CA-1001/offers?categoryName=Mobile_Offers",
+    "/console/care/lines/1234567890",
     "/console/catalog",
+    "/console/catalog/offerings/0b690f7e-3f41-49bf-a6cf-6f65caa650ca",
+    "/console/catalog/preview?channel=ECOMM&categoryName=Mobile_Offers",
 ];
 pub const ROLES: &[&str] = &[
     "events.admin",

@@ -210,10 +210,13 @@ pub struct MinuteCount {
     pub completed: u64,
 }
 
+/// How long after a minute ends its count is taken as final.
+const SETTLE: Duration = Duration::seconds(10);
+
 /// How many product orders (submitted partner orders included) completed
 /// in each of the last `minutes` whole minutes before the current one, plus
-/// the current one so far, oldest first. One indexed count per minute, all
-/// sent at once.
+/// the current one so far, oldest first. One indexed count per minute not
+/// counted before (see `Caches::completed_minutes`), all sent at once.
 pub async fn completed_per_minute(
     ctx: &Context,
     principal: &Principal,
@@ -237,10 +240,35 @@ pub async fn completed_per_minute(
         owner: None,
         page: None,
     };
+    // A minute is final once it is over and a grace for commits in flight
+    // has passed (a completion is dated by its worker's clock a moment
+    // before it commits); final minutes come from the cache.
+    let settled = |start: DateTime<Utc>| start + Duration::minutes(1) + SETTLE <= now;
+    let tenant = principal.tenant.clone();
+    let oldest = current - Duration::minutes(i64::from(MAX_MINUTES) + 1);
+    let known: std::collections::HashMap<DateTime<Utc>, u64> =
+        match ctx.caches.completed_minutes.lock() {
+            Ok(mut cache) => {
+                cache.retain(|(_, minute), _| *minute >= oldest);
+                cache
+                    .iter()
+                    .filter(|((t, _), _)| *t == tenant)
+                    .map(|((_, minute), n)| (*minute, *n))
+                    .collect()
+            }
+            Err(_) => Default::default(),
+        };
     let minute = |back: i64| {
         let start = current - Duration::minutes(back);
         let stored = &stored;
+        let cached = known.get(&start).copied();
         async move {
+            if let Some(completed) = cached {
+                return Ok::<_, AppError>(MinuteCount {
+                    minute: start,
+                    completed,
+                });
+            }
             let keys = planned(
                 crate::product_order::KIND,
                 ListQuery {
@@ -267,6 +295,11 @@ pub async fn completed_per_minute(
     // side).
     let counts =
         futures_util::future::try_join_all((0..=i64::from(minutes)).rev().map(minute)).await?;
+    if let Ok(mut cache) = ctx.caches.completed_minutes.lock() {
+        for count in counts.iter().filter(|c| settled(c.minute)) {
+            cache.insert((tenant.clone(), count.minute), count.completed);
+        }
+    }
     Ok(counts)
 }
 

@@ -2,8 +2,8 @@
 //! manager changes a plan's price and sees the discovery preview and a new
 //! cart priced with it; the pages pass axe-core at 1280×800 and 390 px.
 //!
-//! With `OMNI_CONSOLE_SCREENSHOTS=<dir>` the journey also saves the preview
-//! at 1280×800 as `<dir>/catalog.png` (how docs/console/catalog.png is made).
+//! With `OMNI_CONSOLE_SCREENSHOTS=1` the journey also saves the preview at
+//! 1280×800 as docs/console/catalog.png, as the other journeys do theirs.
 
 #[path = "common/browser.rs"]
 mod browser;
@@ -100,12 +100,13 @@ async fn a_catalog_manager_changes_a_plan_price_and_sees_discovery_and_a_new_car
         let monthly = b.text("#quote-totals [data-price-type='recurring']").await;
         assert!(monthly.contains("79.99 USD"), "{monthly}");
         b.assert_accessible_at_1280_and_390().await;
-        if let Some(dir) = std::env::var_os("OMNI_CONSOLE_SCREENSHOTS") {
+        if std::env::var_os("OMNI_CONSOLE_SCREENSHOTS").is_some() {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/console");
             // The offer and the priced cart in one view.
             b.script("document.getElementById('offers-h').scrollIntoView(); return true;")
                 .await;
             let png = b.client().screenshot().await.expect("screenshot");
-            let path = std::path::Path::new(&dir).join("catalog.png");
+            let path = dir.join("catalog.png");
             std::fs::write(&path, png).expect("write the screenshot");
         }
     })

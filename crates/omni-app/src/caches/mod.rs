@@ -32,6 +32,12 @@ pub struct Caches {
     pub promotions: DocumentCache<Promotion>,
     /// Each tenant's cart validation rule sets.
     pub rule_sets: DocumentCache<RuleSet>,
+    /// Product orders completed in each past minute, by tenant and the
+    /// minute's start (`operations::completed_per_minute`): a minute that
+    /// has passed does not change, so it is counted once, not at every
+    /// refresh of the operations dashboard.
+    pub completed_minutes:
+        std::sync::Mutex<std::collections::HashMap<(String, chrono::DateTime<chrono::Utc>), u64>>,
 }
 
 impl Default for Caches {
@@ -49,6 +55,7 @@ impl Default for Caches {
                 omni_core::rules::RULE_SET_KIND,
                 crate::rules::parse_stored,
             ),
+            completed_minutes: std::sync::Mutex::default(),
         }
     }
 }
