@@ -80,15 +80,27 @@ fn offering(id: &str, s: &Shape) -> Value {
     });
     let map = doc.as_object_mut().expect("an object");
     if s.group > 0 {
-        map.insert("variantGroup".into(), json!({"id": format!("g{}", s.group)}));
+        map.insert(
+            "variantGroup".into(),
+            json!({"id": format!("g{}", s.group)}),
+        );
     }
     match s.window {
-        1 => map.insert("validFor".into(), json!({"startDateTime": "2030-01-01T00:00:00Z"})),
-        2 => map.insert("validFor".into(), json!({"endDateTime": "2020-01-01T00:00:00Z"})),
+        1 => map.insert(
+            "validFor".into(),
+            json!({"startDateTime": "2030-01-01T00:00:00Z"}),
+        ),
+        2 => map.insert(
+            "validFor".into(),
+            json!({"endDateTime": "2020-01-01T00:00:00Z"}),
+        ),
         _ => None,
     };
     if let Some(p) = s.part {
-        map.insert("bundledProductOffering".into(), json!([{"id": format!("o{p}")}]));
+        map.insert(
+            "bundledProductOffering".into(),
+            json!([{"id": format!("o{p}")}]),
+        );
     }
     if let Some(t) = s.addon_of {
         map.insert(
@@ -158,8 +170,13 @@ impl Catalog {
             .collect();
         let mut named: Vec<String> = prices.clone();
         for (_, doc) in &docs {
-            if let Some(Value::Array(refs)) = doc.as_ref().and_then(|d| d.get("productOfferingPrice")) {
-                named.extend(refs.iter().filter_map(|r| r.get("id")?.as_str().map(str::to_string)));
+            if let Some(Value::Array(refs)) =
+                doc.as_ref().and_then(|d| d.get("productOfferingPrice"))
+            {
+                named.extend(
+                    refs.iter()
+                        .filter_map(|r| r.get("id")?.as_str().map(str::to_string)),
+                );
             }
         }
         named.sort();
@@ -167,8 +184,14 @@ impl Catalog {
         CatalogChanges {
             version,
             offerings: docs,
-            prices: named.iter().filter_map(|id| self.prices.get(id).cloned()).collect(),
-            removed_prices: prices.into_iter().filter(|id| !self.prices.contains_key(id)).collect(),
+            prices: named
+                .iter()
+                .filter_map(|id| self.prices.get(id).cloned())
+                .collect(),
+            removed_prices: prices
+                .into_iter()
+                .filter(|id| !self.prices.contains_key(id))
+                .collect(),
         }
     }
 
@@ -197,9 +220,18 @@ const REQUESTS: [&[(&str, &str)]; 9] = [
     &[("channel", "SelfService"), ("limit", "3"), ("offset", "1")],
     &[("channel", "ECOMM"), ("categoryName", "Mobile_Offers")],
     &[("channel", "ECOMM"), ("allVariants", "true")],
-    &[("channel", "ECOMM"), ("allVariants", "true"), ("limit", "2"), ("offset", "1")],
+    &[
+        ("channel", "ECOMM"),
+        ("allVariants", "true"),
+        ("limit", "2"),
+        ("offset", "1"),
+    ],
     &[("channel", "ECOMM"), ("relatedProductOfferingId", "o1")],
-    &[("channel", "ECOMM"), ("relatedProductOfferingId", "o3"), ("relationType", "addOnOf")],
+    &[
+        ("channel", "ECOMM"),
+        ("relatedProductOfferingId", "o3"),
+        ("relationType", "addOnOf"),
+    ],
     &[("channel", "ECOMM"), ("deviceCount", "2")],
     &[("channel", "ECOMM"), ("ids", "o0,o5,o13,o2")],
 ];
@@ -214,9 +246,14 @@ fn answers(index: &CatalogIndex) -> Vec<String> {
     };
     let mut out = Vec::new();
     for pairs in REQUESTS {
-        let mut all: Vec<(String, String)> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let mut all: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         for (k, v) in [("limit", "50"), ("offset", "0")] {
-            if !pairs.iter().any(|(have, _)| *have == k) && !pairs.iter().any(|(have, _)| *have == "ids") {
+            if !pairs.iter().any(|(have, _)| *have == k)
+                && !pairs.iter().any(|(have, _)| *have == "ids")
+            {
                 all.push((k.into(), v.into()));
             }
         }
@@ -244,7 +281,9 @@ fn answers(index: &CatalogIndex) -> Vec<String> {
         let id = format!("o{n}");
         out.push(format!(
             "{id}: {:?} {}",
-            index.offering(&id).map(|o| (&o.name, o.prices.len(), o.part_prices.len())),
+            index
+                .offering(&id)
+                .map(|o| (&o.name, o.prices.len(), o.part_prices.len())),
             index.offering_has(&id, "channel", "selfservice")
         ));
     }

@@ -145,7 +145,7 @@ impl CatalogIndex {
     /// The position of offering `id`, if it is in the catalog.
     pub(super) fn locate(&self, id: &str) -> Option<u32> {
         if let Some(&j) = self.delta.by_id.get(id) {
-            return Some(self.parts().last()?.start + j);
+            return Some(u32::try_from(self.base.len()).unwrap_or(u32::MAX) + j);
         }
         if self.pending.offerings.contains_key(id) {
             return None;
@@ -234,11 +234,7 @@ impl CatalogIndex {
             .filter(|o| o.prices.iter().any(|p| prices.contains(p.id.as_str())))
             .map(|o| o.id.clone())
             .collect();
-        let changed: HashSet<&str> = offerings
-            .iter()
-            .chain(&out)
-            .map(String::as_str)
-            .collect();
+        let changed: HashSet<&str> = offerings.iter().chain(&out).map(String::as_str).collect();
         let bundles: Vec<String> = self
             .current()
             .filter(|o| o.parts.iter().any(|(id, _)| changed.contains(id.as_str())))
@@ -277,7 +273,11 @@ impl CatalogIndex {
             pending.offerings.insert(id, doc.map(Arc::new));
         }
         let mut builder = IndexBuilder::with_parents(now, self.parents.as_ref().clone());
-        let prices: Vec<Value> = pending.prices.values().map(|p| p.as_ref().clone()).collect();
+        let prices: Vec<Value> = pending
+            .prices
+            .values()
+            .map(|p| p.as_ref().clone())
+            .collect();
         builder.add_prices(&prices);
         let docs: Vec<Value> = pending
             .offerings

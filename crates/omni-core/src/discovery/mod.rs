@@ -20,6 +20,6 @@ pub use query::{DiscoveryHeaders, DiscoveryRequest, PARAMETERS, parameter_schema
 pub use search::SearchResult;
 
 #[cfg(test)]
-mod tests;
-#[cfg(test)]
 mod layer_tests;
+#[cfg(test)]
+mod tests;

@@ -166,8 +166,7 @@ impl Layer {
             && q.now_ms <= g.to
             && (!g.line_tiers || o.sells_lines(q.lines))
             && (!g.needs_service_qualification
-                || q
-                    .place
+                || q.place
                     .is_none_or(|p| p.serves(o.technology.as_deref(), o.download_mbps)))
     }
 
@@ -257,7 +256,9 @@ impl CatalogIndex {
         let parts = self.parts();
         if !req.all_variants {
             if let [only] = parts.as_slice() {
-                let (total, items) = only.layer.matches(&q, only.visible, Some((skip, req.limit)));
+                let (total, items) = only
+                    .layer
+                    .matches(&q, only.visible, Some((skip, req.limit)));
                 return Ok(SearchResult { total, items });
             }
             // Each layer's first `skip + limit` in answer order hold the page.

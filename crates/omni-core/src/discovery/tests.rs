@@ -528,11 +528,7 @@ fn paging_counts_everything() {
     let idx = index();
     let r = idx.search(&req, now()).expect("search");
     assert_eq!(r.total, 6);
-    let ids: Vec<&str> = r
-        .items
-        .iter()
-        .map(|&i| idx.at(i).id.as_str())
-        .collect();
+    let ids: Vec<&str> = r.items.iter().map(|&i| idx.at(i).id.as_str()).collect();
     assert_eq!(ids, ["plan", "addon"], "offset is a page number");
 }
 
