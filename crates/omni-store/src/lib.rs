@@ -178,35 +178,6 @@ pub trait Store: Send + Sync + 'static {
     /// The last position of the stream; 0 when empty.
     async fn outbox_stream_head(&self) -> Result<i64>;
 
-    /// TEMPORARY (replaced by the indexed slice of the streams branch).
-    async fn outbox_slice(
-        &self,
-        tenant: &str,
-        resource_kinds: &[String],
-        after: i64,
-        limit: i64,
-    ) -> Result<Vec<StoredEvent>> {
-        let mut out = Vec::new();
-        let mut after = after;
-        loop {
-            let page = self.outbox_stream(after, 1000).await?;
-            let Some(last) = page.last().map(|e| e.seq) else {
-                return Ok(out);
-            };
-            for e in page {
-                if e.event.tenant == tenant
-                    && (resource_kinds.is_empty()
-                        || resource_kinds.contains(&e.event.resource_kind))
-                {
-                    out.push(e);
-                    if out.len() as i64 >= limit {
-                        return Ok(out);
-                    }
-                }
-            }
-            after = last;
-        }
-    }
 
     /// Adds one to a counter and returns the new value.
     async fn bump_counter(&self, name: &str) -> Result<i64>;

@@ -93,6 +93,8 @@ pub(super) struct Layer {
     pub(super) variant_groups: HashMap<String, Vec<u32>>,
     /// Target offering id → offerings whose relationships point at it.
     pub(super) related_to: HashMap<String, Vec<u32>>,
+    /// Offerings that bundle others (their totals are their parts' prices).
+    pub(super) bundles: Vec<u32>,
 }
 
 /// Builds an index piece by piece, so that a large catalog can be read from
@@ -287,6 +289,7 @@ impl IndexBuilder {
             .collect();
         for (i, prices) in bundles {
             offerings[i].set_part_prices(prices);
+            index.bundles.push(u32::try_from(i).unwrap_or(u32::MAX));
         }
         let universe = offerings.len();
         index.postings = postings

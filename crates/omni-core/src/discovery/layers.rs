@@ -222,24 +222,33 @@ impl CatalogIndex {
 
     /// Offerings whose index entry depends on something that changed: those
     /// that name one of `prices`, and bundles holding one of `offerings` or
-    /// of those (a bundle's total is its parts' own prices). Two passes over
-    /// the catalog.
+    /// of those (a bundle's total is its parts' own prices). A price change
+    /// costs one pass over the catalog; an offering change, one over the
+    /// bundles.
     pub fn dependents(&self, offerings: &[String], prices: &[String]) -> Vec<String> {
         if offerings.is_empty() && prices.is_empty() {
             return Vec::new();
         }
         let prices: HashSet<&str> = prices.iter().map(String::as_str).collect();
-        let mut out: Vec<String> = self
-            .current()
-            .filter(|o| o.prices.iter().any(|p| prices.contains(p.id.as_str())))
-            .map(|o| o.id.clone())
-            .collect();
+        let mut out: Vec<String> = if prices.is_empty() {
+            Vec::new()
+        } else {
+            self.current()
+                .filter(|o| o.prices.iter().any(|p| prices.contains(p.id.as_str())))
+                .map(|o| o.id.clone())
+                .collect()
+        };
         let changed: HashSet<&str> = offerings.iter().chain(&out).map(String::as_str).collect();
-        let bundles: Vec<String> = self
-            .current()
-            .filter(|o| o.parts.iter().any(|(id, _)| changed.contains(id.as_str())))
-            .map(|o| o.id.clone())
-            .collect();
+        let mut bundles = Vec::new();
+        for part in self.parts() {
+            for &j in &part.layer.bundles {
+                let o = &part.layer.offerings[j as usize];
+                let current = part.start != 0 || self.base_visible(j);
+                if current && o.parts.iter().any(|(id, _)| changed.contains(id.as_str())) {
+                    bundles.push(o.id.clone());
+                }
+            }
+        }
         out.extend(bundles);
         out
     }
