@@ -25,14 +25,18 @@ pub struct CatalogEvents {
     pub position: i64,
 }
 
-/// The tenant's catalog changes after stream position `after`; `None` when
-/// more than `limit` offerings changed (reading in full is then cheaper).
+/// The tenant's catalog changes after stream position `after`, including
+/// every write committed before the call; `None` when more than `limit`
+/// offerings changed (reading in full is then cheaper).
 pub async fn since(
     store: &dyn Store,
     tenant: &str,
     after: i64,
     limit: usize,
 ) -> Result<Option<CatalogEvents>, StoreError> {
+    // The caller read the catalog version first: every write it counts has
+    // committed, and numbering now makes their events readable.
+    store.sequence_committed().await?;
     let kinds = [OFFERING_KIND, PRICE_KIND, CATEGORY_KIND].map(String::from);
     let mut found = CatalogEvents {
         position: after,
