@@ -7,7 +7,7 @@
 mod common;
 
 use common::{CATALOG, TestServer};
-use omni_api::ApiConfig;
+use omni_api::state::ApiConfig;
 use reqwest::header::CONTENT_TYPE;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
