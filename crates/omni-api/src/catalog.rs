@@ -4,7 +4,9 @@
 use crate::state::AppState;
 use crate::tmf;
 use axum::Router;
-pub use omni_app::catalog::{BASE, PLACE_KIND, VERSION_COUNTER, WRITE_ROLE, resources};
+pub use omni_app::catalog::{
+    BASE, LOAD_COUNTER, PLACE_KIND, VERSION_COUNTER, WRITE_ROLE, resources,
+};
 
 /// Routes relative to [`BASE`].
 pub fn router() -> Router<AppState> {

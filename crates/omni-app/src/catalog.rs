@@ -16,6 +16,10 @@ pub const OFFERING_KIND: &str = "productOffering";
 pub const PLACE_KIND: &str = "place";
 /// Bumped with every catalog write (as `catalog:<tenant>`).
 pub const VERSION_COUNTER: &str = "catalog";
+/// Bumped (as `catalogLoad:<tenant>`) by a bulk load, which writes documents
+/// without events: the discovery index is then built again in full, since
+/// the event stream cannot tell it what changed.
+pub const LOAD_COUNTER: &str = "catalogLoad";
 
 pub fn resources() -> impl Iterator<Item = TmfResource> {
     CATALOG_RESOURCES.iter().map(|spec| TmfResource {

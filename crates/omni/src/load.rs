@@ -125,6 +125,12 @@ pub async fn load_dir(store: &dyn Store, dir: &Path, tenant: &str) -> anyhow::Re
             .await
             .context("writing the loaded resources")?;
     }
+    // The load counter first: a server that sees the new version must also
+    // see that it came from a bulk load (see `omni_app::caches::indexes`).
+    store
+        .bump_counter(&format!("{}:{tenant}", omni_api::catalog::LOAD_COUNTER))
+        .await
+        .context("bumping the catalog load counter")?;
     store
         .bump_counter(&format!("{}:{tenant}", omni_api::catalog::VERSION_COUNTER))
         .await

@@ -7,6 +7,7 @@
 //! every node's caches within one poll.
 
 mod care_catalog;
+mod catalog_events;
 mod documents;
 mod indexes;
 

@@ -9,6 +9,7 @@ use crate::time::parse_rfc3339;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// `productOfferingType` of a rate plan.
 pub const RATE_PLAN_TYPE: &str = "Mobile_Offer";
@@ -147,10 +148,15 @@ pub fn swap_allowed(catalog: &dyn CareCatalog, from: &str, to: &str) -> bool {
     lists(from, to) || lists(to, from)
 }
 
-/// An in-memory [`CareCatalog`].
+/// An in-memory [`CareCatalog`]: the facts of every offering when they were
+/// read in full, shared, and the offerings changed since, kept apart so that
+/// a change to a large catalog costs the size of the change
+/// ([`Self::with_changes`]).
 #[derive(Debug, Clone, Default)]
 pub struct CatalogFacts {
-    offerings: HashMap<String, OfferingFacts>,
+    offerings: Arc<HashMap<String, OfferingFacts>>,
+    /// Offering id → its facts now, or `None` once removed.
+    changed: HashMap<String, Option<OfferingFacts>>,
 }
 
 impl CatalogFacts {
@@ -166,25 +172,51 @@ impl CatalogFacts {
     }
 
     pub fn insert(&mut self, facts: OfferingFacts) {
-        self.offerings.insert(facts.id.clone(), facts);
+        self.changed.remove(&facts.id);
+        Arc::make_mut(&mut self.offerings).insert(facts.id.clone(), facts);
+    }
+
+    /// These facts with the offerings of `docs` replaced: each id with its
+    /// current document, or `None` when it was removed.
+    pub fn with_changes(&self, docs: Vec<(String, Option<Value>)>) -> Self {
+        let mut changed = self.changed.clone();
+        for (id, doc) in docs {
+            changed.insert(id, doc.as_ref().and_then(OfferingFacts::from_json));
+        }
+        Self {
+            offerings: self.offerings.clone(),
+            changed,
+        }
+    }
+
+    /// Offerings changed since the facts were read in full.
+    pub fn changed(&self) -> usize {
+        self.changed.len()
     }
 
     /// Every offering's facts, in no particular order.
     pub fn offerings(&self) -> impl Iterator<Item = &OfferingFacts> {
-        self.offerings.values()
+        let kept = self
+            .offerings
+            .values()
+            .filter(|o| !self.changed.contains_key(&o.id));
+        kept.chain(self.changed.values().flatten())
     }
 
     pub fn len(&self) -> usize {
-        self.offerings.len()
+        self.offerings().count()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.offerings.is_empty()
+        self.len() == 0
     }
 }
 
 impl CareCatalog for CatalogFacts {
     fn offering(&self, id: &str) -> Option<OfferingFacts> {
-        self.offerings.get(id).cloned()
+        match self.changed.get(id) {
+            Some(now) => now.clone(),
+            None => self.offerings.get(id).cloned(),
+        }
     }
 }

@@ -1,5 +1,7 @@
-//! The in-memory catalog index: offerings in answer order, and for every
-//! `field=value` key the sorted list of offerings that carry it.
+//! One layer of the in-memory catalog index: offerings in answer order, and
+//! for every `field=value` key the sorted list of offerings that carry it. A
+//! tenant's index ([`super::CatalogIndex`]) is a large base layer built at
+//! start-up and a small layer of the offerings changed since (`layers.rs`).
 
 use super::offering::{IndexedOffering, index_keys};
 use super::postings::{EMPTY, Posting, Set};
@@ -76,8 +78,7 @@ pub(super) struct Gate {
 }
 
 #[derive(Debug, Default)]
-pub struct CatalogIndex {
-    pub version: i64,
+pub(super) struct Layer {
     pub(super) offerings: Vec<IndexedOffering>,
     pub(super) by_id: HashMap<String, u32>,
     /// `field=value` key → its number; `postings[number]` lists the offerings.
@@ -92,7 +93,8 @@ pub struct CatalogIndex {
     pub(super) variant_groups: HashMap<String, Vec<u32>>,
     /// Target offering id → offerings whose relationships point at it.
     pub(super) related_to: HashMap<String, Vec<u32>>,
-    pub(super) places: HashMap<String, Place>,
+    /// Offerings that bundle others (their totals are their parts' prices).
+    pub(super) bundles: Vec<u32>,
 }
 
 /// Builds an index piece by piece, so that a large catalog can be read from
@@ -132,10 +134,16 @@ fn parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> Option<R> + Sync) -
 
 impl IndexBuilder {
     pub fn new(now: DateTime<Utc>) -> Self {
+        Self::with_parents(now, HashMap::new())
+    }
+
+    /// A builder that files offerings under the ancestors of `parents`
+    /// (category id → parent id) without reading the categories again.
+    pub(super) fn with_parents(now: DateTime<Utc>, parents: HashMap<String, String>) -> Self {
         Self {
             now,
             prices: HashMap::new(),
-            parents: HashMap::new(),
+            parents,
             places: HashMap::new(),
             offerings: Vec::new(),
             offering_keys: Vec::new(),
@@ -211,7 +219,19 @@ impl IndexBuilder {
         }
     }
 
-    pub fn finish(self, version: i64) -> CatalogIndex {
+    /// The whole catalog's index, at catalog `version`.
+    pub fn finish(self, version: i64) -> super::CatalogIndex {
+        let (layer, places, parents) = self.into_layer(&|_| None);
+        super::CatalogIndex::from_base(layer, places, parents, version)
+    }
+
+    /// The layer of the offerings added so far, with what it was built
+    /// from. `outside` gives the prices of an offering that is not in this
+    /// layer (a changed bundle's parts may be in the base layer).
+    pub(super) fn into_layer(
+        self,
+        outside: &dyn Fn(&str) -> Option<Vec<Arc<Price>>>,
+    ) -> (Layer, HashMap<String, Place>, HashMap<String, String>) {
         // Answer order: best value rank first, then by name, then id.
         let mut order: Vec<usize> = (0..self.offerings.len()).collect();
         order.sort_by(|&a, &b| {
@@ -221,11 +241,9 @@ impl IndexBuilder {
         let mut postings: Vec<Vec<u32>> = vec![Vec::new(); self.key_ids.len()];
         let mut slots: Vec<Option<IndexedOffering>> =
             self.offerings.into_iter().map(Some).collect();
-        let mut index = CatalogIndex {
-            version,
-            places: self.places,
+        let mut index = Layer {
             key_ids: self.key_ids,
-            ..CatalogIndex::default()
+            ..Layer::default()
         };
         let mut offerings = Vec::with_capacity(order.len());
         for (position, &old) in order.iter().enumerate() {
@@ -257,16 +275,21 @@ impl IndexBuilder {
                 let prices = o
                     .parts
                     .iter()
-                    .filter_map(|(id, n)| Some((&offerings[*index.by_id.get(id)? as usize], *n)))
-                    .flat_map(|(part, n)| {
-                        std::iter::repeat_n(part.prices.iter().cloned(), n as usize).flatten()
+                    .filter_map(|(id, n)| {
+                        let prices = match index.by_id.get(id) {
+                            Some(&p) => offerings[p as usize].prices.clone(),
+                            None => outside(id)?,
+                        };
+                        Some((prices, *n))
                     })
+                    .flat_map(|(prices, n)| std::iter::repeat_n(prices, n as usize).flatten())
                     .collect();
                 (i, prices)
             })
             .collect();
         for (i, prices) in bundles {
             offerings[i].set_part_prices(prices);
+            index.bundles.push(u32::try_from(i).unwrap_or(u32::MAX));
         }
         let universe = offerings.len();
         index.postings = postings
@@ -301,56 +324,13 @@ impl IndexBuilder {
             .min()
             .unwrap_or(i64::MAX);
         index.offerings = offerings;
-        index
+        (index, self.places, self.parents)
     }
 }
 
-impl CatalogIndex {
-    /// Builds an index from documents already in memory.
-    pub fn build(source: &CatalogSource, now: DateTime<Utc>) -> Self {
-        let mut builder = IndexBuilder::new(now);
-        builder.add_prices(&source.prices);
-        builder.add_categories(&source.categories);
-        builder.add_places(&source.places);
-        builder.add_offerings(&source.offerings);
-        builder.finish(source.version)
-    }
-
-    pub fn len(&self) -> usize {
+impl Layer {
+    pub(super) fn len(&self) -> usize {
         self.offerings.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.offerings.is_empty()
-    }
-
-    pub fn offering(&self, id: &str) -> Option<&IndexedOffering> {
-        self.by_id.get(id).map(|&i| &self.offerings[i as usize])
-    }
-
-    /// Offerings filed under category `id` or one of its subcategories, in
-    /// answer order (TMF679 items that name a category are answered with
-    /// these).
-    pub fn offerings_in_category(&self, id: &str) -> Vec<&IndexedOffering> {
-        let set = self.posting(&super::offering::key("category", id));
-        super::postings::intersect_all(vec![set])
-            .into_iter()
-            .filter_map(|i| self.offerings.get(i as usize))
-            .collect()
-    }
-
-    pub fn place(&self, id: &str) -> Option<&Place> {
-        self.places.get(id)
-    }
-
-    /// Whether offering `id` is indexed under `field=value`, the keys of
-    /// `offering::index_keys` (`channel`, `custtype`, `custsub`, `payment`,
-    /// `credit`, `market`, …); the value compares case-insensitively, as in
-    /// discovery. False for an unknown offering.
-    pub fn offering_has(&self, id: &str, field: &str, value: &str) -> bool {
-        self.by_id
-            .get(id)
-            .is_some_and(|&i| self.has_key(&super::offering::key(field, value), i))
     }
 
     pub(super) fn posting(&self, key: &str) -> Set<'_> {

@@ -4,6 +4,7 @@
 
 mod cart;
 mod index;
+mod layers;
 mod offering;
 mod postings;
 pub mod pricing;
@@ -11,11 +12,14 @@ mod query;
 mod search;
 
 pub use cart::CartLine;
-pub use index::{CatalogIndex, CatalogSource, IndexBuilder, Place};
+pub use index::{CatalogSource, IndexBuilder, Place};
+pub use layers::{CatalogChanges, CatalogIndex};
 pub use offering::{IndexedOffering, Sections};
 pub use pricing::{Price, PriceContext, Pricing, money};
 pub use query::{DiscoveryHeaders, DiscoveryRequest, PARAMETERS, parameter_schema};
 pub use search::SearchResult;
 
+#[cfg(test)]
+mod layer_tests;
 #[cfg(test)]
 mod tests;

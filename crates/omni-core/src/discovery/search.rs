@@ -2,14 +2,16 @@
 //! of every filter, check what cannot be indexed (validity, service address,
 //! relationships), expand variant groups, page, and render.
 
-use super::index::CatalogIndex;
-use super::offering::{Sections, key};
+use super::index::Layer;
+use super::layers::CatalogIndex;
+use super::offering::{IndexedOffering, Sections, key};
 use super::postings::{Set, intersect_all, intersect_page, union};
 use super::pricing::PriceContext;
 use super::query::DiscoveryRequest;
 use crate::document::FieldError;
 use chrono::{DateTime, Utc};
 use std::borrow::Cow;
+use std::collections::HashSet;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SearchResult {
@@ -19,7 +21,19 @@ pub struct SearchResult {
     pub items: Vec<u32>,
 }
 
-impl CatalogIndex {
+/// What one request asks of every layer.
+struct Query<'a> {
+    req: &'a DiscoveryRequest,
+    now_ms: i64,
+    lines: u32,
+    channel_key: String,
+    keep: Option<&'a dyn Fn(&str) -> bool>,
+    place: Option<&'a super::Place>,
+    /// The current version of the `relatedProductOfferingId` offering.
+    source: Option<&'a IndexedOffering>,
+}
+
+impl Layer {
     fn any_of(&self, field: &str, values: &[String]) -> Set<'_> {
         union(
             values
@@ -43,7 +57,8 @@ impl CatalogIndex {
     /// Offerings related to `target`: those whose relationships point at it
     /// (e.g. its add-ons) and those it points at itself, filtered by the
     /// relationship type and role when given.
-    fn related(&self, req: &DiscoveryRequest, target: &str) -> Vec<u32> {
+    fn related(&self, q: &Query<'_>, target: &str) -> Vec<u32> {
+        let req = q.req;
         let role_ok = |role: &str| {
             req.relation_roles.is_empty()
                 || req
@@ -71,7 +86,7 @@ impl CatalogIndex {
                     .collect()
             })
             .unwrap_or_default();
-        if let Some(source) = self.offering(target) {
+        if let Some(source) = q.source {
             for r in source
                 .relationships
                 .iter()
@@ -87,26 +102,11 @@ impl CatalogIndex {
         out
     }
 
-    pub fn search(
-        &self,
-        req: &DiscoveryRequest,
-        now: DateTime<Utc>,
-    ) -> Result<SearchResult, FieldError> {
-        self.search_where(req, now, None)
-    }
-
-    /// [`Self::search`] keeping only the offerings `keep` accepts (by id),
-    /// before paging, so that the counts hold: e.g. the add-ons that fit a
-    /// cart's line ([`super::CartLine::offers`]).
-    pub fn search_where(
-        &self,
-        req: &DiscoveryRequest,
-        now: DateTime<Utc>,
-        keep: Option<&dyn Fn(&str) -> bool>,
-    ) -> Result<SearchResult, FieldError> {
-        let place = self.service_place(req)?;
-        let channel_key = key("channel", &req.channel);
-        let mut lists: Vec<Set<'_>> = vec![self.posting(&channel_key)];
+    /// The sets every match is in: the channel, each filter, and the mask of
+    /// offerings still current.
+    fn lists<'s>(&'s self, q: &Query<'_>, visible: Option<&'s [u64]>) -> Vec<Set<'s>> {
+        let req = q.req;
+        let mut lists: Vec<Set<'_>> = vec![self.posting(&q.channel_key)];
         let single =
             |field: &'static str, v: &Option<String>| v.as_ref().map(|v| (field, vec![v.clone()]));
         let filters = [
@@ -147,61 +147,160 @@ impl CatalogIndex {
             lists.push(Set::Sorted(Cow::Owned(self.ids_to_positions(&id_filter))));
         }
         if let Some(target) = &req.related_to {
-            lists.push(Set::Sorted(Cow::Owned(self.related(req, target))));
+            lists.push(Set::Sorted(Cow::Owned(self.related(q, target))));
         }
-        let now_ms = now.timestamp_millis();
-        let skip = req.offset.saturating_mul(req.limit);
-        let lines = req.lines.max(1);
-        if place.is_none()
-            && keep.is_none()
-            && !req.all_variants
-            && lines == 1
-            && now_ms < self.stable_until
+        if let Some(v) = visible {
+            lists.push(Set::Bits(Cow::Borrowed(v)));
+        }
+        lists
+    }
+
+    /// Whether offering `i` may be sold as asked: sellable, valid now, for
+    /// the line count, at the service address, and kept by the caller.
+    fn available(&self, q: &Query<'_>, i: u32) -> bool {
+        let g = &self.gates[i as usize];
+        let o = &self.offerings[i as usize];
+        q.keep.is_none_or(|keep| keep(&o.id))
+            && g.sellable
+            && g.from <= q.now_ms
+            && q.now_ms <= g.to
+            && (!g.line_tiers || o.sells_lines(q.lines))
+            && (!g.needs_service_qualification
+                || q.place
+                    .is_none_or(|p| p.serves(o.technology.as_deref(), o.download_mbps)))
+    }
+
+    /// This layer's matches before variants are added: how many, and those
+    /// in `window` (skip, take) in answer order, or all of them.
+    fn matches(
+        &self,
+        q: &Query<'_>,
+        visible: Option<&[u64]>,
+        window: Option<(usize, usize)>,
+    ) -> (usize, Vec<u32>) {
+        let mut lists = self.lists(q, visible);
+        if q.place.is_none()
+            && q.keep.is_none()
+            && !q.req.all_variants
+            && q.lines == 1
+            && q.now_ms < self.stable_until
         {
-            // Availability has not changed since the index was built: it is
+            // Availability has not changed since the layer was built: it is
             // one more bitmap, and the answer needs no per-offer checks.
             lists.push(Set::Bits(Cow::Borrowed(&self.available)));
-            let (total, items) = intersect_page(lists, skip, req.limit);
+            return match window {
+                Some((skip, take)) => intersect_page(lists, skip, take),
+                None => {
+                    let all = intersect_all(lists);
+                    (all.len(), all)
+                }
+            };
+        }
+        let matches: Vec<u32> = intersect_all(lists)
+            .into_iter()
+            .filter(|&i| self.available(q, i))
+            .collect();
+        let total = matches.len();
+        match window {
+            Some((skip, take)) => (total, matches.into_iter().skip(skip).take(take).collect()),
+            None => (total, matches),
+        }
+    }
+
+    /// The available members of `groups` in this layer's channel.
+    fn variants(&self, q: &Query<'_>, groups: &HashSet<&str>, visible: Option<&[u64]>) -> Vec<u32> {
+        let current = |i: u32| {
+            visible.is_none_or(|v| {
+                v.get(i as usize / 64)
+                    .is_some_and(|w| w & (1 << (i % 64)) != 0)
+            })
+        };
+        groups
+            .iter()
+            .filter_map(|g| self.variant_groups.get(*g))
+            .flatten()
+            .copied()
+            .filter(|&v| current(v) && self.has_key(&q.channel_key, v) && self.available(q, v))
+            .collect()
+    }
+}
+
+impl CatalogIndex {
+    pub fn search(
+        &self,
+        req: &DiscoveryRequest,
+        now: DateTime<Utc>,
+    ) -> Result<SearchResult, FieldError> {
+        self.search_where(req, now, None)
+    }
+
+    /// [`Self::search`] keeping only the offerings `keep` accepts (by id),
+    /// before paging, so that the counts hold: e.g. the add-ons that fit a
+    /// cart's line ([`super::CartLine::offers`]).
+    pub fn search_where(
+        &self,
+        req: &DiscoveryRequest,
+        now: DateTime<Utc>,
+        keep: Option<&dyn Fn(&str) -> bool>,
+    ) -> Result<SearchResult, FieldError> {
+        let q = Query {
+            req,
+            now_ms: now.timestamp_millis(),
+            lines: req.lines.max(1),
+            channel_key: key("channel", &req.channel),
+            keep,
+            place: self.service_place(req)?,
+            source: req.related_to.as_deref().and_then(|t| self.offering(t)),
+        };
+        let skip = req.offset.saturating_mul(req.limit);
+        let parts = self.parts();
+        if !req.all_variants {
+            if let [only] = parts.as_slice() {
+                let (total, items) = only
+                    .layer
+                    .matches(&q, only.visible, Some((skip, req.limit)));
+                return Ok(SearchResult { total, items });
+            }
+            // Each layer's first `skip + limit` in answer order hold the page.
+            let mut total = 0;
+            let mut items = Vec::new();
+            for part in &parts {
+                let window = Some((0, skip.saturating_add(req.limit)));
+                let (n, found) = part.layer.matches(&q, part.visible, window);
+                total += n;
+                items.extend(found.into_iter().map(|i| part.start + i));
+            }
+            self.answer_order(&mut items);
+            let items = items.into_iter().skip(skip).take(req.limit).collect();
             return Ok(SearchResult { total, items });
         }
-        let candidates = intersect_all(lists);
-        let available = |i: u32| {
-            let g = &self.gates[i as usize];
-            keep.is_none_or(|keep| keep(&self.offerings[i as usize].id))
-                && g.sellable
-                && g.from <= now_ms
-                && now_ms <= g.to
-                && (!g.line_tiers || self.offerings[i as usize].sells_lines(lines))
-                && (!g.needs_service_qualification
-                    || place.is_none_or(|p| {
-                        let o = &self.offerings[i as usize];
-                        p.serves(o.technology.as_deref(), o.download_mbps)
-                    }))
-        };
-        let mut matches: Vec<u32> = candidates.into_iter().filter(|&i| available(i)).collect();
-        if req.all_variants {
-            let mut expanded = matches.clone();
-            for &i in &matches {
-                if let Some(group) = self.offerings[i as usize]
-                    .variant_group
-                    .as_ref()
-                    .and_then(|g| self.variant_groups.get(g))
-                {
-                    expanded.extend(
-                        group
-                            .iter()
-                            .copied()
-                            .filter(|&v| self.has_key(&channel_key, v) && available(v)),
-                    );
-                }
-            }
-            expanded.sort_unstable();
-            expanded.dedup();
-            matches = expanded;
+        // With every variant: the groups of all matches, in either layer,
+        // bring in their members from both.
+        let mut found: Vec<(usize, Vec<u32>)> = parts
+            .iter()
+            .enumerate()
+            .map(|(n, part)| (n, part.layer.matches(&q, part.visible, None).1))
+            .collect();
+        let groups: HashSet<&str> = found
+            .iter()
+            .flat_map(|(n, items)| {
+                let layer = parts[*n].layer;
+                items
+                    .iter()
+                    .filter_map(move |&i| layer.offerings[i as usize].variant_group.as_deref())
+            })
+            .collect();
+        let mut items = Vec::new();
+        for (n, matches) in &mut found {
+            let part = &parts[*n];
+            matches.extend(part.layer.variants(&q, &groups, part.visible));
+            matches.sort_unstable();
+            matches.dedup();
+            items.extend(matches.iter().map(|&i| part.start + i));
         }
-        let total = matches.len();
-        let start = skip.min(total);
-        let items = matches[start..].iter().take(req.limit).copied().collect();
+        self.answer_order(&mut items);
+        let total = items.len();
+        let items = items.into_iter().skip(skip).take(req.limit).collect();
         Ok(SearchResult { total, items })
     }
 
@@ -218,11 +317,11 @@ impl CatalogIndex {
         let lines = req.lines.max(1);
         let mut out = Vec::new();
         for id in &req.ids {
-            if let Some(&i) = self.by_id.get(id) {
-                let o = &self.offerings[i as usize];
+            if let Some(i) = self.locate(id) {
+                let o = self.at(i);
                 let serviceable = !o.requires_service_qualification
                     || place.is_none_or(|p| p.serves(o.technology.as_deref(), o.download_mbps));
-                if self.has_key(&channel_key, i)
+                if self.has_key_at(&channel_key, i)
                     && o.sellable
                     && o.valid_at(now)
                     && o.sells_lines(lines)
@@ -279,7 +378,7 @@ impl CatalogIndex {
         ctx: &PriceContext,
         lookup: bool,
     ) {
-        let o = &self.offerings[i as usize];
+        let o = self.at(i);
         let href = format!("{base_href}/{}?channel={}", o.id, req.channel);
         let sections = Sections {
             pricing: !req.offering_only,
