@@ -7,7 +7,7 @@ use crate::meter::{Reading, Usage, load_average};
 use std::io::Write;
 use std::path::Path;
 
-pub const HEADER: &str = "| scenario | backend | nodes | connections | unit | units | units/s | HTTP requests/unit | Omni CPU ms/unit | PostgreSQL CPU ms/unit (run's backends + server processes) | bench CPU ms/unit | WAL bytes/unit | other databases' PostgreSQL CPU % | load average (1 min) before → after |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|";
+pub const HEADER: &str = "| scenario | backend | nodes | connections | unit | units | units/s | HTTP requests/unit | Omni CPU ms/unit | PostgreSQL CPU ms/unit (run's backends + server processes) | bench CPU ms/unit | WAL bytes/unit | write transactions/unit | other databases' PostgreSQL CPU % | load average (1 min) before → after |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|";
 
 /// One measured window.
 pub struct Row {
@@ -56,7 +56,7 @@ impl Row {
         let postgres = self.backend == "postgres";
         let optional = |v: Option<f64>, f: &dyn Fn(f64) -> String| v.map_or("-".into(), f);
         format!(
-            "| {} | {} | {} | {} | {} | {} | {:.0} | {:.2} | {:.3} | {} | {:.3} | {} | {} | {} → {} |",
+            "| {} | {} | {} | {} | {} | {} | {:.0} | {:.2} | {:.3} | {} | {:.3} | {} | {} | {} | {} → {} |",
             self.scenario,
             self.backend,
             self.nodes,
@@ -80,6 +80,10 @@ impl Row {
             optional(u.wal_bytes, &|b| format!(
                 "{:.0}",
                 b / self.units.max(1) as f64
+            )),
+            optional(u.write_transactions, &|t| format!(
+                "{:.2}",
+                t / self.units.max(1) as f64
             )),
             if postgres {
                 format!("{:.0}", u.pg_other / u.seconds.max(1e-9) * 100.0)
@@ -108,6 +112,7 @@ impl Row {
             "pg_server_cpu_s": u.pg_server,
             "pg_other_cpu_s": u.pg_other,
             "wal_bytes": u.wal_bytes,
+            "write_transactions": u.write_transactions,
             "load_before": self.load.0,
             "load_after": self.load.1,
         })

@@ -10,6 +10,9 @@
 //! server's own processes (WAL writer, checkpointer, background writer,
 //! postmaster: they work for every database), and other databases'
 //! backends, which are noise and are only reported as a share of a core.
+//! WAL bytes and transaction ids (one per transaction that wrote) are the
+//! whole server's: other databases' writes count too, which the "other
+//! databases" CPU share tells about.
 
 use crate::server::{Nodes, cpu_seconds};
 use std::time::Instant;
@@ -30,8 +33,9 @@ pub struct Reading {
     pg_database: f64,
     pg_server: f64,
     pg_other: f64,
-    /// Bytes of WAL since the server's first (`pg_current_wal_lsn()`).
-    wal: Option<f64>,
+    /// Bytes of WAL since the server's first (`pg_current_wal_lsn()`),
+    /// and the next transaction id (each writing transaction takes one).
+    wal: Option<(f64, f64)>,
 }
 
 /// Costs between two readings.
@@ -44,6 +48,8 @@ pub struct Usage {
     pub pg_server: f64,
     pub pg_other: f64,
     pub wal_bytes: Option<f64>,
+    /// Transactions that wrote (and so committed with a WAL flush).
+    pub write_transactions: Option<f64>,
 }
 
 impl Meter {
@@ -80,8 +86,9 @@ impl Meter {
                 }
             }
             // A reading without it still has the CPU figures.
-            wal = sqlx::query_scalar::<_, f64>(
-                "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::float8",
+            wal = sqlx::query_as::<_, (f64, f64)>(
+                "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::float8, \
+                 pg_snapshot_xmax(pg_current_snapshot())::text::float8",
             )
             .fetch_one(connection)
             .await
@@ -108,7 +115,8 @@ impl Reading {
             pg_database: later.pg_database - self.pg_database,
             pg_server: later.pg_server - self.pg_server,
             pg_other: later.pg_other - self.pg_other,
-            wal_bytes: self.wal.zip(later.wal).map(|(a, b)| b - a),
+            wal_bytes: self.wal.zip(later.wal).map(|(a, b)| b.0 - a.0),
+            write_transactions: self.wal.zip(later.wal).map(|(a, b)| b.1 - a.1),
         }
     }
 }
