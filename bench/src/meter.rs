@@ -15,6 +15,7 @@
 //! databases" CPU share tells about.
 
 use crate::server::{Nodes, cpu_seconds};
+use std::collections::HashMap;
 use std::time::Instant;
 
 /// Reads the costs of one server group.
@@ -24,15 +25,27 @@ pub struct Meter {
     postgres: Option<(String, sqlx::PgConnection)>,
 }
 
+/// Whom a PostgreSQL process works for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Serves {
+    /// A session on the run's database.
+    Run,
+    /// The server as a whole (WAL writer, checkpointer, …).
+    Server,
+    /// A session on another database.
+    Other,
+}
+
 /// Cumulative counters at one instant.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Reading {
     at: Instant,
     omni: f64,
     bench: f64,
-    pg_database: f64,
-    pg_server: f64,
-    pg_other: f64,
+    /// Each PostgreSQL process's CPU seconds so far, by pid: a window sums
+    /// the growth of each, so a session that ends inside it loses only its
+    /// own share instead of making the sum go down.
+    postgres: HashMap<u32, (Serves, f64)>,
     /// Bytes of WAL since the server's first (`pg_current_wal_lsn()`),
     /// and the next transaction id (each writing transaction takes one).
     wal: Option<(f64, f64)>,
@@ -75,15 +88,16 @@ impl Meter {
             .filter_map(|pid| cpu_seconds(&format!("/proc/{pid}/stat")))
             .sum();
         let bench = cpu_seconds("/proc/self/stat").unwrap_or(0.0);
-        let (mut pg_database, mut pg_server, mut pg_other) = (0.0, 0.0, 0.0);
+        let mut postgres = HashMap::new();
         let mut wal = None;
         if let Some((name, connection)) = &mut self.postgres {
-            for (title, seconds) in postgres_processes() {
-                match backend_database(&title) {
-                    Some(db) if db == name.as_str() => pg_database += seconds,
-                    Some(_) => pg_other += seconds,
-                    None => pg_server += seconds,
-                }
+            for (pid, title, seconds) in postgres_processes() {
+                let serves = match backend_database(&title) {
+                    Some(db) if db == name.as_str() => Serves::Run,
+                    Some(_) => Serves::Other,
+                    None => Serves::Server,
+                };
+                postgres.insert(pid, (serves, seconds));
             }
             // A reading without it still has the CPU figures.
             wal = sqlx::query_as::<_, (f64, f64)>(
@@ -98,9 +112,7 @@ impl Meter {
             at,
             omni,
             bench,
-            pg_database,
-            pg_server,
-            pg_other,
+            postgres,
             wal,
         }
     }
@@ -108,13 +120,27 @@ impl Meter {
 
 impl Reading {
     pub fn until(&self, later: &Reading) -> Usage {
+        let grown = |whom: Serves| -> f64 {
+            later
+                .postgres
+                .iter()
+                .filter(|(_, (serves, _))| *serves == whom)
+                .map(|(pid, (_, now))| {
+                    // A pid new in the window (or reused) grew from zero.
+                    match self.postgres.get(pid) {
+                        Some((_, then)) if then <= now => now - then,
+                        _ => *now,
+                    }
+                })
+                .sum()
+        };
         Usage {
             seconds: later.at.duration_since(self.at).as_secs_f64(),
             omni: later.omni - self.omni,
             bench: later.bench - self.bench,
-            pg_database: later.pg_database - self.pg_database,
-            pg_server: later.pg_server - self.pg_server,
-            pg_other: later.pg_other - self.pg_other,
+            pg_database: grown(Serves::Run),
+            pg_server: grown(Serves::Server),
+            pg_other: grown(Serves::Other),
             wal_bytes: self.wal.zip(later.wal).map(|(a, b)| b.0 - a.0),
             write_transactions: self.wal.zip(later.wal).map(|(a, b)| b.1 - a.1),
         }
@@ -146,21 +172,19 @@ pub fn database_name(url: &str) -> &str {
     name.split('?').next().unwrap_or(name)
 }
 
-/// Every process named `postgres` on this machine: its title (which a
-/// backend sets to `postgres: CLUSTER: USER DATABASE HOST(PORT) STATE`) and
-/// its CPU seconds so far. A backend that exits inside a window takes its
-/// CPU with it; the nodes' pools keep their sessions, so that is rare.
-fn postgres_processes() -> Vec<(String, f64)> {
+/// Every process named `postgres` on this machine: its pid, its title
+/// (which a backend sets to `postgres: CLUSTER: USER DATABASE HOST(PORT)
+/// STATE`) and its CPU seconds so far. A backend that exits inside a window
+/// takes its CPU with it; the nodes' pools keep their sessions, so that is
+/// rare for the run's own.
+fn postgres_processes() -> Vec<(u32, String, f64)> {
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return Vec::new();
     };
     let mut found = Vec::new();
     for entry in entries.flatten() {
         let name = entry.file_name();
-        let Some(pid) = name
-            .to_str()
-            .filter(|n| n.bytes().all(|b| b.is_ascii_digit()))
-        else {
+        let Some(pid) = name.to_str().and_then(|n| n.parse::<u32>().ok()) else {
             continue;
         };
         let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
@@ -170,7 +194,7 @@ fn postgres_processes() -> Vec<(String, f64)> {
         let title = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
         let title = String::from_utf8_lossy(&title).replace('\0', " ");
         if let Some(seconds) = cpu_seconds(&format!("/proc/{pid}/stat")) {
-            found.push((title, seconds));
+            found.push((pid, title, seconds));
         }
     }
     found
