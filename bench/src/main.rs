@@ -388,12 +388,12 @@ async fn main() -> anyhow::Result<()> {
                         scenarios::Drive::CareDrain => Some(Duration::from_secs(args.care_due_in)),
                         _ => None,
                     };
-                    let (row, capacity) = if let scenarios::Drive::CareAccept = s.drive {
+                    let capacity = if let scenarios::Drive::CareAccept = s.drive {
                         let (row, capacity) =
                             care_report::accept(&nodes, &mut meter, &setup, &info, &care_sequence)
                                 .await?;
                         accept_rows.push(row);
-                        (None, capacity)
+                        capacity
                     } else {
                         let (row, capacity) = care_report::process(
                             &nodes,
@@ -404,9 +404,9 @@ async fn main() -> anyhow::Result<()> {
                             due_in,
                         )
                         .await?;
-                        (Some(row), capacity)
+                        process_rows.push(row);
+                        capacity
                     };
-                    process_rows.extend(row);
                     capacity_rows.push(capacity);
                     continue;
                 }
