@@ -146,9 +146,10 @@ pub struct Backlog {
 }
 
 /// Accepts `backlog` change requests (in orders of `setup.changes`) over
-/// `clients` connections, as fast as the server answers.
+/// `clients` connections, as fast as the servers answer; client `c` posts
+/// to `addrs[c % addrs.len()]`.
 pub async fn accept_backlog(
-    addr: &str,
+    addrs: &[String],
     setup: &CareSetup,
     clients: usize,
     backlog: usize,
@@ -159,11 +160,12 @@ pub async fn accept_backlog(
     let failures: Failures = Arc::default();
     let next = Arc::new(AtomicU64::new(0));
     let ids: Arc<Mutex<Vec<(u64, String)>>> = Arc::new(Mutex::new(Vec::with_capacity(orders)));
+    anyhow::ensure!(!addrs.is_empty(), "no server to post care orders to");
     let started = Instant::now();
     let mut tasks = Vec::new();
-    for _ in 0..clients {
+    for c in 0..clients {
         let (addr, setup, next, ids, failures) = (
-            addr.to_string(),
+            addrs[c % addrs.len()].clone(),
             setup.clone(),
             next.clone(),
             ids.clone(),
@@ -234,6 +236,15 @@ pub struct Drained {
     pub after_accepts: usize,
     /// Change requests by final status (`completed`, `failed`, …).
     pub statuses: BTreeMap<String, usize>,
+    /// Status calls made until the last order was seen done.
+    pub polls: u64,
+}
+
+impl Backlog {
+    /// Care orders accepted.
+    pub fn orders(&self) -> usize {
+        self.ids.len()
+    }
 }
 
 impl Drained {
@@ -245,14 +256,15 @@ impl Drained {
 /// Waits until every change request of `backlog` was processed; times it
 /// from `origin` (the first accept, or the instant all were due).
 /// `at_last_seen` runs when the last order is seen done, before every order
-/// is read to check and count the results.
-pub async fn wait_processed(
+/// is read to check and count the results; its outcome is returned beside
+/// the drain's.
+pub async fn wait_processed<T>(
     addr: &str,
     setup: &CareSetup,
     backlog: &Backlog,
     origin: Instant,
-    at_last_seen: impl FnOnce(),
-) -> anyhow::Result<Drained> {
+    at_last_seen: impl AsyncFnOnce() -> T,
+) -> anyhow::Result<(Drained, T)> {
     let ids = &backlog.ids;
     // The accepts ended about now; `processedDate`s after it count as after.
     let accept_end = chrono::Utc::now()
@@ -267,10 +279,11 @@ pub async fn wait_processed(
     // one connection, a few polls per step, until the last one is done.
     let mut sender = connect(addr).await?;
     let stride = (ids.len() / 100).max(1);
-    let mut cursor = 0;
+    let (mut cursor, mut polls) = (0, 0);
     let deadline = Instant::now() + DRAIN_TIMEOUT;
     loop {
         let at = cursor.min(ids.len() - 1);
+        polls += 1;
         if status(&mut sender, &setup.auth, &ids[at]).await?.is_some() {
             if at == ids.len() - 1 {
                 break;
@@ -282,14 +295,14 @@ pub async fn wait_processed(
         }
     }
     let mut end = Instant::now();
-    at_last_seen();
+    let seen = at_last_seen().await;
     // Then every order, in parallel: one still in progress pushes the end to
     // when it is seen done (it was not done when first read).
     let walked = walk(addr, setup, ids, deadline).await?;
     if let Some(last) = walked.last_done {
         end = end.max(last);
     }
-    Ok(Drained {
+    let drained = Drained {
         changes: walked.statuses.values().sum(),
         time: end.saturating_duration_since(origin),
         after_accepts: walked
@@ -298,7 +311,9 @@ pub async fn wait_processed(
             .filter(|at| **at > accept_end)
             .count(),
         statuses: walked.statuses,
-    })
+        polls,
+    };
+    Ok((drained, seen))
 }
 
 /// An order's answer once it is no longer `InProgress`; `None` before.

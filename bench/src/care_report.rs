@@ -2,11 +2,15 @@
 //! table rows: latency quantiles of the 202 for `care-accept`; accept and
 //! drain times and change requests per second for `care-process`. CPU is
 //! percent of one core over the measured run (the server, this bench, and
-//! every `postgres` process share the machine's cores).
+//! PostgreSQL share the machine's cores); each run also gives a row of the
+//! capacity table. Accepts are spread over every node; any node answers
+//! the status calls, since they share the database.
 
+use crate::capacity::{self, Window};
 use crate::care::{self, CareSetup};
 use crate::load;
-use crate::server::{self, Server};
+use crate::meter::Meter;
+use crate::server::Nodes;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -24,32 +28,6 @@ pub const ACCEPT_HEADER: &str = "| scenario | backend | sync | clients | lines |
 
 pub const PROCESS_HEADER: &str = "| scenario | backend | sync | clients | lines | changes/order | change requests | accepting s | accept p50 / p99 ms | timed from | to the last processed s | changes/s | processed after the last accept | statuses | server CPU % | postgres CPU % |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|";
 
-/// CPU seconds of the server, this process and PostgreSQL (when used).
-struct Cpu(Option<f64>, Option<f64>, Option<f64>);
-
-impl Cpu {
-    fn now(server: &Server, postgres: bool) -> Self {
-        Cpu(
-            server.cpu_seconds(),
-            server::cpu_seconds("/proc/self/stat"),
-            postgres.then(server::postgres_cpu_seconds).flatten(),
-        )
-    }
-
-    /// Percent of one core from `self` to `later` over `seconds`.
-    fn percent(&self, later: &Cpu, seconds: f64) -> [String; 3] {
-        let one = |a: Option<f64>, b: Option<f64>| match (a, b) {
-            (Some(a), Some(b)) => format!("{:.0}", (b - a) / seconds * 100.0),
-            _ => "-".into(),
-        };
-        [
-            one(self.0, later.0),
-            one(self.1, later.1),
-            one(self.2, later.2),
-        ]
-    }
-}
-
 fn sync_column<'a>(info: &RunInfo<'a>) -> &'a str {
     if info.backend == "postgres" {
         "-"
@@ -60,15 +38,17 @@ fn sync_column<'a>(info: &RunInfo<'a>) -> &'a str {
 
 /// `care-accept`: one second of warm-up, then `info.duration` of accepts.
 pub async fn accept(
-    server: &Server,
+    nodes: &Nodes,
+    meter: &mut Meter,
     setup: &CareSetup,
     info: &RunInfo<'_>,
     sequence: &Arc<AtomicU64>,
-) -> anyhow::Result<String> {
+) -> anyhow::Result<(String, capacity::Row)> {
+    let addrs = nodes.addrs();
     let make_run = |duration: Duration| {
         let setup = setup.clone();
         // Order numbers continue across runs, so change request ids and
-        // label values never repeat on one server.
+        // label values never repeat on one database.
         let base = sequence.fetch_add(1 << 40, Ordering::Relaxed);
         let make: Arc<load::RequestFn> = Arc::new(move |i| {
             let n = base + i;
@@ -80,17 +60,15 @@ pub async fn accept(
             )
         });
         let check: Arc<load::CheckFn> = Arc::new(care::accepted);
-        load::run(&server.addr, info.clients, duration, make, check)
+        load::run_spread(&addrs, info.clients, duration, make, check)
     };
     make_run(Duration::from_secs(1)).await?;
-    let postgres = info.backend == "postgres";
-    let before = Cpu::now(server, postgres);
+    let window = Window::open(meter.read().await);
     let result = make_run(info.duration).await?;
-    let after = Cpu::now(server, postgres);
-    let [server_cpu, bench_cpu, postgres_cpu] =
-        before.percent(&after, result.elapsed.as_secs_f64());
+    let usage = window.start.until(&meter.read().await);
+    let [server_cpu, bench_cpu, postgres_cpu] = usage.percents(info.backend == "postgres");
     let h = &result.latency_us;
-    Ok(format!(
+    let row = format!(
         "| care-accept | {} | {} | {} | {} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {:.2} | {} | {server_cpu} | {bench_cpu} | {postgres_cpu} |",
         info.backend,
         sync_column(info),
@@ -103,23 +81,35 @@ pub async fn accept(
         care::ms(h, 0.99),
         h.max() as f64 / 1000.0,
         result.errors,
-    ))
+    );
+    let capacity = capacity::Row {
+        scenario: format!("care-accept ({} change/order)", setup.changes),
+        backend: info.backend.to_string(),
+        nodes: nodes.len(),
+        connections: info.clients,
+        unit: "order accepted",
+        units: result.requests,
+        requests: result.requests,
+        usage,
+        load: window.load(),
+    };
+    Ok((row, capacity))
 }
 
 /// `care-process` (`due_in` = `None`): a backlog of `info.backlog` change
-/// requests due at once, accepted as fast as the server answers while its
-/// worker processes them; timed from the first accept. `care-drain`
+/// requests due at once, accepted as fast as the servers answer while
+/// their workers process them; timed from the first accept. `care-drain`
 /// (`Some`): the same backlog all due `due_in` after the start, so that the
-/// worker starts on the whole of it; timed from that instant, with CPU over
+/// workers start on the whole of it; timed from that instant, with CPU over
 /// the drain alone.
 pub async fn process(
-    server: &Server,
+    nodes: &Nodes,
+    meter: &mut Meter,
     setup: &CareSetup,
     info: &RunInfo<'_>,
     sequence: &Arc<AtomicU64>,
     due_in: Option<Duration>,
-) -> anyhow::Result<String> {
-    let postgres = info.backend == "postgres";
+) -> anyhow::Result<(String, capacity::Row)> {
     let first = sequence.fetch_add(1 << 40, Ordering::Relaxed);
     let mut setup = setup.clone();
     let due = due_in.map(|d| {
@@ -129,9 +119,9 @@ pub async fn process(
         )
     });
     setup.due = due.map(|(_, at)| at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
-    let mut before = Cpu::now(server, postgres);
+    let mut window = Window::open(meter.read().await);
     let backlog =
-        care::accept_backlog(&server.addr, &setup, info.clients, info.backlog, first).await?;
+        care::accept_backlog(&nodes.addrs(), &setup, info.clients, info.backlog, first).await?;
     for (kind, (count, detail)) in &backlog.failures {
         eprintln!("care-process: {count} × {kind}; the first: {detail}");
     }
@@ -145,7 +135,7 @@ pub async fn process(
                 );
             }
             tokio::time::sleep_until(at.into()).await;
-            before = Cpu::now(server, postgres);
+            window = Window::open(meter.read().await);
             let from = if overran {
                 "due time (accepts overran it)"
             } else {
@@ -156,20 +146,19 @@ pub async fn process(
     };
     // CPU until the last order is seen done, not while every order is then
     // read to check the results.
-    let mut after = None;
-    let drained = care::wait_processed(&server.addr, &setup, &backlog, origin, || {
-        after = Some((Cpu::now(server, postgres), Instant::now()));
-    })
-    .await?;
-    let (after, end) = after.ok_or_else(|| anyhow::anyhow!("the drain did not end"))?;
-    let window = end.saturating_duration_since(origin).as_secs_f64();
-    let [server_cpu, _, postgres_cpu] = before.percent(&after, window);
+    let (drained, end) =
+        care::wait_processed(&nodes.first().addr, &setup, &backlog, origin, async || {
+            meter.read().await
+        })
+        .await?;
+    let usage = window.start.until(&end);
+    let [server_cpu, _, postgres_cpu] = usage.percents(info.backend == "postgres");
     let statuses: Vec<String> = drained
         .statuses
         .iter()
         .map(|(k, v)| format!("{v} {k}"))
         .collect();
-    Ok(format!(
+    let row = format!(
         "| {name} | {} | {} | {} | {} | {} | {} | {:.2} | {:.1} / {:.1} | {timed_from} | {:.2} | {:.0} | {} | {} | {server_cpu} | {postgres_cpu} |",
         info.backend,
         sync_column(info),
@@ -184,5 +173,23 @@ pub async fn process(
         drained.per_second(),
         drained.after_accepts,
         statuses.join(", "),
-    ))
+    );
+    // care-process's window holds the accepts; care-drain's only the polls.
+    let accepts = if due.is_none() {
+        backlog.orders() as u64
+    } else {
+        0
+    };
+    let capacity = capacity::Row {
+        scenario: format!("{name} ({} change/order)", setup.changes),
+        backend: info.backend.to_string(),
+        nodes: nodes.len(),
+        connections: info.clients,
+        unit: "change request",
+        units: drained.changes as u64,
+        requests: accepts + drained.polls,
+        usage,
+        load: window.load(),
+    };
+    Ok((row, capacity))
 }

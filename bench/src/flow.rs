@@ -116,6 +116,11 @@ impl FlowResult {
         self.completed as f64 / self.elapsed.as_secs_f64()
     }
 
+    /// Expected answers of every step, polls included.
+    pub fn answers(&self) -> u64 {
+        self.steps_us.iter().map(Histogram::len).sum()
+    }
+
     fn merge(&mut self, other: FlowResult) -> anyhow::Result<()> {
         self.completed += other.completed;
         self.errors += other.errors;
@@ -137,19 +142,23 @@ pub fn ms(h: &Histogram<u64>, q: f64) -> f64 {
 }
 
 /// Runs `options.clients` clients until `options.duration` has passed; the
-/// orders in flight then are finished and counted. `sequence` numbers the
-/// orders (their SIM's ICCID) across runs on the same server.
+/// orders in flight then are finished and counted. Client `c` talks to
+/// `addrs[c % addrs.len()]` (nodes of one database, round-robin).
+/// `sequence` numbers the orders (their SIM's ICCID) across runs on the
+/// same database.
 pub async fn run(
-    addr: &str,
+    addrs: &[String],
     options: &FlowOptions,
     sequence: Arc<AtomicU64>,
 ) -> anyhow::Result<FlowResult> {
+    anyhow::ensure!(!addrs.is_empty(), "no server to run orders on");
     let started = Instant::now();
     let deadline = started + options.duration;
     let auth = Arc::new(format!("Bearer {}", options.token));
     let mut tasks = Vec::new();
-    for _ in 0..options.clients {
-        let (addr, auth, sequence) = (addr.to_string(), auth.clone(), sequence.clone());
+    for c in 0..options.clients {
+        let addr = addrs[c % addrs.len()].clone();
+        let (auth, sequence) = (auth.clone(), sequence.clone());
         let poll = options.poll;
         tasks.push(tokio::spawn(async move {
             client_loop(addr, auth, poll, deadline, sequence).await

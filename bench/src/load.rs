@@ -42,11 +42,25 @@ pub async fn run(
     make: Arc<RequestFn>,
     check: Arc<CheckFn>,
 ) -> anyhow::Result<LoadResult> {
+    run_spread(&[addr.to_string()], connections, duration, make, check).await
+}
+
+/// As [`run`], with connection `c` to `addrs[c % addrs.len()]`: the load
+/// spread round-robin over several nodes, as a load balancer would.
+pub async fn run_spread(
+    addrs: &[String],
+    connections: usize,
+    duration: Duration,
+    make: Arc<RequestFn>,
+    check: Arc<CheckFn>,
+) -> anyhow::Result<LoadResult> {
+    anyhow::ensure!(!addrs.is_empty(), "no server to send requests to");
     let started = Instant::now();
     let deadline = started + duration;
     let mut tasks = Vec::new();
     for c in 0..connections {
-        let (addr, make, check) = (addr.to_string(), make.clone(), check.clone());
+        let addr = addrs[c % addrs.len()].clone();
+        let (make, check) = (make.clone(), check.clone());
         tasks.push(tokio::spawn(async move {
             connection(&addr, c as u64, deadline, make, check).await
         }));

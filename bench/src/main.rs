@@ -3,6 +3,7 @@
 //! markdown table. Scenarios are code in `scenarios.rs`.
 
 mod abuse;
+mod capacity;
 mod care;
 mod care_data;
 mod care_report;
@@ -11,6 +12,7 @@ mod event_stream;
 mod flow;
 mod lists;
 mod load;
+mod meter;
 mod scenarios;
 mod server;
 mod store;
@@ -65,6 +67,14 @@ struct Args {
     /// The server binary.
     #[arg(long, default_value = "target/release/omni")]
     omni_bin: PathBuf,
+    /// Omni nodes on the one database (PostgreSQL only). discovery-*,
+    /// cart-create, order-flow and the care scenarios spread their
+    /// connections round-robin over them; the others use the first node.
+    #[arg(long, default_value_t = 1)]
+    nodes: usize,
+    /// Also append the capacity table's rows to this file, one JSON object a line.
+    #[arg(long)]
+    json: Option<PathBuf>,
 }
 
 /// The scenario that drives omni-store in this process instead of a server.
@@ -117,6 +127,10 @@ async fn main() -> anyhow::Result<()> {
         );
         return Ok(());
     }
+    anyhow::ensure!(
+        args.nodes >= 1 && (args.nodes == 1 || args.backend == "postgres"),
+        "--nodes above 1 needs --backend postgres: only PostgreSQL is shared by several processes"
+    );
     let wanted: Vec<&str> = args.scenarios.split(',').map(str::trim).collect();
     let chosen: Vec<_> = all
         .into_iter()
@@ -159,6 +173,7 @@ async fn main() -> anyhow::Result<()> {
     // Scenarios that need the same data set share one server start.
     let care_sequence = Arc::new(AtomicU64::new(0));
     let mut abuse_rows = Vec::new();
+    let mut capacity_rows = Vec::new();
     // ... and the same limit on anonymous writes.
     let mut groups: Vec<((scenarios::DataSet, bool), Vec<&scenarios::Scenario>)> = Vec::new();
     for s in &chosen {
@@ -193,23 +208,29 @@ async fn main() -> anyhow::Result<()> {
             args.care_lines,
         )?;
         let secret = "bench-secret-of-at-least-thirty-two-bytes";
-        let server = server::Server::start(&server::ServerConfig {
-            binary: &args.omni_bin,
-            database_url: &database_url,
-            data_dir: &data_dir,
-            secret,
-            sqlite_sync: &args.sqlite_sync,
-            anonymous_limit,
-            envs: &[],
-        })
+        let nodes = server::Nodes::start(
+            &server::ServerConfig {
+                binary: &args.omni_bin,
+                database_url: &database_url,
+                data_dir: &data_dir,
+                secret,
+                sqlite_sync: &args.sqlite_sync,
+                anonymous_limit,
+                envs: &[],
+            },
+            args.nodes,
+        )
         .context("starting the server")?;
+        let server = nodes.first();
+        let mut meter = meter::Meter::new(&nodes, &database_url).await?;
         eprintln!(
-            "server up on {} ({}, data set {:?}) in {:.2} s, RSS {:.0} MiB",
-            server.addr,
+            "{} server(s) up on {} ({}, data set {:?}); the first in {:.2} s, RSS {:.0} MiB",
+            nodes.len(),
+            nodes.addrs().join(", "),
             args.backend,
             data,
             server.startup.as_secs_f64(),
-            server.rss_mib().unwrap_or(0.0)
+            nodes.rss_mib().unwrap_or(0.0)
         );
         for s in list {
             let connections = s.connections.unwrap_or(args.connections);
@@ -302,9 +323,11 @@ async fn main() -> anyhow::Result<()> {
                     continue;
                 }
                 scenarios::Drive::OrderFlow => {
-                    let (row, steps) = order_flow(&args, &server, secret, connections).await?;
+                    let (row, steps, capacity) =
+                        order_flow(&args, &nodes, &mut meter, secret, connections).await?;
                     flow_rows.push(row);
                     step_tables.push(steps);
+                    capacity_rows.push(capacity);
                     continue;
                 }
                 scenarios::Drive::CartAbuse => {
@@ -361,46 +384,63 @@ async fn main() -> anyhow::Result<()> {
                         duration: Duration::from_secs(args.duration),
                         backlog: args.care_backlog,
                     };
-                    let due_in = Duration::from_secs(args.care_due_in);
-                    match s.drive {
-                        scenarios::Drive::CareAccept => accept_rows.push(
-                            care_report::accept(&server, &setup, &info, &care_sequence).await?,
-                        ),
-                        scenarios::Drive::CareDrain => process_rows.push(
-                            care_report::process(
-                                &server,
-                                &setup,
-                                &info,
-                                &care_sequence,
-                                Some(due_in),
-                            )
-                            .await?,
-                        ),
-                        _ => process_rows.push(
-                            care_report::process(&server, &setup, &info, &care_sequence, None)
-                                .await?,
-                        ),
-                    }
+                    let due_in = match s.drive {
+                        scenarios::Drive::CareDrain => Some(Duration::from_secs(args.care_due_in)),
+                        _ => None,
+                    };
+                    let capacity = if let scenarios::Drive::CareAccept = s.drive {
+                        let (row, capacity) =
+                            care_report::accept(&nodes, &mut meter, &setup, &info, &care_sequence)
+                                .await?;
+                        accept_rows.push(row);
+                        capacity
+                    } else {
+                        let (row, capacity) = care_report::process(
+                            &nodes,
+                            &mut meter,
+                            &setup,
+                            &info,
+                            &care_sequence,
+                            due_in,
+                        )
+                        .await?;
+                        process_rows.push(row);
+                        capacity
+                    };
+                    capacity_rows.push(capacity);
                     continue;
                 }
             };
             let (make, check) = build()?;
-            load::run(
-                &server.addr,
+            let addrs = nodes.addrs();
+            load::run_spread(
+                &addrs,
                 connections,
                 Duration::from_secs(1),
                 make.clone(),
                 check.clone(),
             )
             .await?;
-            let result = load::run(
-                &server.addr,
+            let window = capacity::Window::open(meter.read().await);
+            let result = load::run_spread(
+                &addrs,
                 connections,
                 Duration::from_secs(args.duration),
                 make,
                 check,
             )
             .await?;
+            capacity_rows.push(capacity::Row {
+                scenario: s.name.to_string(),
+                backend: args.backend.clone(),
+                nodes: nodes.len(),
+                connections,
+                unit: "request",
+                units: result.requests,
+                requests: result.requests,
+                usage: window.start.until(&meter.read().await),
+                load: window.load(),
+            });
             rows.push(format!(
                 "| {} | {} | {} | {:.0} | {:.2} | {:.2} | {} | {:.0} | {:.2} |",
                 s.name,
@@ -410,11 +450,12 @@ async fn main() -> anyhow::Result<()> {
                 result.percentile_ms(0.5),
                 result.percentile_ms(0.99),
                 result.errors,
-                server.rss_mib().unwrap_or(0.0),
+                nodes.rss_mib().unwrap_or(0.0),
                 server.startup.as_secs_f64(),
             ));
         }
-        drop(server);
+        drop(meter);
+        drop(nodes);
         forget_database(&database_url).await;
     }
     if !rows.is_empty() {
@@ -458,6 +499,15 @@ async fn main() -> anyhow::Result<()> {
             println!("\n{t}");
         }
     }
+    if !capacity_rows.is_empty() {
+        println!("\n{}", capacity::HEADER);
+        for r in &capacity_rows {
+            println!("{}", r.markdown());
+        }
+        if let Some(path) = &args.json {
+            capacity::append_json(path, &capacity_rows)?;
+        }
+    }
     Ok(())
 }
 
@@ -470,46 +520,36 @@ async fn forget_database(url: &str) {
 }
 
 /// Runs the `order-flow` scenario: one second of warm-up, then the measured
-/// run; returns its table row and its per-step table. CPU figures are
-/// percent of one core over the measured run (this machine's cores are
-/// shared by the server, the bench and PostgreSQL).
+/// run, its clients spread over the nodes; returns its table row, its
+/// per-step table and its capacity row. CPU figures are percent of one
+/// core over the measured run (this machine's cores are shared by the
+/// servers, the bench and PostgreSQL).
 async fn order_flow(
     args: &Args,
-    server: &server::Server,
+    nodes: &server::Nodes,
+    meter: &mut meter::Meter,
     secret: &str,
     clients: usize,
-) -> anyhow::Result<(String, String)> {
+) -> anyhow::Result<(String, String, capacity::Row)> {
     let mut options = flow::FlowOptions {
         clients,
         duration: Duration::from_secs(1),
         poll: Duration::from_millis(args.poll_ms),
         token: server::mint_token(&args.omni_bin, secret, "order.ops", None)?,
     };
+    let addrs = nodes.addrs();
     let sequence = Arc::new(AtomicU64::new(0));
-    let warm = flow::run(&server.addr, &options, sequence.clone()).await?;
+    let warm = flow::run(&addrs, &options, sequence.clone()).await?;
     print_errors("order-flow warm-up", &warm);
     options.duration = Duration::from_secs(args.duration);
     let postgres = args.backend == "postgres";
-    let own_stat = "/proc/self/stat";
-    let before = (
-        server.cpu_seconds(),
-        server::cpu_seconds(own_stat),
-        postgres.then(server::postgres_cpu_seconds).flatten(),
-    );
-    let result = flow::run(&server.addr, &options, sequence).await?;
-    let after = (
-        server.cpu_seconds(),
-        server::cpu_seconds(own_stat),
-        postgres.then(server::postgres_cpu_seconds).flatten(),
-    );
+    let window = capacity::Window::open(meter.read().await);
+    let result = flow::run(&addrs, &options, sequence).await?;
+    let usage = window.start.until(&meter.read().await);
     print_errors("order-flow", &result);
-    let seconds = result.elapsed.as_secs_f64();
-    let percent = |a: Option<f64>, b: Option<f64>| match (a, b) {
-        (Some(a), Some(b)) => format!("{:.0}", (b - a) / seconds * 100.0),
-        _ => "-".into(),
-    };
+    let [server_cpu, bench_cpu, postgres_cpu] = usage.percents(postgres);
     let row = format!(
-        "| order-flow | {} | {} | {} | {:.0} | {:.1} | {:.1} | {:.1} | {:.1} | {} | {} | {} | {} | {:.0} |",
+        "| order-flow | {} | {} | {} | {:.0} | {:.1} | {:.1} | {:.1} | {:.1} | {} | {server_cpu} | {bench_cpu} | {postgres_cpu} | {:.0} |",
         args.backend,
         if postgres { "-" } else { &args.sqlite_sync },
         clients,
@@ -519,10 +559,7 @@ async fn order_flow(
         flow::ms(&result.completion_us, 0.5),
         flow::ms(&result.completion_us, 0.99),
         result.errors,
-        percent(before.0, after.0),
-        percent(before.1, after.1),
-        percent(before.2, after.2),
-        server.rss_mib().unwrap_or(0.0),
+        nodes.rss_mib().unwrap_or(0.0),
     );
     let mut steps = format!(
         "order-flow steps ({}, {clients} clients; {} orders completed, {:.1} polls each at {} ms):\n\
@@ -542,7 +579,18 @@ async fn order_flow(
             flow::ms(h, 0.99)
         ));
     }
-    Ok((row, steps))
+    let capacity = capacity::Row {
+        scenario: "order-flow".into(),
+        backend: args.backend.clone(),
+        nodes: nodes.len(),
+        connections: clients,
+        unit: "order completed",
+        units: result.completed,
+        requests: result.answers(),
+        usage,
+        load: window.load(),
+    };
+    Ok((row, steps, capacity))
 }
 
 fn print_errors(what: &str, result: &flow::FlowResult) {

@@ -90,9 +90,48 @@ impl Server {
         Some(kb / 1024.0)
     }
 
-    /// CPU time (user and system, all threads) the server has used so far.
-    pub fn cpu_seconds(&self) -> Option<f64> {
-        cpu_seconds(&format!("/proc/{}/stat", self.child.id()))
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+/// Omni nodes sharing one database, as behind a load balancer: the same
+/// database, secret and keys, each on a port of its own.
+pub struct Nodes(Vec<Server>);
+
+impl Nodes {
+    /// Starts `count` nodes one after another: the first finds an empty
+    /// database and loads the data directory (see `OMNI_DATA_DIR`); the
+    /// others start on a loaded one and load nothing.
+    pub fn start(config: &ServerConfig<'_>, count: usize) -> anyhow::Result<Self> {
+        let mut nodes = Vec::with_capacity(count.max(1));
+        for _ in 0..count.max(1) {
+            nodes.push(Server::start(config)?);
+        }
+        Ok(Self(nodes))
+    }
+
+    /// The first node: the one scenarios that do not spread their load use.
+    pub fn first(&self) -> &Server {
+        &self.0[0]
+    }
+
+    /// Every node's address, in start order.
+    pub fn addrs(&self) -> Vec<String> {
+        self.0.iter().map(|s| s.addr.clone()).collect()
+    }
+
+    pub fn pids(&self) -> Vec<u32> {
+        self.0.iter().map(Server::pid).collect()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Resident memory of every node together, in MiB.
+    pub fn rss_mib(&self) -> Option<f64> {
+        self.0.iter().map(Server::rss_mib).sum()
     }
 }
 
@@ -162,26 +201,6 @@ fn clock_ticks() -> Option<u64> {
         }
     }
     None
-}
-
-/// CPU time used so far by every process named `postgres` on this machine
-/// (the local server's backends, including other users' sessions).
-pub fn postgres_cpu_seconds() -> Option<f64> {
-    let mut total = 0.0;
-    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
-        let name = entry.file_name();
-        let Some(pid) = name
-            .to_str()
-            .filter(|n| n.bytes().all(|b| b.is_ascii_digit()))
-        else {
-            continue;
-        };
-        let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
-        if comm.trim() == "postgres" {
-            total += cpu_seconds(&format!("/proc/{pid}/stat")).unwrap_or(0.0);
-        }
-    }
-    Some(total)
 }
 
 impl Drop for Server {
