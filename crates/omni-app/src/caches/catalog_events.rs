@@ -27,7 +27,7 @@ pub struct CatalogEvents {
 
 /// The tenant's catalog changes after stream position `after`, including
 /// every write committed before the call; `None` when more than `limit`
-/// offerings changed (reading in full is then cheaper).
+/// offerings, or prices, changed (reading in full is then cheaper).
 pub async fn since(
     store: &dyn Store,
     tenant: &str,
@@ -61,7 +61,7 @@ pub async fn since(
             }
         }
         found.position = last;
-        if found.offerings.len() > limit {
+        if found.offerings.len() > limit || found.prices.len() > limit {
             return Ok(None);
         }
     }
