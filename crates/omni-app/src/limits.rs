@@ -265,6 +265,20 @@ impl Store for LimitedStore {
     async fn outbox_stream(&self, after: i64, limit: i64) -> Result<Vec<StoredEvent>> {
         self.inner.outbox_stream(after, limit).await
     }
+    async fn outbox_slice(
+        &self,
+        tenant: &str,
+        resource_kinds: &[String],
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<StoredEvent>> {
+        self.inner
+            .outbox_slice(tenant, resource_kinds, after, limit)
+            .await
+    }
+    async fn sequence_committed(&self) -> Result<()> {
+        self.inner.sequence_committed().await
+    }
     async fn outbox_stream_head(&self) -> Result<i64> {
         self.inner.outbox_stream_head().await
     }

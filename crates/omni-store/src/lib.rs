@@ -172,10 +172,39 @@ pub trait Store: Send + Sync + 'static {
     /// visible in increasing order, so a reader that keeps the last position
     /// it handled never misses an event, whenever its transaction committed.
     /// SQLite's single writer makes seq that order; PostgreSQL numbers
-    /// committed events here (see migration 0004).
+    /// committed events after commit (see migration 0004), at most once per
+    /// node every few tens of milliseconds for all polling readers, so an
+    /// event can appear a little after its commit: call
+    /// [`Store::sequence_committed`] first to see every event committed
+    /// before that call.
     async fn outbox_stream(&self, after: i64, limit: i64) -> Result<Vec<StoredEvent>>;
 
-    /// The last position of the stream; 0 when empty.
+    /// Committed events of one tenant whose resource kind is one of `resource_kinds`, in stream order
+    /// after position `after` (each `StoredEvent::seq` is its stream position, as in `outbox_stream`).
+    /// Empty `resource_kinds` means every kind of the tenant. Read through
+    /// an index on (tenant, kind, position), so its cost is the slice's
+    /// events, not the whole stream's. Numbered as [`Store::outbox_stream`]
+    /// (the same guarantee: a reader that keeps the last position it
+    /// handled never misses an event of its slice; call
+    /// [`Store::sequence_committed`] first to see every event committed
+    /// before that call).
+    async fn outbox_slice(
+        &self,
+        tenant: &str,
+        resource_kinds: &[String],
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<StoredEvent>>;
+
+    /// Numbers every event committed before this call, so that the next
+    /// [`Store::outbox_stream`] or [`Store::outbox_slice`] returns it: for
+    /// a caller that must see everything committed before a point (e.g. a
+    /// counter it read). Concurrent callers of a node share one run, and a
+    /// run that started after the call is enough. Nothing to do on SQLite.
+    async fn sequence_committed(&self) -> Result<()>;
+
+    /// The last position of the stream, counting every event committed
+    /// before the call (it runs [`Store::sequence_committed`]); 0 when empty.
     async fn outbox_stream_head(&self) -> Result<i64>;
 
     /// Adds one to a counter and returns the new value.

@@ -55,8 +55,11 @@ async fn open_writer(url: &str, id: &str) -> sqlx::PgConnection {
     conn
 }
 
-/// Resource ids of the stream after `after`, with the last position.
+/// Resource ids of the stream after `after`, with the last position: every
+/// event committed so far (readers that poll may see an event a moment
+/// later, when the node's sequencer next runs).
 async fn stream(store: &dyn omni_store::Store, after: i64) -> (Vec<String>, i64) {
+    store.sequence_committed().await.expect("sequence");
     let events = store.outbox_stream(after, 100).await.expect("stream");
     let last = events.last().map_or(after, |e| e.seq);
     (

@@ -13,6 +13,8 @@ mod idempotency;
 mod keyed;
 mod many;
 mod ops;
+mod sequencer;
+mod slice;
 mod sqlite_writer;
 mod storable;
 mod store;
@@ -59,6 +61,7 @@ const SQLITE: Dialect = Dialect {
         (5, include_str!("../migrations/0005_sqlite.sql")),
         (7, include_str!("../migrations/0007_sqlite.sql")),
         (8, include_str!("../migrations/0008_sqlite.sql")),
+        (9, include_str!("../migrations/0009_sqlite.sql")),
     ],
     // One writer connection serialises claims, so no row locks are needed.
     claim_jobs: concat!(
@@ -80,6 +83,7 @@ const POSTGRES: Dialect = Dialect {
         (5, include_str!("../migrations/0005_postgres.sql")),
         (7, include_str!("../migrations/0007_postgres.sql")),
         (8, include_str!("../migrations/0008_postgres.sql")),
+        (9, include_str!("../migrations/0009_postgres.sql")),
     ],
     claim_jobs: concat!(
         "UPDATE jobs SET lease_owner = $1, lease_until = $2, attempts = attempts + 1, updated_at = $3 \
@@ -117,6 +121,8 @@ pub struct SqlStore<DB: sqlx::Database> {
     /// connections commit in parallel already, and on an in-memory SQLite.
     group: Option<GroupWriter>,
     dialect: &'static Dialect,
+    /// When PostgreSQL's stream numbering last ran on this node.
+    sequencer: sequencer::Sequencer,
 }
 
 /// Opens the database a URL names: `sqlite:PATH` (or `sqlite::memory:`) or
@@ -134,6 +140,7 @@ pub async fn connect(url: &str, options: &ConnectOptions) -> Result<Arc<dyn Stor
             writer: pool,
             group: None,
             dialect: &POSTGRES,
+            sequencer: Default::default(),
         }));
     }
     if !url.starts_with("sqlite:") {
@@ -169,6 +176,7 @@ pub async fn connect(url: &str, options: &ConnectOptions) -> Result<Arc<dyn Stor
             writer,
             group: None,
             dialect: &SQLITE,
+            sequencer: Default::default(),
         }));
     }
     let group = Some(GroupWriter::start(connect.clone(), SQLITE.claim_jobs).await?);
@@ -181,6 +189,7 @@ pub async fn connect(url: &str, options: &ConnectOptions) -> Result<Arc<dyn Stor
         writer,
         group,
         dialect: &SQLITE,
+        sequencer: Default::default(),
     }))
 }
 

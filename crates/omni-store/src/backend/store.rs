@@ -6,6 +6,8 @@ use super::idempotency::IdemOp;
 use super::keyed::keyed_sql;
 use super::many::{MAX_IDS, select_by_ids};
 use super::ops::{DocRow, FinishRow, Output, WriteOp};
+use super::sequencer::Turn;
+use super::slice::{slice_sql, tenant_kinds_sql};
 use super::sqlite_writer::receive;
 use super::{SqlStore, is_unique_violation, job_columns, parse_body};
 use crate::{
@@ -21,6 +23,9 @@ const KEYS_VERSION_COUNTER: &str = "omni:document_keys_version";
 
 /// Documents read and rewritten per write when keys are rebuilt.
 const REINDEX_BATCH: i64 = 500;
+
+/// Events one transaction of PostgreSQL's sequencer numbers at most.
+const SEQUENCE_BATCH: i64 = 5000;
 use async_trait::async_trait;
 use sqlx::{Postgres, Row, Sqlite};
 
@@ -62,26 +67,66 @@ macro_rules! impl_store {
                 })
             }
 
-            /// PostgreSQL only (see migration 0004): numbers the committed
-            /// events that have no stream position yet, after every number
-            /// given so far, in seq order. Runs are serialised by an advisory
-            /// lock, so positions become visible in increasing order.
-            async fn sequence_outbox(&self) -> Result<()> {
+            /// Stream order's column: seq on SQLite, whose single writer
+            /// makes it commit order; on PostgreSQL the position numbered
+            /// after commit (see migration 0004).
+            fn stream_column(&self) -> &'static str {
+                if self.dialect.name == "sqlite" { "seq" } else { "position" }
+            }
+
+            /// PostgreSQL only (see migration 0004): numbers up to
+            /// [`SEQUENCE_BATCH`] committed events that have no stream
+            /// position yet, after every number given so far, in seq order.
+            /// Runs are serialised by an advisory lock, so positions become
+            /// visible in increasing order. True when it numbered every
+            /// event it saw.
+            async fn number_batch(&self) -> Result<bool> {
                 let mut tx = self.writer.begin().await?;
                 sqlx::query("SELECT pg_advisory_xact_lock(7264001)")
                     .execute(&mut *tx)
                     .await?;
-                sqlx::query(
+                let numbered = sqlx::query(
                     "WITH pending AS (SELECT seq, row_number() OVER (ORDER BY seq) AS n \
-                         FROM (SELECT seq FROM outbox WHERE position IS NULL ORDER BY seq LIMIT 5000) AS p), \
+                         FROM (SELECT seq FROM outbox WHERE position IS NULL ORDER BY seq LIMIT $1) AS p), \
                      base AS (SELECT COALESCE(MAX(position), 0) AS b FROM outbox) \
                      UPDATE outbox SET position = base.b + pending.n FROM pending, base \
                      WHERE outbox.seq = pending.seq",
                 )
+                .bind(SEQUENCE_BATCH)
                 .execute(&mut *tx)
-                .await?;
+                .await?
+                .rows_affected();
                 tx.commit().await?;
+                Ok(numbered < SEQUENCE_BATCH as u64)
+            }
+
+            /// Runs the sequencer in `turn`, if given (see
+            /// `sequencer.rs`): nothing when no event is unnumbered (a
+            /// look at the partial index `outbox_unpositioned`, outside any
+            /// transaction); else one batch, or with `complete` batches
+            /// until every event it sees is numbered.
+            async fn sequence(&self, turn: Option<Turn<'_>>, complete: bool) -> Result<()> {
+                let Some(turn) = turn else { return Ok(()) };
+                let pending: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM outbox WHERE position IS NULL)")
+                    .fetch_one(&self.writer)
+                    .await?;
+                let mut all = !pending;
+                while !all {
+                    all = self.number_batch().await?;
+                    if !complete {
+                        break;
+                    }
+                }
+                turn.done(all);
                 Ok(())
+            }
+
+            /// A polling reader's run, shared with the others of this node.
+            async fn sequence_recent(&self) -> Result<()> {
+                if self.dialect.name == "sqlite" {
+                    return Ok(());
+                }
+                self.sequence(self.sequencer.poll(), false).await
             }
 
             /// Writes the search keys of every document of an indexed kind when
@@ -410,7 +455,7 @@ macro_rules! impl_store {
                 if self.dialect.name == "sqlite" {
                     return self.outbox_after(after, limit).await;
                 }
-                self.sequence_outbox().await?;
+                self.sequence_recent().await?;
                 let rows = sqlx::query(
                     "SELECT position, event_id, tenant, event_type, resource_kind, resource_id, occurred_at, payload \
                      FROM outbox WHERE position > $1 ORDER BY position LIMIT $2",
@@ -422,11 +467,58 @@ macro_rules! impl_store {
                 rows.iter().map(|row| Self::event_from_row(row, "position")).collect()
             }
 
+            async fn outbox_slice(
+                &self,
+                tenant: &str,
+                resource_kinds: &[String],
+                after: i64,
+                limit: i64,
+            ) -> Result<Vec<StoredEvent>> {
+                self.sequence_recent().await?;
+                let column = self.stream_column();
+                let mut kinds: Vec<String> = resource_kinds.to_vec();
+                let mut upto = i64::MAX;
+                if kinds.is_empty() {
+                    let rows = sqlx::query(sqlx::AssertSqlSafe(tenant_kinds_sql(column)))
+                        .bind(tenant)
+                        .fetch_all(&self.reader)
+                        .await?;
+                    for row in &rows {
+                        kinds.push(row.try_get("k")?);
+                        upto = row.try_get::<Option<i64>, _>("head")?.unwrap_or(0);
+                    }
+                }
+                kinds.sort_unstable();
+                kinds.dedup();
+                if kinds.is_empty() || limit <= 0 {
+                    return Ok(Vec::new());
+                }
+                // The text holds placeholders only; every value is bound.
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(slice_sql(column, kinds.len())))
+                    .bind(tenant)
+                    .bind(after)
+                    .bind(limit)
+                    .bind(upto);
+                for kind in &kinds {
+                    query = query.bind(kind.as_str());
+                }
+                let rows = query.fetch_all(&self.reader).await?;
+                rows.iter().map(|row| Self::event_from_row(row, "stream_position")).collect()
+            }
+
+            async fn sequence_committed(&self) -> Result<()> {
+                if self.dialect.name == "sqlite" {
+                    return Ok(());
+                }
+                let since = std::time::Instant::now();
+                self.sequence(self.sequencer.after(since).await, true).await
+            }
+
             async fn outbox_stream_head(&self) -> Result<i64> {
+                self.sequence_committed().await?;
                 let sql = if self.dialect.name == "sqlite" {
                     "SELECT MAX(seq) FROM outbox"
                 } else {
-                    self.sequence_outbox().await?;
                     "SELECT MAX(position) FROM outbox"
                 };
                 let head: Option<i64> = sqlx::query_scalar(sql).fetch_one(&self.reader).await?;
