@@ -24,7 +24,7 @@ pub fn event(
     // A pair missing from `written_kinds` would never reach its API's
     // listeners; every test that writes one stops here.
     debug_assert!(
-        domain_kinds(source.domain).is_none_or(|kinds| kinds.iter().any(|k| *k == source.kind)),
+        domain_kinds(source.domain).is_none_or(|kinds| kinds.contains(&source.kind)),
         "events of {} in domain {} must be listed in events::written_kinds",
         source.kind,
         source.domain
