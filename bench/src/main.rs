@@ -10,6 +10,7 @@ mod care_report;
 mod console;
 mod event_stream;
 mod flow;
+mod listener_slice;
 mod lists;
 mod load;
 mod meter;
@@ -64,6 +65,9 @@ struct Args {
     /// list-party, list-state: product orders in the database.
     #[arg(long, default_value_t = 100_000)]
     list_documents: usize,
+    /// listener-slice: tenants with one catalog hub each (of 20 written to).
+    #[arg(long, default_value_t = 1)]
+    listeners: usize,
     /// The server binary.
     #[arg(long, default_value = "target/release/omni")]
     omni_bin: PathBuf,
@@ -81,6 +85,8 @@ struct Args {
 const STORE_INSERT: &str = "store-insert";
 /// The scenario that restarts its server with and without NATS.
 const EVENT_STREAM: &str = "event-stream";
+/// The scenario with webhook listeners of some of many tenants.
+const LISTENER_SLICE: &str = "listener-slice";
 
 async fn store_insert(args: &Args) -> anyhow::Result<String> {
     let scratch = server::Scratch::new("store")?;
@@ -125,6 +131,9 @@ async fn main() -> anyhow::Result<()> {
         println!(
             "{EVENT_STREAM:<20} cart-create with events published to NATS JetStream (OMNI_NATS_URL, default 127.0.0.1:4222): catch-up throughput, lag behind commits"
         );
+        println!(
+            "{LISTENER_SLICE:<20} catalog writes spread over 20 tenants, --listeners of them with a hub: outbox rows read per delivered event, sequencer runs/s (PostgreSQL), delivery lag"
+        );
         return Ok(());
     }
     anyhow::ensure!(
@@ -137,7 +146,10 @@ async fn main() -> anyhow::Result<()> {
         .filter(|s| wanted.contains(&s.name))
         .collect();
     anyhow::ensure!(
-        !chosen.is_empty() || wanted.contains(&STORE_INSERT) || wanted.contains(&EVENT_STREAM),
+        !chosen.is_empty()
+            || [STORE_INSERT, EVENT_STREAM, LISTENER_SLICE]
+                .iter()
+                .any(|s| wanted.contains(s)),
         "no scenario matches {:?}; see --list",
         args.scenarios
     );
@@ -165,6 +177,29 @@ async fn main() -> anyhow::Result<()> {
             duration: Duration::from_secs(args.duration),
         };
         let table = event_stream::run(&run).await;
+        forget_database(&database_url).await;
+        println!("{}", table?);
+    }
+    if wanted.contains(&LISTENER_SLICE) {
+        let scratch = server::Scratch::new("slices")?;
+        let database_url = match args.backend.as_str() {
+            "postgres" => {
+                // SAFETY of intent: the test helper reads this to pick PostgreSQL.
+                unsafe { std::env::set_var("OMNI_TEST_BACKEND", "postgres") };
+                omni_store::testing::fresh_database_url().await
+            }
+            _ => format!("sqlite:{}", scratch.0.join("slices.db").display()),
+        };
+        let run = listener_slice::Run {
+            binary: &args.omni_bin,
+            database_url: &database_url,
+            backend: &args.backend,
+            sqlite_sync: &args.sqlite_sync,
+            connections: args.connections,
+            listeners: args.listeners,
+            duration: Duration::from_secs(args.duration),
+        };
+        let table = listener_slice::run(&run).await;
         forget_database(&database_url).await;
         println!("{}", table?);
     }

@@ -1,4 +1,5 @@
-//! The event envelope every API writes to the outbox with its change.
+//! The event envelope every API writes to the outbox with its change, and
+//! which resource kinds each API domain writes events of.
 
 use chrono::{DateTime, Utc};
 use omni_store::NewEvent;
@@ -20,6 +21,14 @@ pub fn event(
     resource: &Value,
     now: DateTime<Utc>,
 ) -> NewEvent {
+    // A pair missing from `written_kinds` would never reach its API's
+    // listeners; every test that writes one stops here.
+    debug_assert!(
+        domain_kinds(source.domain).is_none_or(|kinds| kinds.contains(&source.kind)),
+        "events of {} in domain {} must be listed in events::written_kinds",
+        source.kind,
+        source.domain
+    );
     let event_id = uuid::Uuid::now_v7().to_string();
     let time = omni_core::time::rfc3339(now);
     let payload = json!({
@@ -42,5 +51,55 @@ pub fn event(
         resource_id: source.id.to_string(),
         occurred_at: time,
         payload,
+    }
+}
+
+/// Every (domain, resource kind) pair of the events the APIs write.
+fn written_kinds() -> impl Iterator<Item = (&'static str, &'static str)> {
+    use crate::{
+        care, cart, catalog, product_inventory, product_order, promotion, qualification, rules,
+    };
+    let tmf = catalog::resources()
+        .chain(promotion::resources())
+        .chain(rules::resources())
+        .chain([
+            product_order::ORDER_RESOURCE,
+            product_order::CANCEL_RESOURCE,
+        ])
+        .map(|res| (res.domain, res.spec.kind));
+    tmf.chain([
+        ("shoppingCart", cart::KIND),
+        (product_inventory::DOMAIN, product_inventory::KIND),
+        (qualification::POQ.domain, qualification::POQ.kind),
+        (qualification::SQ.domain, qualification::SQ.kind),
+        (crate::webhook::notify::DOMAIN, care::KIND),
+    ])
+}
+
+/// The resource kinds whose events carry `domain`, so that a reader of one
+/// API's events reads only those (`Store::outbox_slice`); `None` for a
+/// domain no API writes, whose readers must read every kind.
+pub fn domain_kinds(domain: &str) -> Option<Vec<&'static str>> {
+    let kinds: Vec<&'static str> = written_kinds()
+        .filter(|(d, _)| *d == domain)
+        .map(|(_, kind)| kind)
+        .collect();
+    (!kinds.is_empty()).then_some(kinds)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_api_domain_has_its_kinds() {
+        let catalog = domain_kinds("productCatalogManagement").expect("catalog");
+        for kind in ["productOffering", "productOfferingPrice", "category"] {
+            assert!(catalog.contains(&kind), "{kind} in {catalog:?}");
+        }
+        let carts = domain_kinds("shoppingCart").expect("carts");
+        assert!(carts.contains(&crate::cart::KIND) && carts.contains(&crate::rules::KIND));
+        assert_eq!(domain_kinds("productInventory"), Some(vec!["product"]));
+        assert_eq!(domain_kinds("noSuchApi"), None);
     }
 }

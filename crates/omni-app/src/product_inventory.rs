@@ -44,6 +44,8 @@ pub const ADMIN_ROLE: &str = "inventory.admin";
 pub const TAG: &str = "TMF637 Product Inventory";
 /// Event domain (the TMF637 hub's).
 pub const DOMAIN: &str = "productInventory";
+/// Resource kind of its events.
+pub const KIND: &str = "product";
 
 pub fn href(public_url: &str, id: &str) -> String {
     format!("{public_url}{PRODUCTS}/{id}")
@@ -356,7 +358,7 @@ pub fn events(
             let source = EventSource {
                 tenant,
                 domain: DOMAIN,
-                kind: "product",
+                kind: KIND,
                 id: &id,
                 correlation_id: None,
             };

@@ -1017,3 +1017,117 @@ async fn a_care_client_cannot_act_for_another_by_sending_its_header() {
     let (st, _) = care_call(&s, "DELETE", &remove, "client-a", &a, None).await;
     assert_eq!(st, 204);
 }
+
+/// A listener reads only its slice of the stream (its tenant's events of
+/// its API's resource kinds): writes of other tenants and other APIs in
+/// between change nothing of what it receives, nor of its order, and the
+/// operators' view counts as waiting only its own events.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_listener_receives_its_tenant_and_api_events_in_order_among_others() {
+    let s = TestServer::start_with(quick(5)).await;
+    s.load_demo().await;
+    let (catalog_a, orders_a, catalog_b) = (
+        Receiver::start().await,
+        Receiver::start().await,
+        Receiver::start().await,
+    );
+    let roles = ["catalog.admin", "order.ops", "events.admin"];
+    let a = user(&s, &roles);
+    let b = s.token(PrincipalKind::User, &roles, "other-tenant");
+    hub(&s, CATALOG, &a, json!({"callback": catalog_a.url})).await;
+    hub(&s, ORDERING, &a, json!({"callback": orders_a.url})).await;
+    hub(&s, CATALOG, &b, json!({"callback": catalog_b.url})).await;
+
+    let category = |token: &str, name: &str| {
+        let (token, name) = (token.to_string(), name.to_string());
+        let s = &s;
+        async move {
+            let (st, _) = call(
+                s,
+                "POST",
+                &format!("{CATALOG}/category"),
+                &token,
+                Some(json!({"id": name, "name": name})),
+            )
+            .await;
+            assert_eq!(st, 201);
+        }
+    };
+    for round in 0..3 {
+        category(&a, &format!("a-{round}")).await;
+        category(&b, &format!("b-{round}")).await;
+        let (st, _) = call(
+            &s,
+            "POST",
+            &format!("{ORDERING}/productOrder"),
+            &a,
+            Some(common::product_order()),
+        )
+        .await;
+        assert_eq!(st, 201);
+    }
+    let ids = |got: &[Delivery]| -> Vec<String> {
+        got.iter()
+            .map(|d| {
+                d.json()["event"]["category"]["id"]
+                    .as_str()
+                    .expect("a category")
+                    .to_string()
+            })
+            .collect()
+    };
+    assert_eq!(
+        ids(&catalog_a.wait_accepted(3, 20).await),
+        ["a-0", "a-1", "a-2"]
+    );
+    assert_eq!(
+        ids(&catalog_b.wait_accepted(3, 20).await),
+        ["b-0", "b-1", "b-2"]
+    );
+    assert_eq!(
+        types(&orders_a.wait_accepted(3, 20).await),
+        ["ProductOrderCreateEvent"; 3]
+    );
+
+    // Nothing waits for A's listeners once delivered (their cursors are
+    // written just after each answer), however much other tenants write;
+    // B's listener, whose callback now hangs, has its own one event waiting.
+    let principal = |tenant: &str| omni_core::Principal {
+        kind: PrincipalKind::User,
+        subject: Some("ops".into()),
+        roles: vec!["events.admin".into()],
+        tenant: tenant.into(),
+        client_id: None,
+    };
+    let behind = |tenant: &'static str| {
+        let (s, principal) = (&s, principal(tenant));
+        async move {
+            s.store.sequence_committed().await.expect("sequence");
+            omni_app::webhook::admin::listeners(&s.state.ctx, &principal)
+                .await
+                .expect("listeners")
+                .iter()
+                .map(|l| l.behind)
+                .collect::<Vec<i64>>()
+        }
+    };
+    let mut waiting = behind("default").await;
+    for _ in 0..100 {
+        if waiting == [0, 0] {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        waiting = behind("default").await;
+    }
+    assert_eq!(waiting, [0, 0]);
+    catalog_b.set_delay(Duration::from_secs(4));
+    category(&b, "b-3").await;
+    category(&a, "a-3").await;
+    assert_eq!(
+        behind("other-tenant").await,
+        [1],
+        "only its own event waits"
+    );
+    catalog_a.wait_accepted(4, 20).await;
+    assert_eq!(orders_a.all().len(), 3);
+}

@@ -5,10 +5,15 @@
 //!    from interleaving). That node connects (once; the connection is kept
 //!    between runs) and makes sure the stream exists.
 //! 2. It reads the outbox stream after the record's position, a page at a
-//!    time, sends the page's events in order without waiting, awaits their
-//!    acks in the same order, then writes the position of the last event of
-//!    the unbroken run of acks over the version read. A write that loses
-//!    (another node holds the job now) ends the run.
+//!    time: the whole stream, every tenant's events of every kind, since
+//!    it publishes them all in stream order (webhook listeners read their
+//!    own slice instead, `Store::outbox_slice`). Events are numbered for
+//!    it by the node's shared sequencer run, not by each read (see
+//!    `omni-store`'s sequencer). It sends the page's events in order
+//!    without waiting, awaits their acks in the same order, then writes
+//!    the position of the last event of the unbroken run of acks over the
+//!    version read. A write that loses (another node holds the job now)
+//!    ends the run.
 //! 3. After [`HOLD`] the job is handed back (`Outcome::Later`, not an
 //!    attempt), so a crashed node's work waits at most one lease.
 //! 4. A failure (NATS away, stream refused) is written on the record, the

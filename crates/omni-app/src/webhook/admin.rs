@@ -45,8 +45,8 @@ pub async fn subscriptions(ctx: &Context, principal: &Principal) -> AppResult<Ve
     Ok(subs.iter().map(|s| s.record.render_state()).collect())
 }
 
-/// A listener as operators follow it: its delivery state and how far
-/// behind the event stream it is.
+/// A listener as operators follow it: its delivery state and how many of
+/// its events wait.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Listener {
     pub id: String,
@@ -60,35 +60,48 @@ pub struct Listener {
     pub next_attempt_at: Option<String>,
     /// Class of the last failure (never a response body).
     pub last_error: Option<String>,
-    /// Stream positions after its cursor: events committed and not yet
-    /// looked at by its delivery (events of other APIs and tenants, which
-    /// it skips, included; 0 when it is up to date).
+    /// Events after its cursor that it wants (its tenant's, of its API,
+    /// matching its query) and has not yet been sent, counted up to
+    /// [`MAX_BEHIND`]; 0 when it is up to date. Other tenants' and APIs'
+    /// events are not counted: its delivery never reads them.
     pub behind: i64,
 }
 
-/// Every listener of the tenant with its lag behind the event stream: one
-/// read of the stream's head for all of them.
+/// The most events counted as one listener's lag: a listener that far
+/// behind shows this many.
+pub const MAX_BEHIND: i64 = 1000;
+
+/// Every listener of the tenant with its lag: one read of its slice of the
+/// stream after its cursor each.
 pub async fn listeners(ctx: &Context, principal: &Principal) -> AppResult<Vec<Listener>> {
     authorize(principal)?;
-    let subs = all::<Subscription>(ctx, &principal.tenant).await?;
-    let head = ctx.store.outbox_stream_head().await?;
-    Ok(subs
-        .into_iter()
-        .map(|s| {
-            let s = s.record;
-            Listener {
-                behind: (head - s.cursor).max(0),
-                id: s.id,
-                callback: s.callback,
-                domain: s.domain,
-                delivered: s.delivered,
-                dead_lettered: s.dead_lettered,
-                failed_attempts: s.attempts,
-                next_attempt_at: s.next_attempt_at,
-                last_error: s.last_error,
-            }
-        })
-        .collect())
+    let tenant = &principal.tenant;
+    let subs = all::<Subscription>(ctx, tenant).await?;
+    let mut listeners = Vec::with_capacity(subs.len());
+    for s in subs {
+        let s = s.record;
+        let pending = ctx
+            .store
+            .outbox_slice(tenant, &s.slice_kinds(), s.cursor, MAX_BEHIND)
+            .await?;
+        let filter = s.filter()?;
+        let behind = pending
+            .iter()
+            .filter(|e| s.wants(tenant, e, &filter))
+            .count();
+        listeners.push(Listener {
+            behind: i64::try_from(behind).unwrap_or(MAX_BEHIND),
+            id: s.id,
+            callback: s.callback,
+            domain: s.domain,
+            delivered: s.delivered,
+            dead_lettered: s.dead_lettered,
+            failed_attempts: s.attempts,
+            next_attempt_at: s.next_attempt_at,
+            last_error: s.last_error,
+        });
+    }
+    Ok(listeners)
 }
 
 pub async fn list_dead_letters(ctx: &Context, principal: &Principal) -> AppResult<Vec<DeadLetter>> {

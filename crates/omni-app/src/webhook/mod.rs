@@ -7,8 +7,10 @@
 //! register (hub / notify) ── subscription.rs: one `eventSubscription` record
 //!                              + its perpetual job `eventSubscription.deliver`
 //! deliver.rs  (job runner) ── each leased subscription in a task of its own:
-//!   round.rs                    read the outbox after the cursor, POST what
-//!   callback.rs                 matches (signed, sign.rs), move the cursor;
+//!   round.rs                    read its slice of the stream (its tenant's
+//!                               events of its API's kinds) after the
+//!   callback.rs                 cursor, POST what matches (signed,
+//!                               sign.rs), move the cursor;
 //!                               a delivery that keeps failing becomes a
 //!                               dead letter (dead_letter.rs)
 //! admin.rs (operators)     ── delivery state, dead letters, re-drive, which
@@ -18,8 +20,10 @@
 //! Each subscription holds where to deliver, what to deliver (the API's
 //! event domain, an optional TMF630 query over the event envelope, an
 //! optional exact scope such as one care client), the signing secret, and
-//! its delivery state: a cursor into the outbox. The outbox is written in
-//! the same transaction as every change, so nothing acknowledged is missed;
+//! its delivery state: a cursor into the event stream (a stream position;
+//! its deliveries read only its tenant's events of its API's resource
+//! kinds). The outbox is written in the same transaction as every change,
+//! so nothing acknowledged is missed;
 //! a subscription's deliveries are made one at a time in outbox order by
 //! whichever worker holds its job's lease, so a subscriber receives events
 //! in the order they were committed. A delivery that keeps failing is

@@ -1,6 +1,8 @@
-//! One round of delivery for one subscription: read the outbox after its
-//! cursor page by page, POST each event it wants (one at a time, in outbox
-//! order), and write its delivery state after each attempt:
+//! One round of delivery for one subscription: read its slice of the event
+//! stream (its tenant's events of the kinds its API writes, through an
+//! index: `Store::outbox_slice`) after its cursor page by page, POST each
+//! event it wants (one at a time, in stream order), and write its delivery
+//! state after each attempt:
 //!
 //! - delivered: the cursor moves past the event, the failures are cleared;
 //! - refused, attempts left: the next attempt's time is stored and the
@@ -8,7 +10,9 @@
 //! - refused for the last time: the event is parked as a dead letter, in
 //!   the same write that moves the cursor past it, and the round goes on.
 //!
-//! Events it does not want move the cursor too, in the next write. Every
+//! Events of its slice it does not want move the cursor too, in the next
+//! write; other tenants' and APIs' events are never read, and a round that
+//! finds nothing new writes nothing. Every
 //! write is at the version read: the subscription is written by the job's
 //! holder alone, so a conflict means it was removed meanwhile (the job is
 //! done) or another worker holds the job now (this one stops).
@@ -25,7 +29,7 @@ use chrono::{DateTime, Utc};
 use omni_core::time::rfc3339;
 use omni_store::{Effects, StoreError};
 
-/// Events read from the outbox at a time.
+/// Events of the slice read at a time.
 const PAGE: i64 = 200;
 
 /// What a round came to.
@@ -58,8 +62,12 @@ pub(super) async fn round(
         return Ok(Round::RetryAt(at));
     }
     let filter = stored.record.filter()?;
+    let kinds = stored.record.slice_kinds();
     loop {
-        let events = ctx.store.outbox_stream(stored.record.cursor, PAGE).await?;
+        let events = ctx
+            .store
+            .outbox_slice(tenant, &kinds, stored.record.cursor, PAGE)
+            .await?;
         let Some(last) = events.last().map(|e| e.seq) else {
             return Ok(Round::CaughtUp);
         };

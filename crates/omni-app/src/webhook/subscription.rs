@@ -53,7 +53,8 @@ pub struct Subscription {
     /// Who registered it (the principal's subject).
     pub created_by: String,
     pub created_at: String,
-    /// Last outbox seq handled (delivered, skipped or parked).
+    /// Last stream position handled (delivered, skipped or parked): every
+    /// event of its slice up to it is.
     pub cursor: i64,
     /// Failed attempts at the event after `cursor`.
     #[serde(default)]
@@ -104,6 +105,19 @@ impl Subscription {
                 at.as_str() == Some(s.value.as_str())
             })
             && filter.matches(payload)
+    }
+
+    /// The resource kinds of the events it can want: those its API writes
+    /// ([`crate::events::domain_kinds`]); none, meaning every kind, for a
+    /// domain no API writes, so that [`Self::wants`] still sees every
+    /// event of the tenant it could want. Its deliveries read only the
+    /// tenant's events of these kinds (`Store::outbox_slice`).
+    pub fn slice_kinds(&self) -> Vec<String> {
+        crate::events::domain_kinds(&self.domain)
+            .unwrap_or_default()
+            .into_iter()
+            .map(str::to_string)
+            .collect()
     }
 
     /// Its stored filter; a stored query that no longer parses is corrupt.
