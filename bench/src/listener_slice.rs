@@ -106,7 +106,11 @@ pub async fn run(run: &Run<'_>) -> anyhow::Result<String> {
     let check: Arc<load::CheckFn> = Arc::new(|status, _| status == 201);
     let stats = Stats::open(run.database_url).await?;
 
-    let (cpu0, at0, s0) = (server.cpu_seconds(), Instant::now(), stats.read().await?);
+    let (cpu0, at0, s0) = (
+        crate::server::cpu_seconds(&format!("/proc/{}/stat", server.pid())),
+        Instant::now(),
+        stats.read().await?,
+    );
     let load = load::run(&server.addr, run.connections, run.duration, make, check).await?;
     let wanted = stats.listened_events(run.listeners).await?;
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -130,9 +134,17 @@ pub async fn run(run: &Run<'_>) -> anyhow::Result<String> {
     }
     // The statistics of the last statements arrive within about a second.
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    let (cpu1, at1, s1) = (server.cpu_seconds(), Instant::now(), stats.read().await?);
+    let (cpu1, at1, s1) = (
+        crate::server::cpu_seconds(&format!("/proc/{}/stat", server.pid())),
+        Instant::now(),
+        stats.read().await?,
+    );
     tokio::time::sleep(IDLE).await;
-    let (cpu2, at2, s2) = (server.cpu_seconds(), Instant::now(), stats.read().await?);
+    let (cpu2, at2, s2) = (
+        crate::server::cpu_seconds(&format!("/proc/{}/stat", server.pid())),
+        Instant::now(),
+        stats.read().await?,
+    );
     drop(server);
 
     let lag = received

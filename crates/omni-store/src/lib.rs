@@ -207,7 +207,6 @@ pub trait Store: Send + Sync + 'static {
     /// before the call (it runs [`Store::sequence_committed`]); 0 when empty.
     async fn outbox_stream_head(&self) -> Result<i64>;
 
-
     /// Adds one to a counter and returns the new value.
     async fn bump_counter(&self, name: &str) -> Result<i64>;
 
