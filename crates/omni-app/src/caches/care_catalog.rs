@@ -5,8 +5,8 @@
 //! share facts.
 
 use crate::catalog::{OFFERING_KIND, VERSION_COUNTER};
-use omni_core::care::CatalogFacts;
-use omni_store::{DocumentQuery, Store, StoreError};
+use omni_core::care::{CatalogFacts, OfferingFacts};
+use omni_store::{Store, StoreError};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -39,20 +39,38 @@ impl CareCatalogCache {
         {
             return Ok(facts);
         }
-        let docs = store
-            .list_documents(&DocumentQuery {
-                tenant: tenant.to_string(),
-                kind: OFFERING_KIND.into(),
-                owner: None,
-                page: None,
-            })
-            .await?;
-        let bodies: Vec<Value> = docs.into_iter().map(|d| d.body).collect();
-        let facts = Arc::new(CatalogFacts::from_offerings(&bodies));
+        let facts = Arc::new(read_facts(store, tenant).await?);
         self.by_tenant
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .insert(tenant.to_string(), (version, facts.clone()));
         Ok(facts)
+    }
+}
+
+/// Offerings read a page at a time.
+const PAGE: i64 = 5000;
+
+/// The facts of every offering of the tenant, read a page of stored text at
+/// a time and each parsed on its own: a catalog of a million offers parsed
+/// whole would hold gigabytes of JSON trees for the few facts kept of each.
+async fn read_facts(store: &dyn Store, tenant: &str) -> Result<CatalogFacts, StoreError> {
+    let mut facts = CatalogFacts::default();
+    let mut after = None;
+    loop {
+        let page = store
+            .document_bodies(tenant, OFFERING_KIND, after.as_ref(), PAGE)
+            .await?;
+        for row in &page {
+            let doc: Value = serde_json::from_str(&row.body)
+                .map_err(|e| StoreError::Corrupt(format!("offering {}: {e}", row.id)))?;
+            if let Some(o) = OfferingFacts::from_json(&doc) {
+                facts.insert(o);
+            }
+        }
+        if (page.len() as i64) < PAGE {
+            return Ok(facts);
+        }
+        after = page.last().map(|r| (r.created_at.clone(), r.id.clone()));
     }
 }
