@@ -74,37 +74,50 @@ const PUT_ROWS: usize = 256;
 /// Upsert of `n` documents (`n` a power of two up to [`PUT_ROWS`], so that
 /// a handful of statements are prepared and kept); with `returning`, of one
 /// document, answering its creation time. A document already stored keeps
-/// its creation time and moves to the next version.
-fn put_sql(n: usize, returning: bool) -> &'static str {
-    static STATEMENTS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
-        let sizes =
-            std::iter::successors(Some(1usize), |n| Some(n * 2)).take_while(|n| *n <= PUT_ROWS);
-        sizes
-            .map(|n| {
-                let rows: Vec<String> = (0..n)
-                    .map(|r| {
-                        let binds: Vec<String> = (1..=9).map(|c| format!("${}", 9 * r + c)).collect();
-                        format!("({})", binds.join(", "))
+/// its creation time and moves to the next version. `numbered`: `$N`
+/// placeholders; else `?`, for SQLite, where sqlx looks up the name of every
+/// numbered placeholder and SQLite finds each by walking the list of names,
+/// which made binding a 256-row statement's 2,304 values most of a load's
+/// CPU.
+fn put_sql(n: usize, returning: bool, numbered: bool) -> &'static str {
+    fn build(n: usize, numbered: bool) -> &'static str {
+        let rows: Vec<String> = (0..n)
+            .map(|r| {
+                let binds: Vec<String> = (1..=9)
+                    .map(|c| {
+                        if numbered {
+                            format!("${}", 9 * r + c)
+                        } else {
+                            "?".to_string()
+                        }
                     })
                     .collect();
-                format!(
-                    "INSERT INTO documents (tenant, kind, id, version, owner, state, created_at, updated_at, body) \
-                     VALUES {} \
-                     ON CONFLICT (tenant, kind, id) DO UPDATE SET version = documents.version + 1, \
-                     owner = excluded.owner, state = excluded.state, updated_at = excluded.updated_at, body = excluded.body",
-                    rows.join(", ")
-                )
+                format!("({})", binds.join(", "))
             })
-            .map(|sql| &*String::leak(sql))
-            .collect()
+            .collect();
+        String::leak(format!(
+            "INSERT INTO documents (tenant, kind, id, version, owner, state, created_at, updated_at, body) \
+             VALUES {} \
+             ON CONFLICT (tenant, kind, id) DO UPDATE SET version = documents.version + 1, \
+             owner = excluded.owner, state = excluded.state, updated_at = excluded.updated_at, body = excluded.body",
+            rows.join(", ")
+        ))
+    }
+    static STATEMENTS: LazyLock<[Vec<&'static str>; 2]> = LazyLock::new(|| {
+        let sizes =
+            || std::iter::successors(Some(1usize), |n| Some(n * 2)).take_while(|n| *n <= PUT_ROWS);
+        [
+            sizes().map(|n| build(n, false)).collect(),
+            sizes().map(|n| build(n, true)).collect(),
+        ]
     });
     static RETURNING: LazyLock<&'static str> =
-        LazyLock::new(|| String::leak(format!("{} RETURNING created_at", put_sql(1, false))));
+        LazyLock::new(|| String::leak(format!("{} RETURNING created_at", put_sql(1, false, true))));
     if returning {
         return *RETURNING;
     }
     let slot = n.clamp(1, PUT_ROWS).ilog2() as usize;
-    STATEMENTS[slot]
+    STATEMENTS[usize::from(numbered)][slot]
 }
 
 /// How many of `docs` the next upsert takes: a power of two, at most
@@ -212,7 +225,7 @@ macro_rules! impl_sql {
                             docs.iter().partition(|d| index::indexed(&d.kind).is_some());
                         Self::put_rows(conn, &plain).await?;
                         for doc in keyed {
-                            let created_at: String = sqlx::query_scalar(put_sql(1, true))
+                            let created_at: String = sqlx::query_scalar(put_sql(1, true, true))
                                 .bind(&doc.tenant)
                                 .bind(&doc.kind)
                                 .bind(&doc.id)
@@ -374,7 +387,8 @@ macro_rules! impl_sql {
                 let mut rest = docs;
                 while !rest.is_empty() {
                     let (chunk, after) = rest.split_at(statement_rows(rest));
-                    let mut query = sqlx::query(put_sql(chunk.len(), false));
+                    let numbered = <$db as sqlx::Database>::NAME != "SQLite";
+                    let mut query = sqlx::query(put_sql(chunk.len(), false, numbered));
                     for doc in chunk {
                         query = query
                             .bind(&doc.tenant)
