@@ -437,9 +437,14 @@ impl IndexedOffering {
             out.push(',');
             if ctx.is_default() && !stale {
                 if sections.prices {
-                    let raws: Vec<&RawValue> = self.default_prices().map(|p| &*p.raw).collect();
-                    raw_array(out, "productOfferingPrice", &raws);
-                    out.push(',');
+                    out.push_str("\"productOfferingPrice\":[");
+                    for (i, p) in self.default_prices().enumerate() {
+                        if i > 0 {
+                            out.push(',');
+                        }
+                        out.push_str(p.raw.get());
+                    }
+                    out.push_str("],");
                 }
                 out.push_str(&self.default_pricing);
             } else {
@@ -456,7 +461,7 @@ impl IndexedOffering {
     }
 }
 
-fn raw_array<R: std::ops::Deref<Target = RawValue>>(out: &mut String, name: &str, items: &[R]) {
+fn raw_array(out: &mut String, name: &str, items: &[Box<RawValue>]) {
     let _ = write!(out, "\"{name}\":[");
     for (i, item) in items.iter().enumerate() {
         if i > 0 {
