@@ -68,6 +68,14 @@ struct Args {
     /// listener-slice: tenants with one catalog hub each (of 20 written to).
     #[arg(long, default_value_t = 1)]
     listeners: usize,
+    /// Offers of the generated catalog the discovery scenarios run on.
+    #[arg(long, default_value_t = 100_000)]
+    offers: usize,
+    /// An existing database that already holds the generated catalog of
+    /// `--offers` offers (`bench/million.sh` loads one): the discovery
+    /// scenarios' server starts on it, nothing is loaded, and it is kept.
+    #[arg(long)]
+    database: Option<String>,
     /// The server binary.
     #[arg(long, default_value = "target/release/omni")]
     omni_bin: PathBuf,
@@ -120,6 +128,7 @@ async fn store_insert(args: &Args) -> anyhow::Result<String> {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    scenarios::OFFERS.store(args.offers, std::sync::atomic::Ordering::Relaxed);
     let all = scenarios::all();
     if args.list {
         for s in &all {
@@ -220,8 +229,13 @@ async fn main() -> anyhow::Result<()> {
     }
     for ((data, anonymous_limit), list) in groups {
         let scratch = server::Scratch::new("run")?;
-        let database_url = match args.backend.as_str() {
-            "postgres" => {
+        let given = args
+            .database
+            .clone()
+            .filter(|_| data == scenarios::DataSet::Generated);
+        let database_url = match (&given, args.backend.as_str()) {
+            (Some(url), _) => url.clone(),
+            (None, "postgres") => {
                 // SAFETY of intent: the test helper reads this to pick PostgreSQL.
                 unsafe { std::env::set_var("OMNI_TEST_BACKEND", "postgres") };
                 omni_store::testing::fresh_database_url().await
@@ -235,13 +249,20 @@ async fn main() -> anyhow::Result<()> {
                 args.list_documents
             );
         }
-        let data_dir = scenarios::prepare(
-            data,
-            &args.omni_bin,
-            &scratch.0,
-            &database_url,
-            args.care_lines,
-        )?;
+        let data_dir = if given.is_some() {
+            // The catalog is in the database already; no demo data either.
+            let empty = scratch.0.join("no-demo-data");
+            std::fs::create_dir_all(&empty)?;
+            empty
+        } else {
+            scenarios::prepare(
+                data,
+                &args.omni_bin,
+                &scratch.0,
+                &database_url,
+                args.care_lines,
+            )?
+        };
         let secret = "bench-secret-of-at-least-thirty-two-bytes";
         let nodes = server::Nodes::start(
             &server::ServerConfig {
@@ -491,7 +512,9 @@ async fn main() -> anyhow::Result<()> {
         }
         drop(meter);
         drop(nodes);
-        forget_database(&database_url).await;
+        if given.is_none() {
+            forget_database(&database_url).await;
+        }
     }
     if !rows.is_empty() {
         println!(

@@ -7,13 +7,15 @@ use hyper::Request;
 use hyper::body::Bytes;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DataSet {
     /// The repository's demo data (`data/`), loaded at the server's first start.
     Demo,
-    /// `omni gen-catalog --offers N`, loaded before the server starts.
-    Generated(usize),
+    /// `omni gen-catalog --offers N` (N from `--offers`, [`OFFERS`]),
+    /// loaded before the server starts.
+    Generated,
     /// The demo data plus `--care-lines` generated business lines
     /// (`care_data.rs`), on a server of the named scenario's own: the
     /// backlog one scenario leaves must not slow down the next.
@@ -24,7 +26,8 @@ pub enum DataSet {
 }
 
 const DISCOVERY: &str = "/msapi/cpopoffer/v1/product-offers";
-const CATALOG_SIZE: usize = 100_000;
+/// Offers of the generated catalog (`--offers`), which lookups pick ids from.
+pub static OFFERS: AtomicUsize = AtomicUsize::new(100_000);
 pub const CARTS: &str = "/tmf-api/shoppingCart/v4/shoppingCart";
 pub const PLAN: &str = "0b690f7e-3f41-49bf-a6cf-6f65caa650ca";
 pub const PHONE: &str = "Mobile_Device_pkey73001_sku2680262";
@@ -180,7 +183,7 @@ pub fn all() -> Vec<Scenario> {
         Scenario {
             name: "health",
             description: "GET /health on the 100,000-offer server: the ceiling of the HTTP stack here",
-            data: DataSet::Generated(CATALOG_SIZE),
+            data: DataSet::Generated,
             connections: None,
             anonymous_limit: false,
             drive: Drive::Requests(|| {
@@ -193,7 +196,7 @@ pub fn all() -> Vec<Scenario> {
         Scenario {
             name: "discovery-search",
             description: "Discovery search on 100,000 offers: channel + category, paymentType, customerType; limit 20, varied pages",
-            data: DataSet::Generated(CATALOG_SIZE),
+            data: DataSet::Generated,
             connections: None,
             anonymous_limit: false,
             drive: Drive::Requests(|| {
@@ -215,7 +218,7 @@ pub fn all() -> Vec<Scenario> {
         Scenario {
             name: "discovery-lookup",
             description: "Discovery lookup of 5 ids (with cmsInfo) on 100,000 offers",
-            data: DataSet::Generated(CATALOG_SIZE),
+            data: DataSet::Generated,
             connections: None,
             anonymous_limit: false,
             drive: Drive::Requests(|| {
@@ -225,7 +228,8 @@ pub fn all() -> Vec<Scenario> {
                             .map(|k| {
                                 format!(
                                     "gen-offer-{:06}",
-                                    (i.wrapping_mul(7919) + k * 20_011) % CATALOG_SIZE as u64
+                                    (i.wrapping_mul(7919) + k * 20_011)
+                                        % OFFERS.load(Ordering::Relaxed).max(1) as u64
                                 )
                             })
                             .collect();
@@ -251,7 +255,8 @@ pub fn prepare(
     match data {
         DataSet::Demo | DataSet::Orders => Ok(PathBuf::from("data")),
         DataSet::Care(_) => crate::care_data::prepare(Path::new("data"), scratch, care_lines),
-        DataSet::Generated(n) => {
+        DataSet::Generated => {
+            let n = OFFERS.load(Ordering::Relaxed);
             let dir = scratch.join("generated");
             let run = |args: &[&str]| -> anyhow::Result<()> {
                 let status = std::process::Command::new(omni_bin)

@@ -192,6 +192,72 @@ async fn put_documents_upserts() {
     assert_eq!(read.version, 2);
 }
 
+/// A bulk put of more rows than one statement takes (several statements
+/// of several sizes), naming one id twice and mixing in a kind with search
+/// keys: every document is there once, a repeated one at its second body
+/// and version, an earlier one replaced keeping its creation time.
+#[tokio::test]
+async fn put_documents_in_bulk() {
+    let store = fresh_store().await;
+    let earlier = doc("t1", "thing-0007", "2023-01-01T00:00:00.000Z");
+    store.put_documents(&[earlier]).await.expect("first put");
+    let time = "2024-01-01T00:00:00.000Z";
+    let mut docs: Vec<Document> = (0..700)
+        .map(|i| doc("t1", &format!("thing-{i:04}"), time))
+        .collect();
+    let mut twice = doc("t1", "thing-0300", time);
+    twice.body["name"] = json!("second");
+    docs.insert(450, twice);
+    let mut cart = doc("t1", "cart-1", time);
+    cart.kind = "shoppingCart".into();
+    docs.insert(10, cart);
+    store.put_documents(&docs).await.expect("bulk put");
+
+    let all = store
+        .list_documents(&DocumentQuery {
+            tenant: "t1".into(),
+            kind: "thing".into(),
+            owner: None,
+            page: None,
+        })
+        .await
+        .expect("list");
+    assert_eq!(all.len(), 700);
+    let find = |id: &str| all.iter().find(|d| d.id == id).expect("stored");
+    assert_eq!(find("thing-0300").body["name"], "second");
+    assert_eq!(find("thing-0300").version, 2);
+    assert_eq!(find("thing-0299").version, 1);
+    assert_eq!(find("thing-0007").version, 2);
+    assert_eq!(find("thing-0007").created_at, "2023-01-01T00:00:00.000Z");
+    assert!(
+        store
+            .get_document("t1", "shoppingCart", "cart-1")
+            .await
+            .expect("get")
+            .is_some()
+    );
+
+    // Read back a page at a time, in creation order, each once.
+    let mut after = None;
+    let mut seen = Vec::new();
+    loop {
+        let page = store
+            .document_bodies("t1", "thing", after.as_ref(), 64)
+            .await
+            .expect("page");
+        seen.extend(page.iter().map(|r| r.id.clone()));
+        match page.last() {
+            Some(last) if page.len() == 64 => {
+                after = Some((last.created_at.clone(), last.id.clone()));
+            }
+            _ => break,
+        }
+    }
+    assert_eq!(seen.len(), 700);
+    assert_eq!(seen[0], "thing-0007", "the earliest created comes first");
+    assert_eq!(seen.iter().collect::<HashSet<_>>().len(), 700);
+}
+
 #[tokio::test]
 async fn writes_bump_counters_in_their_transaction() {
     let store = fresh_store().await;

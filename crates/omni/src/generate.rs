@@ -123,22 +123,43 @@ fn offer(i: usize, rng: &mut Rng) -> (Value, Vec<Value>) {
     (doc, prices)
 }
 
-fn write_array<I: Iterator<Item = Value>>(path: &Path, items: I) -> anyhow::Result<usize> {
-    let file =
-        std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
-    let mut w = BufWriter::new(file);
-    w.write_all(b"[\n")?;
-    let mut n = 0;
-    for item in items {
-        if n > 0 {
-            w.write_all(b",\n")?;
-        }
-        serde_json::to_writer(&mut w, &item)?;
-        n += 1;
+/// A JSON array written one element at a time.
+struct ArrayWriter {
+    out: BufWriter<std::fs::File>,
+    n: usize,
+}
+
+impl ArrayWriter {
+    fn create(path: &Path) -> anyhow::Result<Self> {
+        let file =
+            std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+        let mut out = BufWriter::with_capacity(1 << 20, file);
+        out.write_all(b"[\n")?;
+        Ok(Self { out, n: 0 })
     }
-    w.write_all(b"\n]\n")?;
-    w.flush()?;
-    Ok(n)
+
+    fn push(&mut self, item: &Value) -> anyhow::Result<()> {
+        if self.n > 0 {
+            self.out.write_all(b",\n")?;
+        }
+        serde_json::to_writer(&mut self.out, item)?;
+        self.n += 1;
+        Ok(())
+    }
+
+    fn finish(mut self) -> anyhow::Result<usize> {
+        self.out.write_all(b"\n]\n")?;
+        self.out.flush()?;
+        Ok(self.n)
+    }
+}
+
+fn write_array<I: Iterator<Item = Value>>(path: &Path, items: I) -> anyhow::Result<usize> {
+    let mut w = ArrayWriter::create(path)?;
+    for item in items {
+        w.push(&item)?;
+    }
+    w.finish()
 }
 
 pub fn generate(offers: usize, out: &Path, seed: u64) -> anyhow::Result<String> {
@@ -147,21 +168,19 @@ pub fn generate(offers: usize, out: &Path, seed: u64) -> anyhow::Result<String> 
     std::fs::create_dir_all(&catalog)?;
     std::fs::create_dir_all(&places)?;
     let mut rng = Rng(seed.max(1));
-    let mut all_prices = Vec::new();
-    let offerings = {
-        let mut docs = Vec::with_capacity(offers);
-        for i in 0..offers {
-            let (doc, prices) = offer(i, &mut rng);
-            docs.push(doc);
-            all_prices.extend(prices);
+    // Offers and their prices are written as they are made, so that a
+    // million of them never sit in memory.
+    let mut prices = ArrayWriter::create(&catalog.join("productOfferingPrice.json"))?;
+    let mut offerings = ArrayWriter::create(&catalog.join("productOffering.json"))?;
+    for i in 0..offers {
+        let (doc, offer_prices) = offer(i, &mut rng);
+        for p in &offer_prices {
+            prices.push(p)?;
         }
-        docs
-    };
-    let n_prices = write_array(
-        &catalog.join("productOfferingPrice.json"),
-        all_prices.into_iter(),
-    )?;
-    let n_offers = write_array(&catalog.join("productOffering.json"), offerings.into_iter())?;
+        offerings.push(&doc)?;
+    }
+    let n_prices = prices.finish()?;
+    let n_offers = offerings.finish()?;
     let categories = KINDS
         .iter()
         .map(|(_, c, _)| json!({"id": c, "name": c, "lifecycleStatus": "Active", "isRoot": true}));

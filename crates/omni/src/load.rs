@@ -16,6 +16,8 @@
 //! dies during the second pass has written some batches; loading the same
 //! folder again puts every resource as the files have it (writes are puts).
 
+mod elements;
+
 use anyhow::{Context, bail};
 use omni_core::catalog::resource_spec;
 use omni_core::document::{Mode, ResourceSpec};
@@ -231,44 +233,6 @@ fn folder_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     }
 }
 
-/// Calls `each` with every element of the JSON array in `file`, read as a
-/// stream (one element in memory at a time). Returns how many there were.
-fn each_element(
-    file: &Path,
-    each: &mut dyn FnMut(usize, Value) -> anyhow::Result<()>,
-) -> anyhow::Result<usize> {
-    use serde::de::{Deserializer as _, Error as _, SeqAccess, Visitor};
-
-    struct Elements<'f> {
-        each: &'f mut dyn FnMut(usize, Value) -> anyhow::Result<()>,
-    }
-    impl<'de> Visitor<'de> for Elements<'_> {
-        type Value = usize;
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("a JSON array of resources")
-        }
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<usize, A::Error> {
-            let mut n = 0;
-            while let Some(item) = seq.next_element::<Value>()? {
-                (self.each)(n, item).map_err(|e| A::Error::custom(format!("{e:#}")))?;
-                n += 1;
-            }
-            Ok(n)
-        }
-    }
-    let reader = std::io::BufReader::with_capacity(
-        1 << 20,
-        std::fs::File::open(file).with_context(|| format!("reading {}", file.display()))?,
-    );
-    let mut de = serde_json::Deserializer::from_reader(reader);
-    let n = de
-        .deserialize_seq(Elements { each })
-        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-    de.end()
-        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-    Ok(n)
-}
-
 /// One file: a JSON array of resources of `spec`, each with its id and
 /// checked like the API's create, handed to `each` as the document it is
 /// stored as; the first bad resource stops it, naming the resource and its
@@ -281,7 +245,7 @@ fn each_resource(
     mut each: impl FnMut(Document) -> anyhow::Result<()>,
 ) -> anyhow::Result<usize> {
     let time = omni_core::time::rfc3339(now);
-    each_element(file, &mut |i, item| {
+    elements::each_element(file, &mut |i, item| {
         let Some(id) = item.get("id").and_then(Value::as_str).map(str::to_string) else {
             bail!("{}[{i}]: every loaded resource needs an id", file.display());
         };

@@ -6,6 +6,7 @@
 use super::pricing::{self, Price, PriceContext, Promotion};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
+use serde_json::value::RawValue;
 use std::collections::HashMap;
 use std::fmt::Write;
 use std::sync::Arc;
@@ -75,7 +76,10 @@ pub struct IndexedOffering {
     /// The offer's members without braces, `id`, prices and `cmsInfo`.
     body: Box<str>,
     cms: Option<Box<str>>,
-    /// Pricing members for the default context (one line, no coupon).
+    /// Pricing members after the prices for the default context (one line,
+    /// no coupon): totals and promotions. The prices are written from
+    /// `prices`, whose text is kept there once (a million offers' prices
+    /// held twice were a quarter of a gigabyte).
     default_pricing: Box<str>,
     /// When the default pricing was rendered.
     priced_at: DateTime<Utc>,
@@ -313,7 +317,7 @@ impl IndexedOffering {
             id,
         };
         offering.default_pricing =
-            pricing_members(&offering.pricing(&PriceContext::default_at(now)), true)
+            pricing_members(&offering.pricing(&PriceContext::default_at(now)), false)
                 .into_boxed_str();
         Some(offering)
     }
@@ -360,9 +364,29 @@ impl IndexedOffering {
         self.part_prices = prices;
         self.default_pricing = pricing_members(
             &self.pricing(&PriceContext::default_at(self.priced_at)),
-            true,
+            false,
         )
         .into_boxed_str();
+    }
+
+    /// The prices a default answer (one line) lists: the offering's own,
+    /// those of the tier one line is in, as [`Self::pricing`] chooses them.
+    fn default_prices(&self) -> impl Iterator<Item = &Price> {
+        let tier = if self.has_line_tiers() {
+            let all: Vec<&Price> = self
+                .prices
+                .iter()
+                .chain(&self.part_prices)
+                .map(|p| &**p)
+                .collect();
+            pricing::tier_lines(&all, 1)
+        } else {
+            1
+        };
+        self.prices
+            .iter()
+            .map(|p| &**p)
+            .filter(move |p| p.applies_to_lines(tier))
     }
 
     /// Whether any price depends on the number of lines.
@@ -411,7 +435,17 @@ impl IndexedOffering {
                 .chain(&self.potential)
                 .any(|p| p.valid_at(self.priced_at) != p.valid_at(ctx.now));
             out.push(',');
-            if ctx.is_default() && !stale && sections.prices {
+            if ctx.is_default() && !stale {
+                if sections.prices {
+                    out.push_str("\"productOfferingPrice\":[");
+                    for (i, p) in self.default_prices().enumerate() {
+                        if i > 0 {
+                            out.push(',');
+                        }
+                        out.push_str(p.raw.get());
+                    }
+                    out.push_str("],");
+                }
                 out.push_str(&self.default_pricing);
             } else {
                 out.push_str(&pricing_members(&self.pricing(ctx), sections.prices));
@@ -427,7 +461,7 @@ impl IndexedOffering {
     }
 }
 
-fn raw_array(out: &mut String, name: &str, items: &[Box<serde_json::value::RawValue>]) {
+fn raw_array(out: &mut String, name: &str, items: &[Box<RawValue>]) {
     let _ = write!(out, "\"{name}\":[");
     for (i, item) in items.iter().enumerate() {
         if i > 0 {

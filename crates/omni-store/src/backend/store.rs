@@ -246,9 +246,12 @@ macro_rules! impl_store {
             }
 
             async fn put_documents(&self, docs: &[Document]) -> Result<()> {
+                let rows = docs.len();
                 let docs = docs.iter().map(super::storable::row).collect::<Result<Vec<_>>>()?;
                 self.write(WriteOp::Put { docs }).await?.done()?;
-                if let Some(analyze) = self.dialect.analyze_after_load {
+                if let Some(analyze) = self.dialect.analyze_after_load
+                    && self.analyze_due(rows)
+                {
                     sqlx::query(analyze).execute(&self.writer).await?;
                 }
                 Ok(())
@@ -412,13 +415,18 @@ macro_rules! impl_store {
                 after: Option<&(String, String)>,
                 limit: i64,
             ) -> Result<Vec<BodyRow>> {
+                // The first page starts before every row (no creation time
+                // is empty). One row-value comparison, not `$3 IS NULL OR
+                // ...`: SQLite seeks `documents_by_created` to it, where the
+                // OR made it walk every earlier row of the kind again for
+                // each page (pages of a million offers read 100 million).
                 let (created, id) = match after {
-                    Some((c, i)) => (Some(c.as_str()), Some(i.as_str())),
-                    None => (None, None),
+                    Some((c, i)) => (c.as_str(), i.as_str()),
+                    None => ("", ""),
                 };
                 let rows = sqlx::query(
                     "SELECT created_at, id, body FROM documents WHERE tenant = $1 AND kind = $2 \
-                     AND ($3 IS NULL OR created_at > $3 OR (created_at = $3 AND id > $4)) \
+                     AND (created_at, id) > ($3, $4) \
                      ORDER BY created_at, id LIMIT $5",
                 )
                 .bind(tenant)
