@@ -15,8 +15,16 @@ use cli::{Cli, Command};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// Returns mimalloc's free pages to the kernel (after a full build of a
+/// discovery index, which parses every offering).
+fn release_free_memory() {
+    // SAFETY: mi_collect frees only memory no allocation uses any more.
+    unsafe { libmimalloc_sys::mi_collect(true) }
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    omni_app::caches::set_memory_release(release_free_memory);
     let cli = Cli::parse();
     init_logging(&cli.log);
     match cli.command.clone().unwrap_or(Command::Serve) {

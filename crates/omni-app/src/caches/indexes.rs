@@ -244,9 +244,24 @@ async fn build(
     Ok(index)
 }
 
-/// Building parses every document; glibc keeps the freed memory mapped unless
-/// asked, which would leave the process holding the build's peak for good.
+/// How the process returns its allocator's free pages to the kernel, set
+/// once by the binary, which chose the allocator (`omni` uses mimalloc, for
+/// which glibc's `malloc_trim` below does nothing).
+static RELEASE: std::sync::OnceLock<fn()> = std::sync::OnceLock::new();
+
+/// Sets what [`release_free_memory`] calls; the first call wins.
+pub fn set_memory_release(release: fn()) {
+    let _ = RELEASE.set(release);
+}
+
+/// A full build parses every document; an allocator keeps the freed memory
+/// mapped unless asked, which would leave the process holding the build's
+/// peak for a long while.
 fn release_free_memory() {
+    if let Some(release) = RELEASE.get() {
+        release();
+        return;
+    }
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim only returns unused heap pages to the kernel; it
     // touches no memory the program still owns.

@@ -13,7 +13,7 @@ mod indexes;
 
 pub use care_catalog::CareCatalogCache;
 pub use documents::DocumentCache;
-pub use indexes::CatalogIndexes;
+pub use indexes::{CatalogIndexes, set_memory_release};
 
 use omni_core::promotion::Promotion;
 use omni_core::rules::RuleSet;
