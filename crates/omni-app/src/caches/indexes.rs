@@ -89,11 +89,7 @@ impl CatalogIndexes {
                 }
                 _ => None,
             };
-            let how = if folded.is_some() {
-                "changes folded in"
-            } else {
-                "built in full"
-            };
+            let full = folded.is_none();
             let entry = match folded {
                 Some(entry) => entry,
                 None => {
@@ -114,10 +110,15 @@ impl CatalogIndexes {
                 offerings = entry.index.len(),
                 changed = entry.index.changed(),
                 ms = started.elapsed().as_millis() as u64,
-                "discovery index {how}"
+                "discovery index {}",
+                if full {
+                    "built in full"
+                } else {
+                    "changes folded in"
+                }
             );
             self.put(tenant, entry);
-            if how == "built in full" {
+            if full {
                 release_free_memory();
             }
             updated.push(tenant.to_string());
