@@ -802,6 +802,10 @@ async fn journey_4_an_operator_finds_a_failed_job_and_a_dead_letter_and_retries_
         // the page follows it until it is done, without a reload.
         overwrite(s, "subscriber", SWAPPED_LINE, trouble.line.clone()).await;
         b.click(&format!("{job_row} button[type=submit]")).await;
+        // The click returns before the browser has followed the form's
+        // redirect (CI once read the old address), so wait for the page
+        // the retry lands on before reading its address.
+        b.wait_for("#retried-job").await;
         assert!(b.path().await.starts_with("/console/operations?retried="));
         b.wait_for("#retried-job .state-done").await;
         assert!(!b.exists(&job_row).await, "the job is no longer failed");
