@@ -201,9 +201,14 @@ pub async fn connect(url: &str, options: &ConnectOptions) -> Result<Arc<dyn Stor
         }));
     }
     let group = Some(GroupWriter::start(connect.clone(), SQLITE.claim_jobs).await?);
+    // sqlx hands each row from the connection's thread to the caller through
+    // a channel of 50 by default: a page of 5,000 catalog documents then
+    // woke the two threads for every few rows, and a third of a million
+    // offers' start-up went to those wake-ups (issue 17). A reader may
+    // buffer a page; at most 8 readers, each row a document.
     let reader = SqlitePoolOptions::new()
         .max_connections(options.max_connections.clamp(1, 8))
-        .connect_with(connect.read_only(true))
+        .connect_with(connect.read_only(true).row_buffer_size(1024))
         .await?;
     Ok(Arc::new(SqlStore::<Sqlite> {
         reader,
