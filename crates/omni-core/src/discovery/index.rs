@@ -3,7 +3,8 @@
 //! tenant's index ([`super::CatalogIndex`]) is a large base layer built at
 //! start-up and a small layer of the offerings changed since (`layers.rs`).
 
-use super::offering::{IndexedOffering, index_keys};
+use super::intern::{FastMap, Interner, Texts};
+use super::offering::{IndexedOffering, Parsed, body_of, index_keys};
 use super::postings::{EMPTY, Posting, Set};
 use super::pricing::Price;
 use chrono::{DateTime, Utc};
@@ -80,9 +81,11 @@ pub(super) struct Gate {
 #[derive(Debug, Default)]
 pub(super) struct Layer {
     pub(super) offerings: Vec<IndexedOffering>,
-    pub(super) by_id: HashMap<String, u32>,
+    /// The texts of the offerings' pre-rendered members.
+    pub(super) members: Texts,
+    pub(super) by_id: FastMap<String, u32>,
     /// `field=value` key → its number; `postings[number]` lists the offerings.
-    pub(super) key_ids: HashMap<String, u32>,
+    pub(super) key_ids: FastMap<Box<str>, u32>,
     pub(super) postings: Vec<Posting>,
     /// Per offering, what decides availability without touching the offering.
     pub(super) gates: Vec<Gate>,
@@ -90,9 +93,9 @@ pub(super) struct Layer {
     /// (Unix ms), when some offering's validity window opens or closes.
     pub(super) available: Box<[u64]>,
     pub(super) stable_until: i64,
-    pub(super) variant_groups: HashMap<String, Vec<u32>>,
+    pub(super) variant_groups: FastMap<String, Vec<u32>>,
     /// Target offering id → offerings whose relationships point at it.
-    pub(super) related_to: HashMap<String, Vec<u32>>,
+    pub(super) related_to: FastMap<String, Vec<u32>>,
     /// Offerings that bundle others (their totals are their parts' prices).
     pub(super) bundles: Vec<u32>,
 }
@@ -100,15 +103,17 @@ pub(super) struct Layer {
 /// Builds an index piece by piece, so that a large catalog can be read from
 /// the database in pages without holding every document at once. Prices and
 /// categories must be added before the offerings that use them. Parsing is
-/// spread over the machine's cores.
+/// spread over the machine's cores, which number keys and members as they
+/// go (`intern.rs`).
 pub struct IndexBuilder {
     now: DateTime<Utc>,
-    prices: HashMap<String, Arc<Price>>,
+    prices: FastMap<String, Arc<Price>>,
     parents: HashMap<String, String>,
     places: HashMap<String, Place>,
     offerings: Vec<IndexedOffering>,
-    offering_keys: Vec<Vec<u32>>,
-    key_ids: HashMap<String, u32>,
+    offering_keys: Vec<Box<[u32]>>,
+    keys: Interner,
+    members: Interner,
 }
 
 /// Applies `f` to every item on all cores, keeping the items' order.
@@ -142,12 +147,13 @@ impl IndexBuilder {
     pub(super) fn with_parents(now: DateTime<Utc>, parents: HashMap<String, String>) -> Self {
         Self {
             now,
-            prices: HashMap::new(),
+            prices: FastMap::default(),
             parents,
             places: HashMap::new(),
             offerings: Vec::new(),
             offering_keys: Vec::new(),
-            key_ids: HashMap::new(),
+            keys: Interner::default(),
+            members: Interner::default(),
         }
     }
 
@@ -159,11 +165,7 @@ impl IndexBuilder {
 
     /// Prices as stored JSON text.
     pub fn add_price_texts(&mut self, texts: &[String]) {
-        let parsed = parallel(texts, |t| {
-            serde_json::from_str::<Value>(t)
-                .ok()
-                .and_then(|v| Price::from_json(&v))
-        });
+        let parsed = parallel(texts, |t| Price::from_text(t));
         for p in parsed {
             self.prices.insert(p.id.clone(), Arc::new(p));
         }
@@ -188,34 +190,34 @@ impl IndexBuilder {
 
     pub fn add_offerings(&mut self, docs: &[Value]) {
         let (prices, parents, now) = (&self.prices, &self.parents, self.now);
+        let (keys, members) = (&self.keys, &self.members);
         let built = parallel(docs, |doc| {
-            IndexedOffering::from_document(doc, prices, now).map(|o| (o, index_keys(doc, parents)))
+            let mut o = IndexedOffering::from_document(doc, prices, now)?;
+            o.set_body(body_of(doc, members));
+            Some((o, key_ids(doc, parents, keys)))
         });
-        self.intern(built);
+        self.push(built);
     }
 
     /// Offerings as stored JSON text.
     pub fn add_offering_texts(&mut self, texts: &[String]) {
         let (prices, parents, now) = (&self.prices, &self.parents, self.now);
+        let (keys, members) = (&self.keys, &self.members);
         let built = parallel(texts, |text| {
-            let doc: Value = serde_json::from_str(text).ok()?;
-            IndexedOffering::from_document(&doc, prices, now)
-                .map(|o| (o, index_keys(&doc, parents)))
+            let parsed = Parsed::from_text(text)?;
+            let mut o = IndexedOffering::from_document(&parsed.doc, prices, now)?;
+            o.set_body(parsed.body(members));
+            Some((o, key_ids(&parsed.doc, parents, keys)))
         });
-        self.intern(built);
+        self.push(built);
     }
 
-    fn intern(&mut self, built: Vec<(IndexedOffering, Vec<String>)>) {
+    fn push(&mut self, built: Vec<(IndexedOffering, Box<[u32]>)>) {
+        self.offerings.reserve(built.len());
+        self.offering_keys.reserve(built.len());
         for (o, keys) in built {
-            let ids = keys
-                .into_iter()
-                .map(|k| {
-                    let next = u32::try_from(self.key_ids.len()).unwrap_or(u32::MAX);
-                    *self.key_ids.entry(k).or_insert(next)
-                })
-                .collect();
             self.offerings.push(o);
-            self.offering_keys.push(ids);
+            self.offering_keys.push(keys);
         }
     }
 
@@ -232,26 +234,42 @@ impl IndexBuilder {
         self,
         outside: &dyn Fn(&str) -> Option<Vec<Arc<Price>>>,
     ) -> (Layer, HashMap<String, Place>, HashMap<String, String>) {
-        // Answer order: best value rank first, then by name, then id.
-        let mut order: Vec<usize> = (0..self.offerings.len()).collect();
-        order.sort_by(|&a, &b| {
-            let (a, b) = (&self.offerings[a], &self.offerings[b]);
-            (a.rank, &a.name, &a.id).cmp(&(b.rank, &b.name, &b.id))
+        let Self {
+            now,
+            parents,
+            places,
+            offerings,
+            offering_keys,
+            keys,
+            members,
+            ..
+        } = self;
+        let key_count = keys.len();
+        // The interned texts are gathered on two other threads meanwhile:
+        // at a million offers each takes about a second.
+        let (key_ids, members, order) = std::thread::scope(|scope| {
+            let key_ids = scope.spawn(move || keys.into_map());
+            let members = scope.spawn(move || members.into_table());
+            // Answer order: best value rank first, then by name, then id.
+            let mut order: Vec<usize> = (0..offerings.len()).collect();
+            order.sort_unstable_by(|&a, &b| {
+                let (a, b) = (&offerings[a], &offerings[b]);
+                (a.rank, &a.name, &a.id).cmp(&(b.rank, &b.name, &b.id))
+            });
+            (joined(key_ids), joined(members), order)
         });
-        let mut postings: Vec<Vec<u32>> = vec![Vec::new(); self.key_ids.len()];
-        let mut slots: Vec<Option<IndexedOffering>> =
-            self.offerings.into_iter().map(Some).collect();
+        let postings = KeyPositions::new(&order, &offering_keys, key_count);
+        let mut slots: Vec<Option<IndexedOffering>> = offerings.into_iter().map(Some).collect();
         let mut index = Layer {
-            key_ids: self.key_ids,
+            key_ids,
+            members,
             ..Layer::default()
         };
+        index.by_id.reserve(order.len());
         let mut offerings = Vec::with_capacity(order.len());
         for (position, &old) in order.iter().enumerate() {
             let Some(o) = slots[old].take() else { continue };
             let i = u32::try_from(position).unwrap_or(u32::MAX);
-            for &k in &self.offering_keys[old] {
-                postings[k as usize].push(i);
-            }
             index.by_id.insert(o.id.clone(), i);
             if let Some(g) = &o.variant_group {
                 index.variant_groups.entry(g.clone()).or_default().push(i);
@@ -293,9 +311,10 @@ impl IndexBuilder {
         }
         let universe = offerings.len();
         index.postings = postings
-            .into_iter()
-            .map(|ids| Posting::new(ids, universe))
+            .of()
+            .map(|ids| Posting::new(ids.to_vec(), universe))
             .collect();
+        drop(postings);
         index.gates = offerings
             .iter()
             .map(|o| Gate {
@@ -306,7 +325,7 @@ impl IndexBuilder {
                 to: o.valid_to.map_or(i64::MAX, |t| t.timestamp_millis()),
             })
             .collect();
-        let built = self.now.timestamp_millis();
+        let built = now.timestamp_millis();
         let mut available = vec![0u64; universe.div_ceil(64)];
         for (i, g) in index.gates.iter().enumerate() {
             // The bitmap answers one-line requests only (see `search`).
@@ -324,8 +343,59 @@ impl IndexBuilder {
             .min()
             .unwrap_or(i64::MAX);
         index.offerings = offerings;
-        (index, self.places, self.parents)
+        (index, places, parents)
     }
+}
+
+/// What a scoped thread returned; its panic goes on in the caller.
+fn joined<T>(thread: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    thread
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}
+
+/// For every key, the positions (in answer `order`) of the offerings found
+/// under it, ascending: key `k`'s are `ids[starts[k]..starts[k + 1]]`.
+/// Counted first and laid out in one buffer, so that a million offerings'
+/// keys are not pushed onto a million growing lists.
+struct KeyPositions {
+    ids: Vec<u32>,
+    starts: Vec<usize>,
+}
+
+impl KeyPositions {
+    fn new(order: &[usize], keys: &[Box<[u32]>], key_count: usize) -> Self {
+        let mut starts = vec![0usize; key_count + 1];
+        for k in keys.iter().flat_map(|ks| ks.iter()) {
+            starts[*k as usize + 1] += 1;
+        }
+        for k in 0..key_count {
+            starts[k + 1] += starts[k];
+        }
+        let mut next = starts.clone();
+        let mut ids = vec![0u32; starts[key_count]];
+        for (position, &old) in order.iter().enumerate() {
+            let i = u32::try_from(position).unwrap_or(u32::MAX);
+            for &k in keys[old].iter() {
+                ids[next[k as usize]] = i;
+                next[k as usize] += 1;
+            }
+        }
+        Self { ids, starts }
+    }
+
+    fn of(&self) -> impl Iterator<Item = &[u32]> {
+        self.starts.windows(2).map(|w| &self.ids[w[0]..w[1]])
+    }
+}
+
+/// The numbers of the keys `doc` is found under, in order.
+fn key_ids(doc: &Value, parents: &HashMap<String, String>, keys: &Interner) -> Box<[u32]> {
+    let mut ids: Vec<u32> = Vec::with_capacity(32);
+    index_keys(doc, parents, &mut |k| ids.push(keys.id(k)));
+    ids.sort_unstable();
+    ids.dedup();
+    ids.into_boxed_slice()
 }
 
 impl Layer {

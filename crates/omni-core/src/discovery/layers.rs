@@ -158,7 +158,7 @@ impl CatalogIndex {
     }
 
     /// The layer holding position `i`, and the offering's place in it.
-    fn split(&self, i: u32) -> (&Layer, u32) {
+    pub(super) fn split(&self, i: u32) -> (&Layer, u32) {
         let base = u32::try_from(self.base.len()).unwrap_or(u32::MAX);
         if i < base {
             (&self.base, i)

@@ -4,6 +4,7 @@
 
 mod cart;
 mod index;
+mod intern;
 mod layers;
 mod offering;
 mod postings;

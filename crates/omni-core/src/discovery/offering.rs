@@ -1,12 +1,16 @@
 //! One offering as the index holds it: the attributes discovery filters on,
 //! its resolved prices and promotions, and its JSON pre-rendered so that
-//! answering a search is mostly copying bytes. Kept lean: an index of 100,000
-//! offers must fit comfortably in memory.
+//! answering a search is mostly copying bytes. Kept lean: an index of a
+//! million offers must fit in 2 GB (issue 17), so the pre-rendered members
+//! are numbers into the layer's table of member texts (`intern.rs`).
 
+use super::intern::{FastMap, Interner, Texts};
 use super::pricing::{self, Price, PriceContext, Promotion};
 use chrono::{DateTime, Utc};
+use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_json::Value;
 use serde_json::value::RawValue;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt::Write;
 use std::sync::Arc;
@@ -73,8 +77,9 @@ pub struct IndexedOffering {
     pub part_prices: Vec<Arc<Price>>,
     pub immediate: Vec<Promotion>,
     pub potential: Vec<Promotion>,
-    /// The offer's members without braces, `id`, prices and `cmsInfo`.
-    body: Box<str>,
+    /// The offer's members but `id`, prices and `cmsInfo`, in the stored
+    /// order: numbers into the layer's member texts ([`Self::write_json`]).
+    body: Box<[u32]>,
     cms: Option<Box<str>>,
     /// Pricing members after the prices for the default context (one line,
     /// no coupon): totals and promotions. The prices are written from
@@ -104,15 +109,155 @@ fn texts(doc: &Value, key: &str) -> Vec<String> {
     }
 }
 
+/// The key `field=value` offerings are found under; values are compared
+/// without case.
 pub fn key(field: &str, value: &str) -> String {
-    format!("{field}={}", value.to_lowercase())
+    let mut key = String::with_capacity(field.len() + 1 + value.len());
+    push_key(&mut key, field, value);
+    key
 }
 
-/// Lower-cased `field=value` keys an offering is found under.
-pub fn index_keys(doc: &Value, category_parents: &HashMap<String, String>) -> Vec<String> {
-    let mut keys = Vec::new();
+fn push_key(out: &mut String, field: &str, value: &str) {
+    out.push_str(field);
+    out.push('=');
+    if value.is_ascii() {
+        out.extend(value.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+    } else {
+        out.push_str(&value.to_lowercase());
+    }
+}
+
+/// A stored offering parsed once: its members as they are written (for the
+/// pre-rendered body, copied rather than printed again) and as a tree (for
+/// the attributes the index reads).
+pub(super) struct Parsed<'t> {
+    pub doc: Value,
+    members: Vec<(Cow<'t, str>, &'t RawValue)>,
+}
+
+impl<'t> Parsed<'t> {
+    pub(super) fn from_text(text: &'t str) -> Option<Self> {
+        let members = Members::parse(text)?;
+        let mut map = serde_json::Map::with_capacity(members.len());
+        for (name, raw) in &members {
+            map.insert(name.to_string(), serde_json::from_str(raw.get()).ok()?);
+        }
+        Some(Self {
+            doc: Value::Object(map),
+            members,
+        })
+    }
+
+    /// Numbers the members of the pre-rendered body (see
+    /// [`IndexedOffering::set_body`]).
+    pub(super) fn body(&self, texts: &Interner) -> Box<[u32]> {
+        let mut member = String::new();
+        self.members
+            .iter()
+            .filter(|(name, _)| shown_in_body(name))
+            .map(|(name, raw)| {
+                member.clear();
+                match name {
+                    // Borrowed: the name had no escapes in the document.
+                    Cow::Borrowed(name) => {
+                        member.push('"');
+                        member.push_str(name);
+                        member.push('"');
+                    }
+                    Cow::Owned(name) => member.push_str(&Value::String(name.clone()).to_string()),
+                }
+                member.push(':');
+                member.push_str(raw.get());
+                texts.id(&member)
+            })
+            .collect()
+    }
+}
+
+/// Numbers the members of a document's pre-rendered body, printed from the tree.
+pub(super) fn body_of(doc: &Value, texts: &Interner) -> Box<[u32]> {
+    let Value::Object(map) = doc else {
+        return Box::default();
+    };
+    map.iter()
+        .filter(|(name, _)| shown_in_body(name))
+        .map(|(name, v)| texts.id(&format!("{}:{v}", Value::String(name.clone()))))
+        .collect()
+}
+
+fn shown_in_body(name: &str) -> bool {
+    !HIDDEN.contains(&name) && !PRICED.contains(&name)
+}
+
+/// A JSON object's members in order, each value left as its text.
+struct Members<'t>(Vec<(Cow<'t, str>, &'t RawValue)>);
+
+impl<'t> Members<'t> {
+    fn parse(text: &'t str) -> Option<Vec<(Cow<'t, str>, &'t RawValue)>> {
+        let mut de = serde_json::Deserializer::from_str(text);
+        let members = de.deserialize_map(MembersVisitor).ok()?;
+        de.end().ok()?;
+        Some(members.0)
+    }
+}
+
+struct MembersVisitor;
+
+impl<'t> Visitor<'t> for MembersVisitor {
+    type Value = Members<'t>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'t>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut members = Vec::with_capacity(map.size_hint().unwrap_or(24));
+        while let Some(Name(name)) = map.next_key()? {
+            let raw: &'t RawValue = map.next_value()?;
+            members.push((name, raw));
+        }
+        Ok(Members(members))
+    }
+}
+
+/// A member's name, borrowed from the document when it has no escapes.
+struct Name<'t>(Cow<'t, str>);
+
+impl<'t> serde::Deserialize<'t> for Name<'t> {
+    fn deserialize<D: Deserializer<'t>>(d: D) -> Result<Self, D::Error> {
+        struct NameVisitor;
+        impl<'t> Visitor<'t> for NameVisitor {
+            type Value = Name<'t>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a member name")
+            }
+            fn visit_borrowed_str<E>(self, v: &'t str) -> Result<Self::Value, E> {
+                Ok(Name(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Name(Cow::Owned(v.to_string())))
+            }
+        }
+        d.deserialize_str(NameVisitor)
+    }
+}
+
+/// Calls `found_under` with each lower-cased `field=value` key an offering
+/// is found under (a key may come more than once). The keys are written
+/// into one buffer: a million offerings have some thirty million.
+pub fn index_keys(
+    doc: &Value,
+    category_parents: &HashMap<String, String>,
+    found_under: &mut dyn FnMut(&str),
+) {
+    let mut buffer = String::new();
+    let mut emit = |field: &str, value: &str| {
+        buffer.clear();
+        push_key(&mut buffer, field, value);
+        found_under(&buffer);
+    };
     for c in texts(doc, "channel") {
-        keys.push(key("channel", &c));
+        emit("channel", &c);
     }
     if let Some(Value::Array(cats)) = doc.get("category") {
         for c in cats {
@@ -122,11 +267,11 @@ pub fn index_keys(doc: &Value, category_parents: &HashMap<String, String>) -> Ve
                 .filter_map(Value::as_str)
             {
                 // An offer in a subcategory is found under its ancestors too.
-                let mut current = Some(name.to_string());
+                let mut current = Some(name);
                 for _ in 0..8 {
                     let Some(cat) = current else { break };
-                    keys.push(key("category", &cat));
-                    current = category_parents.get(&cat).cloned();
+                    emit("category", cat);
+                    current = category_parents.get(cat).map(String::as_str);
                 }
             }
         }
@@ -150,33 +295,31 @@ pub fn index_keys(doc: &Value, category_parents: &HashMap<String, String>) -> Ve
         ("plancode", "planCode"),
     ] {
         for v in texts(doc, attr) {
-            keys.push(key(field, &v));
+            emit(field, &v);
         }
     }
     if let Some(u) = text(doc, "uniqueUrlName") {
-        keys.push(key("char", &format!("uniqueurlname={u}")));
+        emit("char", &format!("uniqueurlname={u}"));
     }
     if let Some(Value::Array(chars)) = doc.get("productOfferingCharacteristic") {
         for c in chars {
             if let (Some(n), Some(v)) = (c.get("name").and_then(Value::as_str), c.get("value")) {
                 let v = v.as_str().map_or_else(|| v.to_string(), str::to_string);
-                keys.push(key("char", &format!("{}={v}", n.to_lowercase())));
+                emit("char", &format!("{}={v}", n.to_lowercase()));
                 if n.eq_ignore_ascii_case("sku") {
-                    keys.push(key("sku", &v));
+                    emit("sku", &v);
                 }
             }
         }
     }
-    keys.sort();
-    keys.dedup();
-    keys
 }
 
 impl IndexedOffering {
     /// `prices` resolves price ids; a price given inline (with its amount) is used as is.
-    pub fn from_document(
+    /// The body is left empty: the builder numbers it ([`Self::set_body`]).
+    pub(super) fn from_document(
         doc: &Value,
-        prices: &HashMap<String, Arc<Price>>,
+        prices: &FastMap<String, Arc<Price>>,
         now: DateTime<Utc>,
     ) -> Option<Self> {
         let id = text(doc, "id")?.to_string();
@@ -245,17 +388,6 @@ impl IndexedOffering {
             kind: BUNDLED.to_string(),
             role: String::new(),
         }));
-        let mut body = String::new();
-        if let Value::Object(map) = doc {
-            for (k, v) in map {
-                if !HIDDEN.contains(&k.as_str()) && !PRICED.contains(&k.as_str()) {
-                    if !body.is_empty() {
-                        body.push(',');
-                    }
-                    let _ = write!(body, "{}:{v}", Value::String(k.clone()));
-                }
-            }
-        }
         let cms = match doc.get("cmsInfo") {
             Some(v @ Value::Array(_)) => Some(format!("\"cmsInfo\":{v}").into_boxed_str()),
             _ => None,
@@ -310,7 +442,7 @@ impl IndexedOffering {
             part_prices: Vec::new(),
             immediate: promos("immediatePromotion"),
             potential: promos("potentialPromotion"),
-            body: body.into_boxed_str(),
+            body: Box::default(),
             cms,
             default_pricing: Box::from(""),
             priced_at: now,
@@ -320,6 +452,11 @@ impl IndexedOffering {
             pricing_members(&offering.pricing(&PriceContext::default_at(now)), false)
                 .into_boxed_str();
         Some(offering)
+    }
+
+    /// Sets the pre-rendered members, numbered in the layer's member texts.
+    pub(super) fn set_body(&mut self, body: Box<[u32]>) {
+        self.body = body;
     }
 
     pub fn is_device(&self) -> bool {
@@ -416,15 +553,23 @@ impl IndexedOffering {
                 .any(|p| p.applies_to_lines(lines))
     }
 
-    /// Appends this offering's JSON to `out`.
-    pub fn write_json(&self, out: &mut String, href: &str, ctx: &PriceContext, sections: Sections) {
+    /// Appends this offering's JSON to `out`; `members` are the texts of
+    /// the layer that holds it.
+    pub(super) fn write_json(
+        &self,
+        out: &mut String,
+        href: &str,
+        ctx: &PriceContext,
+        sections: Sections,
+        members: &Texts,
+    ) {
         out.push_str("{\"id\":");
         out.push_str(&Value::String(self.id.clone()).to_string());
         out.push_str(",\"href\":");
         out.push_str(&Value::String(href.to_string()).to_string());
-        if !self.body.is_empty() {
+        for &member in &self.body {
             out.push(',');
-            out.push_str(&self.body);
+            out.push_str(members.get(member));
         }
         if sections.pricing {
             // Default prices were rendered at index time, but promotions start

@@ -136,6 +136,19 @@ fn instant(v: Option<&Value>) -> Option<DateTime<Utc>> {
 
 impl Price {
     pub fn from_json(raw: &Value) -> Option<Self> {
+        Self::from_parts(raw, to_raw(raw)?)
+    }
+
+    /// A price from its stored text, which is kept as it is rather than
+    /// printed again from the parsed tree (a million offers' 1.2 million
+    /// prices spent a third of their parsing printing).
+    pub fn from_text(text: &str) -> Option<Self> {
+        let parsed: Value = serde_json::from_str(text).ok()?;
+        let raw = RawValue::from_string(text.trim().to_string()).ok()?;
+        Self::from_parts(&parsed, raw)
+    }
+
+    fn from_parts(raw: &Value, text: Box<RawValue>) -> Option<Self> {
         let amount = decimal(raw.pointer("/price/value"))?;
         let line = |k: &str| {
             raw.get(k)
@@ -178,7 +191,7 @@ impl Price {
                 })
                 .filter_map(|r| r.get("id").and_then(Value::as_str).map(str::to_string))
                 .collect(),
-            raw: to_raw(raw)?,
+            raw: text,
         })
     }
 

@@ -378,13 +378,14 @@ impl CatalogIndex {
         ctx: &PriceContext,
         lookup: bool,
     ) {
-        let o = self.at(i);
+        let (layer, j) = self.split(i);
+        let o = &layer.offerings[j as usize];
         let href = format!("{base_href}/{}?channel={}", o.id, req.channel);
         let sections = Sections {
             pricing: !req.offering_only,
             prices: !(req.offering_only || (req.suppress_device_prices && o.is_device())),
             cms: lookup,
         };
-        o.write_json(out, &href, ctx, sections);
+        o.write_json(out, &href, ctx, sections, &layer.members);
     }
 }

@@ -808,3 +808,56 @@ fn a_cart_line_offers_the_add_ons_that_fit_its_plan() {
     let err = CartLine::read(&cart, "nope", &catalog).expect_err("unknown item");
     assert_eq!(err.field, "productOrderItemId");
 }
+
+/// The start-up path reads offerings and prices as stored text and copies
+/// their members as written (issue 17); changes folded in later come as
+/// parsed documents and are printed. Both must answer the same JSON, member
+/// for member and in the stored order, including names that need escapes
+/// and text outside ASCII.
+#[test]
+fn offerings_from_text_answer_as_offerings_from_documents() {
+    let doc = offering(
+        "t",
+        1,
+        json!({
+            "description": "Caf\u{e9} \"quoted\" \\ line\nbreak",
+            "odd \"name\"": {"nested": [1, 2.50, true, null]},
+            "lob": "wireless",
+        }),
+    );
+    let prices = prices_for("t", "10.00", "1.00");
+    let mut from_text = IndexBuilder::new(now());
+    let price_texts: Vec<String> = prices.iter().map(Value::to_string).collect();
+    from_text.add_price_texts(&price_texts);
+    from_text.add_offering_texts(&[doc.to_string()]);
+    let from_text = from_text.finish(1);
+    let mut from_docs = IndexBuilder::new(now());
+    from_docs.add_prices(&prices);
+    from_docs.add_offerings(std::slice::from_ref(&doc));
+    let from_docs = from_docs.finish(1);
+
+    let req = request(&[("limit", "5"), ("offset", "0"), ("channel", "ECOMM")]).expect("valid");
+    let answer = |index: &CatalogIndex| -> String {
+        let i = index.locate("t").expect("indexed");
+        index.render(&[i], &req, "http://h/p", now(), true)
+    };
+    let (text, docs) = (answer(&from_text), answer(&from_docs));
+    assert_eq!(text, docs, "byte for byte");
+    let answered: Value = serde_json::from_str(&text).expect("valid JSON");
+    let answered = &answered[0];
+    let names: Vec<&String> = answered.as_object().expect("object").keys().collect();
+    let stored: Vec<&String> = doc
+        .as_object()
+        .expect("object")
+        .keys()
+        .filter(|k| !["id", "productOfferingPrice", "cmsInfo"].contains(&k.as_str()))
+        .collect();
+    // id and href lead; the stored members follow in their order.
+    assert_eq!(names[..2], ["id", "href"]);
+    assert_eq!(names[2..2 + stored.len()], stored[..]);
+    for name in stored {
+        assert_eq!(answered[name], doc[name], "{name}");
+    }
+    assert_eq!(answered["productOfferingPrice"][0]["price"]["value"], "10.00");
+    assert_eq!(answered["cmsInfo"], doc["cmsInfo"]);
+}
