@@ -6,7 +6,8 @@ Starts `omni serve` on an existing database (e.g. one `omni load` filled with
 `omni gen-catalog --offers 1000000`), times start-up to the first healthy
 answer, then PATCHes one offering's description N times through TMF620 and
 polls a discovery lookup until each new description is answered. With
---second-listen a second node is started on the same (PostgreSQL) database
+--second-listen a second node is started on the same database (PostgreSQL, or
+one SQLite file both processes open)
 and the change is written on one node and awaited on the other.
 
 Prints start-up seconds, RSS after start-up, the visibility times (median,
