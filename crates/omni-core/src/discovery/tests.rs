@@ -858,6 +858,9 @@ fn offerings_from_text_answer_as_offerings_from_documents() {
     for name in stored {
         assert_eq!(answered[name], doc[name], "{name}");
     }
-    assert_eq!(answered["productOfferingPrice"][0]["price"]["value"], "10.00");
+    assert_eq!(
+        answered["productOfferingPrice"][0]["price"]["value"],
+        "10.00"
+    );
     assert_eq!(answered["cmsInfo"], doc["cmsInfo"]);
 }
