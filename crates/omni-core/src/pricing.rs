@@ -320,7 +320,7 @@ pub fn promotion_reductions(
             offering_id: l.offering_id.to_string(),
             categories: index
                 .offering(l.offering_id)
-                .map(|o| o.categories.clone())
+                .map(|o| o.categories.to_vec())
                 .unwrap_or_default(),
             quantity: l.priced.quantity,
             prices: l

@@ -295,7 +295,7 @@ impl IndexBuilder {
                     .iter()
                     .filter_map(|(id, n)| {
                         let prices = match index.by_id.get(id) {
-                            Some(&p) => offerings[p as usize].prices.clone(),
+                            Some(&p) => offerings[p as usize].prices.to_vec(),
                             None => outside(id)?,
                         };
                         Some((prices, *n))

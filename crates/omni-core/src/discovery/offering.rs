@@ -61,22 +61,22 @@ pub struct IndexedOffering {
     /// Extension `requiresExistingProduct`: offering ids or
     /// `productOfferingType` values, one of which the customer must already
     /// have (e.g. an upgrade-only offer). Empty when the offer requires none.
-    pub requires_existing_product: Vec<String>,
+    pub requires_existing_product: Box<[String]>,
     pub technology: Option<String>,
     pub download_mbps: Option<u64>,
     /// The `simType` characteristic of a SIM offering: `eSIM` (a profile,
     /// nothing to ship) or `physical`.
     pub sim_type: Option<String>,
-    pub relationships: Vec<Relationship>,
+    pub relationships: Box<[Relationship]>,
     /// Category ids the offering is filed under (ancestors not included).
-    pub categories: Vec<String>,
+    pub categories: Box<[String]>,
     /// Bundles: the bundled offerings and how many of each a default bundle holds.
-    pub parts: Vec<(String, u32)>,
-    pub prices: Vec<Arc<Price>>,
+    pub parts: Box<[(String, u32)]>,
+    pub prices: Box<[Arc<Price>]>,
     /// Bundles: the prices of the default parts, which make the bundle's total.
-    pub part_prices: Vec<Arc<Price>>,
-    pub immediate: Vec<Promotion>,
-    pub potential: Vec<Promotion>,
+    pub part_prices: Box<[Arc<Price>]>,
+    pub immediate: Box<[Promotion]>,
+    pub potential: Box<[Promotion]>,
     /// The offer's members but `id`, prices and `cmsInfo`, in the stored
     /// order: numbers into the layer's member texts ([`Self::write_json`]).
     body: Box<[u32]>,
@@ -417,7 +417,7 @@ impl IndexedOffering {
                 && doc.get("isSellable") != Some(&Value::Bool(false)),
             requires_service_qualification: doc.get("requiresServiceQualification")
                 == Some(&Value::Bool(true)),
-            requires_existing_product: texts(doc, "requiresExistingProduct"),
+            requires_existing_product: texts(doc, "requiresExistingProduct").into(),
             technology: text(doc, "technology").map(str::to_string),
             sim_type: doc
                 .get("productOfferingCharacteristic")
@@ -429,19 +429,19 @@ impl IndexedOffering {
                 .and_then(|c| c.get("value").and_then(Value::as_str))
                 .map(str::to_string),
             download_mbps: doc.get("downloadSpeedMbps").and_then(Value::as_u64),
-            relationships,
+            relationships: relationships.into(),
             categories: match doc.get("category") {
                 Some(Value::Array(cats)) => cats
                     .iter()
                     .filter_map(|c| c.get("id").and_then(Value::as_str).map(str::to_string))
                     .collect(),
-                _ => Vec::new(),
+                _ => Box::default(),
             },
-            parts,
-            prices: resolved,
-            part_prices: Vec::new(),
-            immediate: promos("immediatePromotion"),
-            potential: promos("potentialPromotion"),
+            parts: parts.into(),
+            prices: resolved.into(),
+            part_prices: Box::default(),
+            immediate: promos("immediatePromotion").into(),
+            potential: promos("potentialPromotion").into(),
             body: Box::default(),
             cms,
             default_pricing: Box::from(""),
@@ -498,7 +498,7 @@ impl IndexedOffering {
 
     /// Prices a bundle by its default parts' prices.
     pub(super) fn set_part_prices(&mut self, prices: Vec<Arc<Price>>) {
-        self.part_prices = prices;
+        self.part_prices = prices.into();
         self.default_pricing = pricing_members(
             &self.pricing(&PriceContext::default_at(self.priced_at)),
             false,
