@@ -21,7 +21,7 @@
 
 use super::index::{IndexBuilder, Layer, Place};
 use super::offering::{IndexedOffering, key};
-use super::postings::intersect_all;
+use super::postings::{Set, intersect_all};
 use super::pricing::Price;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -52,6 +52,56 @@ pub struct CatalogChanges {
     pub removed_prices: Vec<String>,
 }
 
+/// How many offerings matched a combination of bitmaps, remembered for the
+/// life of one [`CatalogIndex`]. A search's total needs every word of its
+/// bitmaps ANDed and counted (at a million offers, five bitmaps of 125 KB,
+/// about 20 µs), while its page is usually in the first few words; shoppers
+/// ask the same few combinations (channel, category, payment, customer type)
+/// page after page. The key is the bitmaps' addresses and lengths, which
+/// name them exactly: they belong to the index's layers or to the index
+/// itself (the mask of current offerings), none changes and none is freed
+/// while the index lives, and a catalog change makes a new index with an
+/// empty cache. Sets built per request (a union of several values, a list
+/// of ids) have no lasting address and are never remembered.
+#[derive(Debug, Default)]
+pub(super) struct Counts {
+    totals: std::sync::Mutex<HashMap<Box<[usize]>, usize>>,
+}
+
+/// Combinations remembered at most; the cache starts afresh when full.
+const COUNTS_HELD: usize = 4_096;
+
+impl Counts {
+    /// The key of `sets` searched in `layer`, when each is a bitmap that
+    /// lives as long as the index.
+    pub(super) fn key(layer: &Layer, sets: &[Set<'_>]) -> Option<Box<[usize]>> {
+        let mut key = Vec::with_capacity(1 + 2 * sets.len());
+        key.push(std::ptr::from_ref(layer) as usize);
+        for set in sets {
+            match set {
+                Set::Bits(std::borrow::Cow::Borrowed(bits)) => {
+                    key.extend([bits.as_ptr() as usize, bits.len()]);
+                }
+                _ => return None,
+            }
+        }
+        Some(key.into_boxed_slice())
+    }
+
+    pub(super) fn get(&self, key: &[usize]) -> Option<usize> {
+        let totals = self.totals.lock().unwrap_or_else(|p| p.into_inner());
+        totals.get(key).copied()
+    }
+
+    pub(super) fn put(&self, key: Box<[usize]>, total: usize) {
+        let mut totals = self.totals.lock().unwrap_or_else(|p| p.into_inner());
+        if totals.len() >= COUNTS_HELD {
+            totals.clear();
+        }
+        totals.insert(key, total);
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct CatalogIndex {
     /// The catalog version the index answers at.
@@ -63,6 +113,7 @@ pub struct CatalogIndex {
     pending: Pending,
     places: Arc<HashMap<String, Place>>,
     parents: Arc<HashMap<String, String>>,
+    counts: Counts,
 }
 
 /// A layer to search, with the mask of its offerings still current and the
@@ -71,6 +122,8 @@ pub(super) struct Part<'a> {
     pub layer: &'a Layer,
     pub visible: Option<&'a [u64]>,
     pub start: u32,
+    /// The index's remembered totals.
+    pub counts: &'a Counts,
 }
 
 impl CatalogIndex {
@@ -88,6 +141,7 @@ impl CatalogIndex {
             pending: Pending::default(),
             places: Arc::new(places),
             parents: Arc::new(parents),
+            counts: Counts::default(),
         }
     }
 
@@ -124,12 +178,14 @@ impl CatalogIndex {
             layer: &self.base,
             visible: self.visible.as_deref(),
             start: 0,
+            counts: &self.counts,
         }];
         if !self.delta.offerings.is_empty() {
             parts.push(Part {
                 layer: &self.delta,
                 visible: None,
                 start: u32::try_from(self.base.len()).unwrap_or(u32::MAX),
+                counts: &self.counts,
             });
         }
         parts
@@ -301,7 +357,7 @@ impl CatalogIndex {
                 return None;
             }
             let &i = self.base.by_id.get(id)?;
-            Some(self.base.offerings[i as usize].prices.clone())
+            Some(self.base.offerings[i as usize].prices.to_vec())
         };
         let (delta, _, _) = builder.into_layer(&outside);
         let visible = if pending.offerings.is_empty() {
@@ -327,6 +383,7 @@ impl CatalogIndex {
             pending,
             places: self.places.clone(),
             parents: self.parents.clone(),
+            counts: Counts::default(),
         }
     }
 }

@@ -108,44 +108,81 @@ pub fn union<'a>(sets: Vec<Set<'a>>, universe: usize) -> Set<'a> {
 /// How many offerings are in every one of `sets`, and `take` of them after
 /// skipping `skip`, without listing the rest when all sets are bitmaps.
 pub fn intersect_page(sets: Vec<Set<'_>>, skip: usize, take: usize) -> (usize, Vec<u32>) {
-    if !sets.is_empty() && sets.iter().all(|s| matches!(s, Set::Bits(_))) {
-        let mut iter = sets.iter();
-        let Some(Set::Bits(first)) = iter.next() else {
-            return (0, Vec::new());
-        };
-        let mut acc = first.to_vec();
-        for set in iter {
-            if let Set::Bits(b) = set {
-                acc.iter_mut().zip(b.iter()).for_each(|(a, b)| *a &= b);
-            }
-        }
-        let total = acc.iter().map(|w| w.count_ones() as usize).sum();
-        let mut page = Vec::with_capacity(take);
-        let mut seen = 0;
-        for (w, &word) in acc.iter().enumerate() {
-            let n = word.count_ones() as usize;
-            if seen + n <= skip {
-                seen += n;
-                continue;
-            }
-            let mut word = word;
-            while word != 0 && page.len() < take {
-                let bit = word.trailing_zeros();
-                if seen >= skip {
-                    page.push((w * 64) as u32 + bit);
-                }
-                seen += 1;
-                word &= word - 1;
-            }
-            if page.len() == take {
-                break;
-            }
-        }
-        return (total, page);
+    let bitmaps: Vec<&[u64]> = sets
+        .iter()
+        .filter_map(|s| match s {
+            Set::Bits(b) => Some(&**b),
+            Set::Sorted(_) => None,
+        })
+        .collect();
+    if !sets.is_empty() && bitmaps.len() == sets.len() {
+        return count_and_page(&bitmaps, skip, take, true);
     }
     let all = intersect_all(sets);
     let page = all.iter().skip(skip).take(take).copied().collect();
     (all.len(), page)
+}
+
+/// The page of [`intersect_page`] when every set is a bitmap and the total
+/// is already known ([`super::layers::Counts`]): the bitmaps are read only
+/// as far as the page, not to their end.
+pub fn page_of(bitmaps: &[&[u64]], skip: usize, take: usize) -> Vec<u32> {
+    count_and_page(bitmaps, skip, take, false).1
+}
+
+/// [`intersect_page`] over bitmaps only, in one pass: the words are ANDed a
+/// block at a time in a buffer that stays in the CPU's cache, counted and
+/// paged there. Without `count_all` it stops at the end of the page (the
+/// total it returns is then partial). A search at a million offers ANDs
+/// five bitmaps of 125 KB to count its matches, about 20 µs; the page is
+/// usually in the first block.
+fn count_and_page(
+    bitmaps: &[&[u64]],
+    skip: usize,
+    take: usize,
+    count_all: bool,
+) -> (usize, Vec<u32>) {
+    const BLOCK: usize = 256;
+    let Some((first, rest)) = bitmaps.split_first() else {
+        return (0, Vec::new());
+    };
+    // A word past the end of a shorter bitmap is in none of its sets.
+    let words = bitmaps.iter().map(|b| b.len()).min().unwrap_or(0);
+    let mut block = [0u64; BLOCK];
+    let (mut total, mut page) = (0usize, Vec::with_capacity(take));
+    for start in (0..words).step_by(BLOCK) {
+        let end = (start + BLOCK).min(words);
+        let block = &mut block[..end - start];
+        block.copy_from_slice(&first[start..end]);
+        for b in rest {
+            block
+                .iter_mut()
+                .zip(&b[start..end])
+                .for_each(|(a, b)| *a &= b);
+        }
+        // Counting a whole block at a time lets the compiler use vector
+        // instructions; words are looked at one by one only where the
+        // page is.
+        let ones: usize = block.iter().map(|w| w.count_ones() as usize).sum();
+        if page.len() < take && total + ones > skip {
+            let mut seen = total;
+            for (k, &word) in block.iter().enumerate() {
+                let mut word = word;
+                while word != 0 && page.len() < take {
+                    if seen >= skip {
+                        page.push(((start + k) * 64) as u32 + word.trailing_zeros());
+                    }
+                    seen += 1;
+                    word &= word - 1;
+                }
+            }
+        }
+        total += ones;
+        if !count_all && page.len() == take {
+            break;
+        }
+    }
+    (total, page)
 }
 
 /// Offerings in every one of `sets`, in ascending order.
@@ -201,6 +238,29 @@ mod tests {
     use proptest::prelude::*;
 
     proptest! {
+        /// Bitmaps longer than the block the one-pass count works in (and
+        /// of unequal lengths) count and page as set arithmetic does.
+        #[test]
+        fn bitmaps_count_and_page_across_blocks(
+            lengths in proptest::collection::vec(100usize..300, 1..5),
+            seed in proptest::collection::vec(any::<u64>(), 300),
+            skip in 0usize..3000,
+            take in 0usize..50,
+        ) {
+            let bitmaps: Vec<Vec<u64>> = lengths
+                .iter()
+                .enumerate()
+                .map(|(n, &len)| (0..len).map(|w| seed[w] | seed[(w + n * 7) % 300].rotate_left(n as u32)).collect())
+                .collect();
+            let expected: Vec<u32> = (0..300 * 64u32)
+                .filter(|&i| bitmaps.iter().all(|b| b.get(i as usize / 64).is_some_and(|w| w & (1 << (i % 64)) != 0)))
+                .collect();
+            let sets: Vec<Set<'_>> = bitmaps.iter().map(|b| Set::Bits(Cow::Borrowed(b.as_slice()))).collect();
+            let (total, page) = intersect_page(sets, skip, take);
+            prop_assert_eq!(total, expected.len());
+            prop_assert_eq!(page, expected.iter().skip(skip).take(take).copied().collect::<Vec<_>>());
+        }
+
         /// Whatever mix of lists and bitmaps, combining sets gives what plain
         /// set arithmetic gives.
         #[test]

@@ -4,8 +4,9 @@
 
 use super::index::Layer;
 use super::layers::CatalogIndex;
+use super::layers::Counts;
 use super::offering::{IndexedOffering, Sections, key};
-use super::postings::{Set, intersect_all, intersect_page, union};
+use super::postings::{Set, intersect_all, intersect_page, page_of, union};
 use super::pricing::PriceContext;
 use super::query::DiscoveryRequest;
 use crate::document::FieldError;
@@ -177,6 +178,7 @@ impl Layer {
         q: &Query<'_>,
         visible: Option<&[u64]>,
         window: Option<(usize, usize)>,
+        counts: &Counts,
     ) -> (usize, Vec<u32>) {
         let mut lists = self.lists(q, visible);
         if q.place.is_none()
@@ -189,7 +191,26 @@ impl Layer {
             // one more bitmap, and the answer needs no per-offer checks.
             lists.push(Set::Bits(Cow::Borrowed(&self.available)));
             return match window {
-                Some((skip, take)) => intersect_page(lists, skip, take),
+                Some((skip, take)) => match Counts::key(self, &lists) {
+                    Some(key) => match counts.get(&key) {
+                        Some(total) => {
+                            let bitmaps: Vec<&[u64]> = lists
+                                .iter()
+                                .filter_map(|s| match s {
+                                    Set::Bits(b) => Some(&**b),
+                                    Set::Sorted(_) => None,
+                                })
+                                .collect();
+                            (total, page_of(&bitmaps, skip, take))
+                        }
+                        None => {
+                            let (total, page) = intersect_page(lists, skip, take);
+                            counts.put(key, total);
+                            (total, page)
+                        }
+                    },
+                    None => intersect_page(lists, skip, take),
+                },
                 None => {
                     let all = intersect_all(lists);
                     (all.len(), all)
@@ -256,9 +277,9 @@ impl CatalogIndex {
         let parts = self.parts();
         if !req.all_variants {
             if let [only] = parts.as_slice() {
-                let (total, items) = only
-                    .layer
-                    .matches(&q, only.visible, Some((skip, req.limit)));
+                let (total, items) =
+                    only.layer
+                        .matches(&q, only.visible, Some((skip, req.limit)), only.counts);
                 return Ok(SearchResult { total, items });
             }
             // Each layer's first `skip + limit` in answer order hold the page.
@@ -266,7 +287,7 @@ impl CatalogIndex {
             let mut items = Vec::new();
             for part in &parts {
                 let window = Some((0, skip.saturating_add(req.limit)));
-                let (n, found) = part.layer.matches(&q, part.visible, window);
+                let (n, found) = part.layer.matches(&q, part.visible, window, part.counts);
                 total += n;
                 items.extend(found.into_iter().map(|i| part.start + i));
             }
@@ -279,7 +300,7 @@ impl CatalogIndex {
         let mut found: Vec<(usize, Vec<u32>)> = parts
             .iter()
             .enumerate()
-            .map(|(n, part)| (n, part.layer.matches(&q, part.visible, None).1))
+            .map(|(n, part)| (n, part.layer.matches(&q, part.visible, None, part.counts).1))
             .collect();
         let groups: HashSet<&str> = found
             .iter()

@@ -864,3 +864,26 @@ fn offerings_from_text_answer_as_offerings_from_documents() {
     );
     assert_eq!(answered["cmsInfo"], doc["cmsInfo"]);
 }
+
+/// A search's total is remembered per combination of bitmaps (`Counts` in
+/// `layers.rs`): asked again, for any page, the index answers what a fresh
+/// index answers.
+#[test]
+fn remembered_totals_answer_as_a_fresh_index() {
+    let remembered = index();
+    let ask = |index: &CatalogIndex, pairs: &[(&str, &str)]| {
+        let req = request(pairs).expect("valid request");
+        index.search(&req, now()).expect("search")
+    };
+    for filter in [
+        vec![("channel", "ECOMM")],
+        vec![("channel", "ECOMM"), ("paymentType", "Postpaid")],
+        vec![("channel", "ATTR"), ("customerType", "Consumer")],
+    ] {
+        for (limit, offset) in [("2", "0"), ("2", "1"), ("1", "2"), ("50", "0"), ("2", "0")] {
+            let mut pairs = filter.clone();
+            pairs.extend([("limit", limit), ("offset", offset)]);
+            assert_eq!(ask(&remembered, &pairs), ask(&index(), &pairs), "{pairs:?}");
+        }
+    }
+}
