@@ -510,13 +510,7 @@ impl IndexedOffering {
     /// those of the tier one line is in, as [`Self::pricing`] chooses them.
     fn default_prices(&self) -> impl Iterator<Item = &Price> {
         let tier = if self.has_line_tiers() {
-            let all: Vec<&Price> = self
-                .prices
-                .iter()
-                .chain(&self.part_prices)
-                .map(|p| &**p)
-                .collect();
-            pricing::tier_lines(&all, 1)
+            pricing::tier_lines(&self.all_prices(), 1)
         } else {
             1
         };
@@ -524,6 +518,15 @@ impl IndexedOffering {
             .iter()
             .map(|p| &**p)
             .filter(move |p| p.applies_to_lines(tier))
+    }
+
+    /// The offering's own prices, then (a bundle's) its parts'.
+    fn all_prices(&self) -> Vec<&Price> {
+        self.prices
+            .iter()
+            .chain(&self.part_prices)
+            .map(|p| &**p)
+            .collect()
     }
 
     /// Whether any price depends on the number of lines.
@@ -539,12 +542,7 @@ impl IndexedOffering {
     /// the last tier, the last one does: [`pricing::tier_lines`]). Without a
     /// tier there is no price to charge, so the offer is not available.
     pub fn sells_lines(&self, lines: u32) -> bool {
-        let all: Vec<&Price> = self
-            .prices
-            .iter()
-            .chain(&self.part_prices)
-            .map(|p| &**p)
-            .collect();
+        let all = self.all_prices();
         let lines = pricing::tier_lines(&all, lines);
         !self.has_line_tiers()
             || all
