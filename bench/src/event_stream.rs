@@ -124,15 +124,8 @@ async fn phases(
         tokio::spawn(async move {
             while let Some(Ok(message)) = messages.next().await {
                 let arrived = chrono::Utc::now();
-                let time = serde_json::from_slice::<serde_json::Value>(&message.payload)
-                    .ok()
-                    .and_then(|v| v["eventTime"].as_str().map(str::to_string))
-                    .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok());
-                if let Some(time) = time {
-                    let us = (arrived - time.with_timezone(&chrono::Utc))
-                        .num_microseconds()
-                        .unwrap_or(0)
-                        .max(0) as u64;
+                if let Some(behind) = crate::meter::event_lag_us(&message.payload, arrived) {
+                    let us = behind.max(0) as u64;
                     if let Ok(mut h) = lag.lock() {
                         let _ = h.record(us);
                     }

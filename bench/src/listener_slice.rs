@@ -299,15 +299,8 @@ async fn serve(mut socket: TcpStream, received: Arc<Received>) {
         }
         let arrived = chrono::Utc::now();
         let body: Vec<u8> = buffer.drain(..end + 4 + length).skip(end + 4).collect();
-        let time = serde_json::from_slice::<serde_json::Value>(&body)
-            .ok()
-            .and_then(|v| v["eventTime"].as_str().map(str::to_string))
-            .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok());
-        if let Some(time) = time {
-            let us = (arrived - time.with_timezone(&chrono::Utc))
-                .num_microseconds()
-                .unwrap_or(0)
-                .max(1) as u64;
+        if let Some(lag) = crate::meter::event_lag_us(&body, arrived) {
+            let us = lag.max(1) as u64;
             if let Ok(mut lag) = received.lag_us.lock()
                 && let Some(h) = lag.as_mut()
             {

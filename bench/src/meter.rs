@@ -221,6 +221,21 @@ pub fn load_average() -> Option<f64> {
         .ok()
 }
 
+/// Microseconds from an event's own `eventTime` (in its JSON `payload`) to
+/// `arrived`, when the payload has one: how far a listener or a stream
+/// reader was behind the commit.
+pub fn event_lag_us(payload: &[u8], arrived: chrono::DateTime<chrono::Utc>) -> Option<i64> {
+    let time = serde_json::from_slice::<serde_json::Value>(payload)
+        .ok()
+        .and_then(|v| v["eventTime"].as_str().map(str::to_string))
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())?;
+    Some(
+        (arrived - time.with_timezone(&chrono::Utc))
+            .num_microseconds()
+            .unwrap_or(0),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
