@@ -41,6 +41,10 @@ pub struct IndexedKind {
     /// Paths lists may sort on in SQL: attributes holding one string (dates
     /// as the server writes them, states), never inside an array.
     pub sorts: &'static [&'static str],
+    /// Filters answered from running totals ([`super::totals`]): attributes
+    /// of one value per document and few distinct values (states, types),
+    /// whose matches are too many to count per request.
+    pub counted: &'static [&'static str],
 }
 
 /// Bumped whenever [`INDEXED`] or the key encoding changes: a store that
@@ -60,6 +64,7 @@ pub const INDEXED: &[IndexedKind] = &[
             "validFor.endDateTime",
         ],
         sorts: &["validFor.startDateTime", "validFor.endDateTime"],
+        counted: &["status", "@type"],
     },
     IndexedKind {
         kind: "productOrder",
@@ -76,11 +81,13 @@ pub const INDEXED: &[IndexedKind] = &[
             "billingAccount.id",
         ],
         sorts: &["orderDate", "completionDate", "state", "externalId"],
+        counted: &["state", "@type"],
     },
     IndexedKind {
         kind: "cancelProductOrder",
         filters: &["state", "productOrder.id", "@type", "creationDate"],
         sorts: &["creationDate", "state"],
+        counted: &["state", "@type"],
     },
     IndexedKind {
         kind: "productOfferingQualification",
@@ -94,6 +101,7 @@ pub const INDEXED: &[IndexedKind] = &[
             "effectiveQualificationDate",
         ],
         sorts: &["creationDate", "effectiveQualificationDate", "state"],
+        counted: &["state", "qualificationResult", "@type"],
     },
     IndexedKind {
         kind: "checkServiceQualification",
@@ -111,6 +119,7 @@ pub const INDEXED: &[IndexedKind] = &[
             "effectiveQualificationDate",
             "state",
         ],
+        counted: &["state", "qualificationResult", "@type"],
     },
     // Partner orders are read by operators by state and creation time (the
     // console's Operations screen, `omni_app::operations`).
@@ -118,18 +127,21 @@ pub const INDEXED: &[IndexedKind] = &[
         kind: "order",
         filters: &["state", "createdAt"],
         sorts: &["createdAt", "state"],
+        counted: &["state"],
     },
     // Dead letters are read by operators by status, newest first.
     IndexedKind {
         kind: "deadLetter",
         filters: &["status", "deadLetteredAt", "subscriptionId"],
         sorts: &["deadLetteredAt"],
+        counted: &["status"],
     },
     // Care orders are read by `orderStatus` (client, account group, dates).
     IndexedKind {
         kind: "careOrder",
         filters: &["clientId", "order.accountGroupId", "createdAt", "status"],
         sorts: &["createdAt"],
+        counted: &["status"],
     },
 ];
 

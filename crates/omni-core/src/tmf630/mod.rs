@@ -9,6 +9,7 @@ mod fields;
 mod filter;
 pub mod index;
 mod parse;
+pub mod totals;
 
 pub use filter::{Filter, FilterOp};
 pub use parse::QueryError;

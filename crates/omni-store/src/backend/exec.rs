@@ -3,6 +3,7 @@
 //! inside a transaction or savepoint; committing is the caller's business
 //! (see `SqlStore::write` and the SQLite group-commit writer).
 
+use super::counts::Tally;
 use super::ops::{DocChange, DocRow, EffectRows, FinishRow, JobRow, Output, WriteOp};
 use super::{is_unique_violation, job_error, parse_body};
 use crate::{Document, Job, JobClaim, JobStatus, Result, StoreError};
@@ -185,16 +186,19 @@ macro_rules! impl_sql {
                 op: &WriteOp,
                 claim_jobs: &'static str,
             ) -> Result<Output> {
+                // What the documents written add to the running totals,
+                // applied after everything else (see `counts.rs`).
+                let mut tally = Tally::default();
                 match op {
                     WriteOp::Insert { doc, expires_at, effects } => {
                         Self::insert(conn, doc, expires_at.as_deref()).await?;
-                        Self::insert_all_keys(conn, doc).await?;
+                        Self::insert_all_keys(conn, doc, &mut tally).await?;
                         Self::apply_effects(conn, effects).await?;
                     }
                     WriteOp::Update { doc, expires_at, effects } => {
                         let expires_at = expires_at.as_ref().map(|e| e.as_deref());
                         let created_at = Self::update(conn, doc, expires_at).await?;
-                        Self::replace_keys(conn, doc, &created_at).await?;
+                        Self::replace_keys(conn, doc, &created_at, true, &mut tally).await?;
                         Self::apply_effects(conn, effects).await?;
                     }
                     WriteOp::Write { writes, effects } => {
@@ -202,19 +206,21 @@ macro_rules! impl_sql {
                             match change {
                                 DocChange::Insert(doc) => {
                                     Self::insert(conn, doc, None).await?;
-                                    Self::insert_all_keys(conn, doc).await?;
+                                    Self::insert_all_keys(conn, doc, &mut tally).await?;
                                 }
                                 DocChange::Update(doc) => {
                                     let created_at = Self::update(conn, doc, None).await?;
-                                    Self::replace_keys(conn, doc, &created_at).await?;
+                                    Self::replace_keys(conn, doc, &created_at, true, &mut tally).await?;
                                 }
-                                DocChange::Delete { key, version } => Self::delete(conn, key, Some(*version)).await?,
+                                DocChange::Delete { key, version } => {
+                                    Self::delete(conn, key, Some(*version), &mut tally).await?
+                                }
                             }
                         }
                         Self::apply_effects(conn, effects).await?;
                     }
                     WriteOp::Delete { key, expected_version, effects } => {
-                        Self::delete(conn, key, *expected_version).await?;
+                        Self::delete(conn, key, *expected_version, &mut tally).await?;
                         Self::apply_effects(conn, effects).await?;
                     }
                     WriteOp::Put { docs } => {
@@ -225,6 +231,16 @@ macro_rules! impl_sql {
                             docs.iter().partition(|d| index::indexed(&d.kind).is_some());
                         Self::put_rows(conn, &plain).await?;
                         for doc in keyed {
+                            // Whether the put adds a document (to the totals)
+                            // or replaces one.
+                            let stored: Option<i64> = sqlx::query_scalar(
+                                "SELECT version FROM documents WHERE tenant = $1 AND kind = $2 AND id = $3",
+                            )
+                            .bind(&doc.tenant)
+                            .bind(&doc.kind)
+                            .bind(&doc.id)
+                            .fetch_optional(&mut *conn)
+                            .await?;
                             let created_at: String = sqlx::query_scalar(put_sql(1, true, true))
                                 .bind(&doc.tenant)
                                 .bind(&doc.kind)
@@ -238,7 +254,7 @@ macro_rules! impl_sql {
                                 .fetch_one(&mut *conn)
                                 .await?;
                             // A replaced document keeps its creation time.
-                            Self::replace_keys(conn, doc, &created_at).await?;
+                            Self::replace_keys(conn, doc, &created_at, stored.is_some(), &mut tally).await?;
                         }
                     }
                     WriteOp::Reindex { docs } => {
@@ -258,10 +274,11 @@ macro_rules! impl_sql {
                             .execute(&mut *conn)
                             .await?;
                             if current.rows_affected() == 1 {
-                                Self::replace_keys(conn, doc, &doc.created_at).await?;
+                                Self::replace_keys(conn, doc, &doc.created_at, true, &mut tally).await?;
                                 written += 1;
                             }
                         }
+                        Self::apply_tally(conn, &tally).await?;
                         return Ok(Output::Count(written));
                     }
                     WriteOp::DeleteExpired { key, version, now, event } => {
@@ -281,9 +298,10 @@ macro_rules! impl_sql {
                         let Some(created_at) = deleted else {
                             return Ok(Output::Finished(false));
                         };
-                        Self::delete_keys(conn, key, &created_at).await?;
+                        Self::delete_keys(conn, key, &created_at, &mut tally).await?;
                         let effects = EffectRows { events: vec![event.clone()], ..EffectRows::default() };
                         Self::apply_effects(conn, &effects).await?;
+                        Self::apply_tally(conn, &tally).await?;
                         return Ok(Output::Finished(true));
                     }
                     WriteOp::BumpCounter { name } => {
@@ -323,7 +341,15 @@ macro_rules! impl_sql {
                         return Ok(Output::Finished(updated.rows_affected() == 1));
                     }
                     WriteOp::Idempotency(op) => return Self::idempotency(conn, op).await,
+                    WriteOp::Recount => Self::recount(conn).await?,
+                    WriteOp::ClearKeys => {
+                        // The counted values' totals go with the keys they
+                        // count; the documents' own totals stay.
+                        sqlx::query("DELETE FROM document_keys").execute(&mut *conn).await?;
+                        sqlx::query("DELETE FROM document_counts WHERE name <> ''").execute(&mut *conn).await?;
+                    }
                 }
+                Self::apply_tally(conn, &tally).await?;
                 Ok(Output::Done)
             }
 
@@ -360,6 +386,7 @@ macro_rules! impl_sql {
                 conn: &mut <$db as sqlx::Database>::Connection,
                 key: &crate::DocumentKey,
                 expected_version: Option<i64>,
+                tally: &mut Tally,
             ) -> Result<()> {
                 let created_at: Option<String> = sqlx::query_scalar(
                     "DELETE FROM documents WHERE tenant = $1 AND kind = $2 AND id = $3 AND ($4 IS NULL OR version = $4) \
@@ -377,7 +404,7 @@ macro_rules! impl_sql {
                         None => StoreError::NotFound { kind: key.kind.clone(), id: key.id.clone() },
                     });
                 };
-                Self::delete_keys(conn, key, &created_at).await
+                Self::delete_keys(conn, key, &created_at, tally).await
             }
 
             /// Puts documents without search keys, up to [`PUT_ROWS`] rows a
@@ -407,33 +434,41 @@ macro_rules! impl_sql {
                 Ok(())
             }
 
-            /// Deletes every search key of a document created at `created_at`.
+            /// Deletes every search key of a document created at `created_at`,
+            /// taking the document out of the totals.
             async fn delete_keys(
                 conn: &mut <$db as sqlx::Database>::Connection,
                 key: &crate::DocumentKey,
                 created_at: &str,
+                tally: &mut Tally,
             ) -> Result<()> {
                 if index::indexed(&key.kind).is_none() {
                     return Ok(());
                 }
-                sqlx::query(concat!("DELETE FROM document_keys WHERE ", document_keys_of!()))
-                    .bind(&key.tenant)
-                    .bind(&key.kind)
-                    .bind(&key.id)
-                    .bind(created_at)
-                    .execute(&mut *conn)
-                    .await?;
+                let stored: Vec<(String, String)> =
+                    sqlx::query_as(concat!("DELETE FROM document_keys WHERE ", document_keys_of!(), " RETURNING name, value"))
+                        .bind(&key.tenant)
+                        .bind(&key.kind)
+                        .bind(&key.id)
+                        .bind(created_at)
+                        .fetch_all(&mut *conn)
+                        .await?;
+                tally.add(&key.tenant, &key.kind, stored.iter().map(|(n, v)| (n.as_str(), v.as_str())), -1);
                 Ok(())
             }
 
             /// Makes a document's search keys those of `doc`, touching only the
             /// rows that differ: an update usually changes one attribute (a
             /// state) or none of those indexed, and every row deleted or
-            /// inserted is work in the table and both its indexes.
+            /// inserted is work in the table and both its indexes. `existed`:
+            /// whether the document was stored before this write (else it
+            /// is new to the totals).
             async fn replace_keys(
                 conn: &mut <$db as sqlx::Database>::Connection,
                 doc: &DocRow,
                 created_at: &str,
+                existed: bool,
+                tally: &mut Tally,
             ) -> Result<()> {
                 if index::indexed(&doc.kind).is_none() {
                     return Ok(());
@@ -468,6 +503,10 @@ macro_rules! impl_sql {
                     }
                     query.execute(&mut *conn).await?;
                 }
+                if existed {
+                    tally.add(&doc.tenant, &doc.kind, stored.iter().map(|(n, v)| (n.as_str(), v.as_str())), -1);
+                }
+                tally.add(&doc.tenant, &doc.kind, doc.keys.iter().map(|k| (k.name.as_str(), k.value.as_str())), 1);
                 Self::insert_keys(conn, doc, created_at, &added).await
             }
 
@@ -494,9 +533,14 @@ macro_rules! impl_sql {
                 Ok(())
             }
 
-            /// Every search key of a new document.
-            async fn insert_all_keys(conn: &mut <$db as sqlx::Database>::Connection, doc: &DocRow) -> Result<()> {
+            /// Every search key of a new document, which joins the totals.
+            async fn insert_all_keys(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                doc: &DocRow,
+                tally: &mut Tally,
+            ) -> Result<()> {
                 let keys: Vec<(&str, &str)> = doc.keys.iter().map(|k| (k.name.as_str(), k.value.as_str())).collect();
+                tally.add(&doc.tenant, &doc.kind, keys.iter().copied(), 1);
                 Self::insert_keys(conn, doc, &doc.created_at, &keys).await
             }
 

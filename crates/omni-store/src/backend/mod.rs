@@ -6,6 +6,7 @@
 //! group-commit writer of [`sqlite_writer`].
 
 mod copied_error;
+mod counts;
 mod exec;
 #[cfg(test)]
 mod group_tests;
@@ -62,6 +63,7 @@ const SQLITE: Dialect = Dialect {
         (7, include_str!("../migrations/0007_sqlite.sql")),
         (8, include_str!("../migrations/0008_sqlite.sql")),
         (9, include_str!("../migrations/0009_sqlite.sql")),
+        (10, include_str!("../migrations/0010_sqlite.sql")),
     ],
     // One writer connection serialises claims, so no row locks are needed.
     claim_jobs: concat!(
@@ -84,6 +86,7 @@ const POSTGRES: Dialect = Dialect {
         (7, include_str!("../migrations/0007_postgres.sql")),
         (8, include_str!("../migrations/0008_postgres.sql")),
         (9, include_str!("../migrations/0009_postgres.sql")),
+        (10, include_str!("../migrations/0010_postgres.sql")),
     ],
     claim_jobs: concat!(
         "UPDATE jobs SET lease_owner = $1, lease_until = $2, attempts = attempts + 1, updated_at = $3 \

@@ -236,6 +236,12 @@ pub(crate) enum WriteOp {
         now: String,
     },
     Idempotency(IdemOp),
+    /// Refills the running totals from the stored documents and keys
+    /// (start-up, when they were filled for other counted attributes).
+    Recount,
+    /// Deletes every search key and the totals of their values (start-up,
+    /// before the keys are rebuilt), in one transaction.
+    ClearKeys,
 }
 
 impl WriteOp {

@@ -1,6 +1,7 @@
 //! The [`Store`] trait for both databases: reads go straight to the reader
 //! pool; every write becomes a [`WriteOp`] for [`SqlStore::write`].
 
+use super::counts::{COUNTS_VERSION, COUNTS_VERSION_COUNTER, count_sql};
 use super::exec::Sql;
 use super::idempotency::IdemOp;
 use super::keyed::keyed_sql;
@@ -15,7 +16,7 @@ use crate::{
     IdempotencyReservation, IdempotencyScope, Job, JobClaim, JobCount, JobOutcome, JobQuery,
     JobStatus, KeyQuery, NewEvent, NewJob, Reservation, Result, Store, StoredEvent, StoredResponse,
 };
-use omni_core::tmf630::index;
+use omni_core::tmf630::{index, totals};
 
 /// The counter holding the [`index::INDEX_VERSION`] the search keys were
 /// built with.
@@ -145,7 +146,7 @@ macro_rules! impl_store {
                 }
                 let started = std::time::Instant::now();
                 let mut total = 0u64;
-                sqlx::query("DELETE FROM document_keys").execute(&self.writer).await?;
+                self.write(WriteOp::ClearKeys).await?.done()?;
                 for spec in index::INDEXED {
                     let mut after: (String, String) = (String::new(), String::new());
                     loop {
@@ -182,6 +183,43 @@ macro_rules! impl_store {
                 self.write(op).await?.done()?;
                 tracing::info!(documents = total, seconds = started.elapsed().as_secs_f64(), "search keys built");
                 Ok(())
+            }
+
+            /// Fills the running totals from the stored documents when they
+            /// were filled for another [`COUNTS_VERSION`] (or never: the
+            /// first start after migration 0010).
+            async fn fill_counts(&self) -> Result<()> {
+                let filled: Option<i64> = sqlx::query_scalar("SELECT value FROM counters WHERE name = $1")
+                    .bind(COUNTS_VERSION_COUNTER)
+                    .fetch_optional(&self.writer)
+                    .await?;
+                if filled == Some(COUNTS_VERSION) {
+                    return Ok(());
+                }
+                let started = std::time::Instant::now();
+                self.write(WriteOp::Recount).await?.done()?;
+                let op = WriteOp::SetCounter { name: COUNTS_VERSION_COUNTER.into(), value: COUNTS_VERSION };
+                self.write(op).await?.done()?;
+                tracing::info!(seconds = started.elapsed().as_secs_f64(), "running totals counted");
+                Ok(())
+            }
+
+            /// The count of `keys` summed from the running totals, when they
+            /// answer it (see `omni_core::tmf630::totals`).
+            async fn summed_count(&self, query: &DocumentQuery, keys: &KeyQuery) -> Result<Option<u64>> {
+                if query.owner.is_some() {
+                    return Ok(None);
+                }
+                let Some((name, values)) = totals::counted_query(&query.kind, keys) else {
+                    return Ok(None);
+                };
+                let sql = sqlx::AssertSqlSafe(count_sql(values.len()));
+                let mut q = sqlx::query_as::<_, (i64, i64)>(sql).bind(&query.tenant).bind(&query.kind).bind(&name);
+                for value in &values {
+                    q = q.bind(value.as_str());
+                }
+                let (n, several) = q.bind(totals::SEVERAL_VALUES).fetch_one(&self.reader).await?;
+                Ok((several == 0).then(|| u64::try_from(n).unwrap_or(0)))
             }
 
             async fn apply_migration(&self, version: i64, sql: &'static str) -> Result<()> {
@@ -231,7 +269,8 @@ macro_rules! impl_store {
                         self.apply_migration(*version, sql).await?;
                     }
                 }
-                self.rebuild_keys().await
+                self.rebuild_keys().await?;
+                self.fill_counts().await
             }
 
             async fn insert_document(&self, doc: &Document, effects: &Effects) -> Result<()> {
@@ -340,6 +379,9 @@ macro_rules! impl_store {
             }
 
             async fn count_keyed(&self, query: &DocumentQuery, keys: &KeyQuery) -> Result<u64> {
+                if let Some(n) = self.summed_count(query, keys).await? {
+                    return Ok(n);
+                }
                 let statement = keyed_sql(keys, true, query.owner.is_some());
                 let sql = sqlx::AssertSqlSafe(statement.sql);
                 let mut q = sqlx::query_scalar::<_, i64>(sql)
@@ -354,6 +396,9 @@ macro_rules! impl_store {
             }
 
             async fn count_documents(&self, query: &DocumentQuery) -> Result<u64> {
+                if let Some(n) = self.summed_count(query, &KeyQuery::default()).await? {
+                    return Ok(n);
+                }
                 let n: i64 = sqlx::query_scalar(
                     "SELECT COUNT(*) FROM documents WHERE tenant = $1 AND kind = $2 AND ($3 IS NULL OR owner = $3)",
                 )
