@@ -20,6 +20,20 @@ pub fn parties(n: usize) -> usize {
     (n / PER_PARTY).max(1)
 }
 
+/// Whether the database holds at least `n` product orders of tenant
+/// `default` already (a `--database` filled by an earlier run).
+pub async fn filled(database_url: &str, n: usize) -> anyhow::Result<bool> {
+    let store = omni_store::connect(database_url, &ConnectOptions::default()).await?;
+    store.migrate().await?;
+    let stored = omni_store::DocumentQuery {
+        tenant: "default".into(),
+        kind: "productOrder".into(),
+        owner: None,
+        page: None,
+    };
+    Ok(store.count_documents(&stored).await? >= n as u64)
+}
+
 /// Writes `n` product orders of tenant `default`; answers the seconds taken.
 pub async fn fill(database_url: &str, n: usize) -> anyhow::Result<f64> {
     let started = Instant::now();

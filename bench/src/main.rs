@@ -74,6 +74,9 @@ struct Args {
     /// An existing database that already holds the generated catalog of
     /// `--offers` offers (`bench/million.sh` loads one): the discovery
     /// scenarios' server starts on it, nothing is loaded, and it is kept.
+    /// The list scenarios use it too: filled with `--list-documents` orders
+    /// when it holds fewer, then kept, so that a second build runs on the
+    /// same data without a second fill.
     #[arg(long)]
     database: Option<String>,
     /// The server binary.
@@ -229,10 +232,12 @@ async fn main() -> anyhow::Result<()> {
     }
     for ((data, anonymous_limit), list) in groups {
         let scratch = server::Scratch::new("run")?;
-        let given = args
-            .database
-            .clone()
-            .filter(|_| data == scenarios::DataSet::Generated);
+        let given = args.database.clone().filter(|_| {
+            matches!(
+                data,
+                scenarios::DataSet::Generated | scenarios::DataSet::Orders
+            )
+        });
         let database_url = match (&given, args.backend.as_str()) {
             (Some(url), _) => url.clone(),
             (None, "postgres") => {
@@ -242,14 +247,16 @@ async fn main() -> anyhow::Result<()> {
             }
             _ => format!("sqlite:{}", scratch.0.join("bench.db").display()),
         };
-        if data == scenarios::DataSet::Orders {
+        if data == scenarios::DataSet::Orders
+            && !lists::filled(&database_url, args.list_documents).await?
+        {
             let seconds = lists::fill(&database_url, args.list_documents).await?;
             eprintln!(
                 "{} product orders written in {seconds:.1} s",
                 args.list_documents
             );
         }
-        let data_dir = if given.is_some() {
+        let data_dir = if given.is_some() && data == scenarios::DataSet::Generated {
             // The catalog is in the database already; no demo data either.
             let empty = scratch.0.join("no-demo-data");
             std::fs::create_dir_all(&empty)?;
