@@ -63,7 +63,7 @@ pub fn chosen_prices<P: Deref<Target = Price>>(
     let installments: Vec<&Price> = tier
         .iter()
         .copied()
-        .filter(|p| p.price_type == "installment")
+        .filter(|p| p.price_type() == "installment")
         .collect();
     if installments.is_empty() {
         return tier;
@@ -71,7 +71,7 @@ pub fn chosen_prices<P: Deref<Target = Price>>(
     match payment {
         Payment::Full => tier
             .into_iter()
-            .filter(|p| p.price_type != "installment")
+            .filter(|p| p.price_type() != "installment")
             .collect(),
         Payment::Installments => {
             let replaced: Vec<&str> = installments
@@ -81,9 +81,9 @@ pub fn chosen_prices<P: Deref<Target = Price>>(
             tier.into_iter()
                 .filter(|p| {
                     if replaced.is_empty() {
-                        p.price_type != "oneTime"
+                        p.price_type() != "oneTime"
                     } else {
-                        !replaced.contains(&p.id.as_str())
+                        !replaced.contains(&p.id())
                     }
                 })
                 .collect()
@@ -108,7 +108,7 @@ pub fn financed(index: &CatalogIndex, offering_id: &str, payment: Payment) -> bo
     payment == Payment::Installments
         && index
             .offering(offering_id)
-            .is_some_and(|o| o.prices.iter().any(|p| p.price_type == "installment"))
+            .is_some_and(|o| o.prices.iter().any(|p| p.price_type() == "installment"))
 }
 
 /// One unit's charges of an offering for `lines` lines: its own prices and,
@@ -131,12 +131,12 @@ pub fn offering_charges(
     chosen_prices(&all, lines, payment)
         .into_iter()
         .map(|p| ItemCharge {
-            price_id: p.id.clone(),
-            name: p.name.clone(),
-            price_type: p.price_type.clone(),
-            period: p.period.clone(),
+            price_id: p.id().to_string(),
+            name: p.name().to_string(),
+            price_type: p.price_type().to_string(),
+            period: p.period().map(str::to_string),
             unit_amount: p.amount,
-            currency: p.unit.clone(),
+            currency: p.unit().to_string(),
         })
         .collect()
 }

@@ -116,7 +116,11 @@ fn gone(d: &Document) -> NewEvent {
 /// random, each followed by the comparison.
 async fn run_writes(store: &dyn Store, model: &mut Model, draw: &mut Draw, steps: usize) {
     for step in 0..steps {
-        let tenant = if draw.next().is_multiple_of(3) { "t2" } else { "t1" };
+        let tenant = if draw.next().is_multiple_of(3) {
+            "t2"
+        } else {
+            "t1"
+        };
         let id = format!("o{}", draw.next() % 24);
         let key = (tenant.to_string(), id.clone());
         let pick = draw.next();

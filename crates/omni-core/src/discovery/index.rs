@@ -3,7 +3,7 @@
 //! tenant's index ([`super::CatalogIndex`]) is a large base layer built at
 //! start-up and a small layer of the offerings changed since (`layers.rs`).
 
-use super::intern::{FastMap, Interner, Texts};
+use super::intern::{FastMap, Interner, TextMap, Texts};
 use super::offering::{IndexedOffering, Parsed, body_of, index_keys};
 use super::postings::{EMPTY, Posting, Set};
 use super::pricing::Price;
@@ -85,7 +85,7 @@ pub(super) struct Layer {
     pub(super) members: Texts,
     pub(super) by_id: FastMap<String, u32>,
     /// `field=value` key → its number; `postings[number]` lists the offerings.
-    pub(super) key_ids: FastMap<Box<str>, u32>,
+    pub(super) key_ids: TextMap,
     pub(super) postings: Vec<Posting>,
     /// Per offering, what decides availability without touching the offering.
     pub(super) gates: Vec<Gate>,
@@ -159,7 +159,7 @@ impl IndexBuilder {
 
     pub fn add_prices(&mut self, docs: &[Value]) {
         for p in parallel(docs, Price::from_json) {
-            self.prices.insert(p.id.clone(), Arc::new(p));
+            self.prices.insert(p.id().to_string(), Arc::new(p));
         }
     }
 
@@ -167,7 +167,7 @@ impl IndexBuilder {
     pub fn add_price_texts(&mut self, texts: &[String]) {
         let parsed = parallel(texts, |t| Price::from_text(t));
         for p in parsed {
-            self.prices.insert(p.id.clone(), Arc::new(p));
+            self.prices.insert(p.id().to_string(), Arc::new(p));
         }
     }
 
@@ -407,14 +407,14 @@ impl Layer {
     pub(super) fn posting(&self, key: &str) -> Set<'_> {
         self.key_ids
             .get(key)
-            .and_then(|&k| self.postings.get(k as usize))
+            .and_then(|k| self.postings.get(k as usize))
             .map_or(EMPTY, Posting::as_set)
     }
 
     pub(super) fn has_key(&self, key: &str, i: u32) -> bool {
         self.key_ids
             .get(key)
-            .and_then(|&k| self.postings.get(k as usize))
+            .and_then(|k| self.postings.get(k as usize))
             .is_some_and(|p| p.contains(i))
     }
 }

@@ -290,7 +290,7 @@ impl CatalogIndex {
             Vec::new()
         } else {
             self.current()
-                .filter(|o| o.prices.iter().any(|p| prices.contains(p.id.as_str())))
+                .filter(|o| o.prices.iter().any(|p| prices.contains(p.id())))
                 .map(|o| o.id.clone())
                 .collect()
         };

@@ -8,6 +8,7 @@ mod intern;
 mod layers;
 mod offering;
 mod postings;
+mod price;
 pub mod pricing;
 mod query;
 mod search;

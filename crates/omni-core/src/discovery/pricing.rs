@@ -5,27 +5,9 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
-use std::str::FromStr;
 
-/// One catalog price as an offering uses it.
-#[derive(Debug, Clone)]
-pub struct Price {
-    pub id: String,
-    /// The price's `name`, empty when it has none (carts show it per charge).
-    pub name: String,
-    pub price_type: String,
-    pub period: Option<String>,
-    pub amount: Decimal,
-    pub unit: String,
-    /// Multi-line plans: the price applies when the line count is in this range.
-    pub line_min: Option<u32>,
-    pub line_max: Option<u32>,
-    /// Installment prices: the ids of the one-time prices they replace
-    /// (`popRelationship` of type `installmentOf`).
-    pub installment_of: Vec<String>,
-    /// The stored price object, shown as is (kept as text: far smaller than a `Value`).
-    pub raw: Box<RawValue>,
-}
+pub use super::price::Price;
+use super::price::decimal;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Benefit {
@@ -121,83 +103,9 @@ fn to_raw(v: &Value) -> Option<Box<RawValue>> {
     RawValue::from_string(v.to_string()).ok()
 }
 
-fn decimal(v: Option<&Value>) -> Option<Decimal> {
-    match v? {
-        Value::String(s) => Decimal::from_str(s).ok(),
-        Value::Number(n) => Decimal::from_str(&n.to_string()).ok(),
-        _ => None,
-    }
-}
-
 fn instant(v: Option<&Value>) -> Option<DateTime<Utc>> {
     v.and_then(Value::as_str)
         .and_then(crate::time::parse_rfc3339)
-}
-
-impl Price {
-    pub fn from_json(raw: &Value) -> Option<Self> {
-        Self::from_parts(raw, to_raw(raw)?)
-    }
-
-    /// A price from its stored text, which is kept as it is rather than
-    /// printed again from the parsed tree (a million offers' 1.2 million
-    /// prices spent a third of their parsing printing).
-    pub fn from_text(text: &str) -> Option<Self> {
-        let parsed: Value = serde_json::from_str(text).ok()?;
-        let raw = RawValue::from_string(text.trim().to_string()).ok()?;
-        Self::from_parts(&parsed, raw)
-    }
-
-    fn from_parts(raw: &Value, text: Box<RawValue>) -> Option<Self> {
-        let amount = decimal(raw.pointer("/price/value"))?;
-        let line = |k: &str| {
-            raw.get(k)
-                .and_then(Value::as_u64)
-                .and_then(|n| u32::try_from(n).ok())
-        };
-        Some(Self {
-            id: raw.get("id")?.as_str()?.to_string(),
-            name: raw
-                .get("name")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string(),
-            price_type: raw
-                .get("priceType")
-                .and_then(Value::as_str)
-                .unwrap_or("oneTime")
-                .to_string(),
-            period: raw
-                .get("recurringChargePeriodType")
-                .and_then(Value::as_str)
-                .map(str::to_string),
-            unit: raw
-                .pointer("/price/unit")
-                .and_then(Value::as_str)
-                .unwrap_or("USD")
-                .to_string(),
-            amount,
-            line_min: line("lineCountMin"),
-            line_max: line("lineCountMax"),
-            installment_of: raw
-                .get("popRelationship")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter(|r| {
-                    r.get("relationshipType")
-                        .and_then(Value::as_str)
-                        .is_some_and(|t| t.eq_ignore_ascii_case("installmentOf"))
-                })
-                .filter_map(|r| r.get("id").and_then(Value::as_str).map(str::to_string))
-                .collect(),
-            raw: text,
-        })
-    }
-
-    pub fn applies_to_lines(&self, lines: u32) -> bool {
-        self.line_min.is_none_or(|m| lines >= m) && self.line_max.is_none_or(|m| lines <= m)
-    }
 }
 
 /// What a request changes about prices.
@@ -328,13 +236,13 @@ pub fn price<P: std::ops::Deref<Target = Price>>(
         let amount = p.amount * lines;
         match groups
             .iter_mut()
-            .find(|g| g.price_type == p.price_type && g.period == p.period)
+            .find(|g| g.price_type == p.price_type() && g.period.as_deref() == p.period())
         {
             Some(g) => g.amount += amount,
             None => groups.push(Group {
-                price_type: p.price_type.clone(),
-                period: p.period.clone(),
-                unit: p.unit.clone(),
+                price_type: p.price_type().to_string(),
+                period: p.period().map(str::to_string),
+                unit: p.unit().to_string(),
                 amount,
                 alterations: Vec::new(),
             }),

@@ -692,7 +692,7 @@ mod props {
             for t in &priced.totals {
                 let ty = t["priceType"].as_str().expect("type");
                 let total: Decimal = t["price"]["value"].as_str().expect("v").parse().expect("decimal");
-                let parts: Decimal = prices.iter().filter(|p| p.price_type == ty).map(|p| p.amount * Decimal::from(lines)).sum();
+                let parts: Decimal = prices.iter().filter(|p| p.price_type() == ty).map(|p| p.amount * Decimal::from(lines)).sum();
                 let altered: Decimal = t.get("priceAlteration").and_then(|a| a.as_array()).map(|a| a.iter()
                     .map(|x| x["price"]["value"].as_str().expect("v").parse::<Decimal>().expect("d")).sum()).unwrap_or_default();
                 prop_assert_eq!(total, parts + altered);
