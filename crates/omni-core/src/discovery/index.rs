@@ -8,8 +8,10 @@ use super::offering::{IndexedOffering, Parsed, body_of, index_keys};
 use super::postings::{EMPTY, Posting, Set};
 use super::pricing::Price;
 use chrono::{DateTime, Utc};
+use hashbrown::HashTable;
 use serde_json::Value;
 use std::collections::HashMap;
+use std::hash::BuildHasher;
 use std::sync::Arc;
 
 /// What the index is built from: stored catalog documents of one tenant.
@@ -83,7 +85,10 @@ pub(super) struct Layer {
     pub(super) offerings: Vec<IndexedOffering>,
     /// The texts of the offerings' pre-rendered members.
     pub(super) members: Texts,
-    pub(super) by_id: FastMap<String, u32>,
+    /// Offering id → position, looked up through the offerings' own ids
+    /// (`position`): a million ids held twice were 50 MB.
+    pub(super) by_id: HashTable<u32>,
+    pub(super) id_hasher: foldhash::fast::RandomState,
     /// `field=value` key → its number; `postings[number]` lists the offerings.
     pub(super) key_ids: TextMap,
     pub(super) postings: Vec<Posting>,
@@ -266,12 +271,10 @@ impl IndexBuilder {
             members,
             ..Layer::default()
         };
-        index.by_id.reserve(order.len());
         let mut offerings = Vec::with_capacity(order.len());
         for (position, &old) in order.iter().enumerate() {
             let Some(o) = slots[old].take() else { continue };
             let i = u32::try_from(position).unwrap_or(u32::MAX);
-            index.by_id.insert(o.id.clone(), i);
             if let Some(g) = &o.variant_group {
                 index.variant_groups.entry(g.clone()).or_default().push(i);
             }
@@ -284,6 +287,23 @@ impl IndexBuilder {
             }
             offerings.push(o);
         }
+        index.by_id = HashTable::with_capacity(offerings.len());
+        for (i, o) in offerings.iter().enumerate() {
+            let hasher = &index.id_hasher;
+            index
+                .by_id
+                .insert_unique(hasher.hash_one(&*o.id), i as u32, |&j| {
+                    hasher.hash_one(&*offerings[j as usize].id)
+                });
+        }
+        let position = |id: &str| {
+            index
+                .by_id
+                .find(index.id_hasher.hash_one(id), |&j| {
+                    offerings[j as usize].id == id
+                })
+                .copied()
+        };
         // A bundle has no prices of its own: its total is the sum of the
         // prices of its default parts (a part counted as often as it is in).
         let bundles: Vec<(usize, Vec<Arc<Price>>)> = offerings
@@ -295,8 +315,8 @@ impl IndexBuilder {
                     .parts
                     .iter()
                     .filter_map(|(id, n)| {
-                        let prices = match index.by_id.get(id) {
-                            Some(&p) => offerings[p as usize].prices.to_vec(),
+                        let prices = match position(id) {
+                            Some(p) => offerings[p as usize].prices.to_vec(),
                             None => outside(id)?,
                         };
                         Some((prices, *n))
@@ -402,6 +422,15 @@ fn key_ids(doc: &Value, parents: &HashMap<String, String>, keys: &Interner) -> B
 impl Layer {
     pub(super) fn len(&self) -> usize {
         self.offerings.len()
+    }
+
+    /// The position of offering `id` in this layer.
+    pub(super) fn position(&self, id: &str) -> Option<u32> {
+        self.by_id
+            .find(self.id_hasher.hash_one(id), |&i| {
+                self.offerings.get(i as usize).is_some_and(|o| o.id == id)
+            })
+            .copied()
     }
 
     pub(super) fn posting(&self, key: &str) -> Set<'_> {

@@ -200,17 +200,13 @@ impl CatalogIndex {
 
     /// The position of offering `id`, if it is in the catalog.
     pub(super) fn locate(&self, id: &str) -> Option<u32> {
-        if let Some(&j) = self.delta.by_id.get(id) {
+        if let Some(j) = self.delta.position(id) {
             return Some(u32::try_from(self.base.len()).unwrap_or(u32::MAX) + j);
         }
         if self.pending.offerings.contains_key(id) {
             return None;
         }
-        self.base
-            .by_id
-            .get(id)
-            .copied()
-            .filter(|&i| self.base_visible(i))
+        self.base.position(id).filter(|&i| self.base_visible(i))
     }
 
     /// The layer holding position `i`, and the offering's place in it.
@@ -356,7 +352,7 @@ impl CatalogIndex {
             if pending.offerings.contains_key(id) {
                 return None;
             }
-            let &i = self.base.by_id.get(id)?;
+            let i = self.base.position(id)?;
             Some(self.base.offerings[i as usize].prices.to_vec())
         };
         let (delta, _, _) = builder.into_layer(&outside);
@@ -369,7 +365,7 @@ impl CatalogIndex {
                 bits[i / 64] |= 1 << (i % 64);
             }
             for id in pending.offerings.keys() {
-                if let Some(&i) = self.base.by_id.get(id) {
+                if let Some(i) = self.base.position(id) {
                     bits[i as usize / 64] &= !(1 << (i % 64));
                 }
             }

@@ -46,10 +46,7 @@ impl Layer {
     }
 
     fn ids_to_positions(&self, ids: &[String]) -> Vec<u32> {
-        let mut out: Vec<u32> = ids
-            .iter()
-            .filter_map(|id| self.by_id.get(id).copied())
-            .collect();
+        let mut out: Vec<u32> = ids.iter().filter_map(|id| self.position(id)).collect();
         out.sort_unstable();
         out.dedup();
         out
@@ -93,7 +90,7 @@ impl Layer {
                 .iter()
                 .filter(|r| role_ok(&r.role) && type_ok(&r.kind))
             {
-                if let Some(&i) = self.by_id.get(&r.target) {
+                if let Some(i) = self.position(&r.target) {
                     out.push(i);
                 }
             }
