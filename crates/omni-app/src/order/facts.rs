@@ -148,7 +148,7 @@ impl CaptureFacts for StoredFacts<'_> {
     fn offering_type(&self, offering_id: &str) -> Option<String> {
         self.index
             .offering(offering_id)
-            .map(|o| o.offering_type.clone())
+            .map(|o| o.offering_type.to_string())
     }
 
     fn ineligible(

@@ -84,7 +84,7 @@ pub fn order_items(cart: &Value, index: &CatalogIndex) -> AppResult<OrderItems> 
     let type_of = |i: &Value| {
         text(i, "/productOffering/id")
             .and_then(|id| index.offering(id))
-            .map(|o| o.offering_type.clone())
+            .map(|o| o.offering_type.to_string())
             .unwrap_or_default()
     };
     // Which item each component belongs to: a plan's hasAddOn names it;

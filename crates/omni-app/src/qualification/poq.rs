@@ -143,9 +143,9 @@ impl Asked<'_> {
         let mut candidates = Vec::new();
         for category in &offering.categories {
             for o in self.index.offerings_in_category(category) {
-                if !seen.contains(&o.id.as_str()) {
-                    seen.push(o.id.as_str());
-                    candidates.push(o.id.as_str());
+                if !seen.contains(&&*o.id) {
+                    seen.push(&*o.id);
+                    candidates.push(&*o.id);
                 }
             }
         }
@@ -169,7 +169,7 @@ impl Asked<'_> {
         }
         let current = item.current_in(self.products());
         let target = match (&item.product_offering, current) {
-            (Some(o), _) => o.id.as_str(),
+            (Some(o), _) => &*o.id,
             (None, Some(current)) => current,
             (None, None) => {
                 return Err(AppError::field(
@@ -192,7 +192,7 @@ impl Asked<'_> {
     /// code.
     fn judge_category(&self, category: &str, ctx: &EligibilityContext) -> Judged {
         let offerings = self.index.offerings_in_category(category);
-        let proposals = self.qualifying(offerings.iter().map(|o| o.id.as_str()), ctx);
+        let proposals = self.qualifying(offerings.iter().map(|o| &*o.id), ctx);
         if !proposals.is_empty() {
             return Judged {
                 reasons: Vec::new(),

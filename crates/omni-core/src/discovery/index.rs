@@ -276,7 +276,11 @@ impl IndexBuilder {
             let Some(o) = slots[old].take() else { continue };
             let i = u32::try_from(position).unwrap_or(u32::MAX);
             if let Some(g) = &o.variant_group {
-                index.variant_groups.entry(g.clone()).or_default().push(i);
+                index
+                    .variant_groups
+                    .entry(g.to_string())
+                    .or_default()
+                    .push(i);
             }
             for r in &o.relationships {
                 index
@@ -300,7 +304,7 @@ impl IndexBuilder {
             index
                 .by_id
                 .find(index.id_hasher.hash_one(id), |&j| {
-                    offerings[j as usize].id == id
+                    &*offerings[j as usize].id == id
                 })
                 .copied()
         };
@@ -428,7 +432,7 @@ impl Layer {
     pub(super) fn position(&self, id: &str) -> Option<u32> {
         self.by_id
             .find(self.id_hasher.hash_one(id), |&i| {
-                self.offerings.get(i as usize).is_some_and(|o| o.id == id)
+                self.offerings.get(i as usize).is_some_and(|o| &*o.id == id)
             })
             .copied()
     }

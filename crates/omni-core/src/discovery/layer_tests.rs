@@ -273,7 +273,7 @@ fn answers(index: &CatalogIndex) -> Vec<String> {
         let ids: Vec<&str> = index
             .offerings_in_category(category)
             .iter()
-            .map(|o| o.id.as_str())
+            .map(|o| &*o.id)
             .collect();
         out.push(format!("{category}: {ids:?}"));
     }

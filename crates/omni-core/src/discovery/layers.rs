@@ -287,7 +287,7 @@ impl CatalogIndex {
         } else {
             self.current()
                 .filter(|o| o.prices.iter().any(|p| prices.contains(p.id())))
-                .map(|o| o.id.clone())
+                .map(|o| o.id.to_string())
                 .collect()
         };
         let changed: HashSet<&str> = offerings.iter().chain(&out).map(String::as_str).collect();
@@ -297,7 +297,7 @@ impl CatalogIndex {
                 let o = &part.layer.offerings[j as usize];
                 let current = part.start != 0 || self.base_visible(j);
                 if current && o.parts.iter().any(|(id, _)| changed.contains(id.as_str())) {
-                    bundles.push(o.id.clone());
+                    bundles.push(o.id.to_string());
                 }
             }
         }

@@ -49,11 +49,11 @@ pub struct Relationship {
 
 #[derive(Debug, Clone)]
 pub struct IndexedOffering {
-    pub id: String,
-    pub name: String,
+    pub id: Box<str>,
+    pub name: Box<str>,
     pub rank: i64,
-    pub offering_type: String,
-    pub variant_group: Option<String>,
+    pub offering_type: Box<str>,
+    pub variant_group: Option<Box<str>>,
     pub valid_from: Option<DateTime<Utc>>,
     pub valid_to: Option<DateTime<Utc>>,
     pub sellable: bool,
@@ -62,11 +62,11 @@ pub struct IndexedOffering {
     /// `productOfferingType` values, one of which the customer must already
     /// have (e.g. an upgrade-only offer). Empty when the offer requires none.
     pub requires_existing_product: Box<[String]>,
-    pub technology: Option<String>,
+    pub technology: Option<Box<str>>,
     pub download_mbps: Option<u64>,
     /// The `simType` characteristic of a SIM offering: `eSIM` (a profile,
     /// nothing to ship) or `physical`.
-    pub sim_type: Option<String>,
+    pub sim_type: Option<Box<str>>,
     pub relationships: Box<[Relationship]>,
     /// Category ids the offering is filed under (ancestors not included).
     pub categories: Box<[String]>,
@@ -322,7 +322,7 @@ impl IndexedOffering {
         prices: &FastMap<String, Arc<Price>>,
         now: DateTime<Utc>,
     ) -> Option<Self> {
-        let id = text(doc, "id")?.to_string();
+        let id: Box<str> = text(doc, "id")?.into();
         let resolved: Vec<Arc<Price>> = match doc.get("productOfferingPrice") {
             Some(Value::Array(refs)) => refs
                 .iter()
@@ -399,18 +399,16 @@ impl IndexedOffering {
                 .and_then(crate::time::parse_rfc3339)
         };
         let mut offering = Self {
-            name: text(doc, "name").unwrap_or_default().to_string(),
+            name: text(doc, "name").unwrap_or_default().into(),
             rank: doc
                 .get("valueRank")
                 .and_then(Value::as_i64)
                 .unwrap_or(i64::MAX),
-            offering_type: text(doc, "productOfferingType")
-                .unwrap_or_default()
-                .to_string(),
+            offering_type: text(doc, "productOfferingType").unwrap_or_default().into(),
             variant_group: doc
                 .pointer("/variantGroup/id")
                 .and_then(Value::as_str)
-                .map(str::to_string),
+                .map(Box::from),
             valid_from: instant("/validFor/startDateTime"),
             valid_to: instant("/validFor/endDateTime"),
             sellable: matches!(lifecycle, "Active" | "Launched")
@@ -418,7 +416,7 @@ impl IndexedOffering {
             requires_service_qualification: doc.get("requiresServiceQualification")
                 == Some(&Value::Bool(true)),
             requires_existing_product: texts(doc, "requiresExistingProduct").into(),
-            technology: text(doc, "technology").map(str::to_string),
+            technology: text(doc, "technology").map(Box::from),
             sim_type: doc
                 .get("productOfferingCharacteristic")
                 .and_then(Value::as_array)
@@ -427,7 +425,7 @@ impl IndexedOffering {
                         .find(|c| c.get("name").and_then(Value::as_str) == Some("simType"))
                 })
                 .and_then(|c| c.get("value").and_then(Value::as_str))
-                .map(str::to_string),
+                .map(Box::from),
             download_mbps: doc.get("downloadSpeedMbps").and_then(Value::as_u64),
             relationships: relationships.into(),
             categories: match doc.get("category") {
@@ -460,7 +458,7 @@ impl IndexedOffering {
     }
 
     pub fn is_device(&self) -> bool {
-        self.offering_type == "Mobile_Device"
+        &*self.offering_type == "Mobile_Device"
     }
 
     /// An eSIM: the catalog says so (`simType` eSIM), and nothing ships.
@@ -562,7 +560,7 @@ impl IndexedOffering {
         members: &Texts,
     ) {
         out.push_str("{\"id\":");
-        out.push_str(&Value::String(self.id.clone()).to_string());
+        out.push_str(&Value::String(self.id.to_string()).to_string());
         out.push_str(",\"href\":");
         out.push_str(&Value::String(href.to_string()).to_string());
         for &member in &self.body {

@@ -127,7 +127,7 @@ fn search(pairs: &[(&str, &str)]) -> Vec<String> {
     result
         .items
         .iter()
-        .map(|&i| index.at(i).id.clone())
+        .map(|&i| index.at(i).id.to_string())
         .collect()
 }
 
@@ -528,7 +528,7 @@ fn paging_counts_everything() {
     let idx = index();
     let r = idx.search(&req, now()).expect("search");
     assert_eq!(r.total, 6);
-    let ids: Vec<&str> = r.items.iter().map(|&i| idx.at(i).id.as_str()).collect();
+    let ids: Vec<&str> = r.items.iter().map(|&i| &*idx.at(i).id).collect();
     assert_eq!(ids, ["plan", "addon"], "offset is a page number");
 }
 
@@ -630,7 +630,7 @@ fn lookups_keep_the_asked_order_and_channel() {
         .lookup(&req, now())
         .expect("lookup")
         .iter()
-        .map(|&i| idx.at(i).id.as_str())
+        .map(|&i| &*idx.at(i).id)
         .collect();
     assert_eq!(found, ["a", "b", "fiber"]);
     // A service address narrows lookups too, and must be known.

@@ -175,7 +175,7 @@ fn has_required_product(
     let required = &offering.requires_existing_product;
     required.is_empty()
         || existing.iter().any(|have| {
-            let have_type = index.offering(have).map(|o| o.offering_type.as_str());
+            let have_type = index.offering(have).map(|o| &*o.offering_type);
             required.iter().any(|r| {
                 r == have || have_type.is_some_and(|t| !t.is_empty() && t.eq_ignore_ascii_case(r))
             })

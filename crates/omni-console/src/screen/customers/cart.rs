@@ -286,7 +286,7 @@ fn render(
                         @for item in &items {
                             @let id = text(item, "/id");
                             @let offering = text(item, "/productOffering/id");
-                            @let kind = index.offering(offering).map(|o| o.offering_type.as_str()).unwrap_or("");
+                            @let kind = index.offering(offering).map(|o| &*o.offering_type).unwrap_or("");
                             tr id={ "item-" (id) } {
                                 th scope="row" { (id) }
                                 td { (offering_name(state, tenant, offering)) br; span class="muted" { (kind) } }

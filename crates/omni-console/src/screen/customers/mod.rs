@@ -95,7 +95,7 @@ fn offering_name(state: &AppState, tenant: &str, id: &str) -> String {
         .catalog
         .get(tenant)
         .offering(id)
-        .map(|o| o.name.clone())
+        .map(|o| o.name.to_string())
         .unwrap_or_else(|| id.to_string())
 }
 
