@@ -76,7 +76,7 @@ pub fn chosen_prices<P: Deref<Target = Price>>(
         Payment::Installments => {
             let replaced: Vec<&str> = installments
                 .iter()
-                .flat_map(|p| p.installment_of.iter().map(String::as_str))
+                .flat_map(|p| p.installment_of().iter().map(String::as_str))
                 .collect();
             tier.into_iter()
                 .filter(|p| {

@@ -532,7 +532,7 @@ impl IndexedOffering {
         self.prices
             .iter()
             .chain(&self.part_prices)
-            .any(|p| p.line_min.is_some() || p.line_max.is_some())
+            .any(|p| p.line_min().is_some() || p.line_max().is_some())
     }
 
     /// Whether the offering can be sold for `lines` lines: when it is priced
@@ -545,7 +545,7 @@ impl IndexedOffering {
         !self.has_line_tiers()
             || all
                 .iter()
-                .filter(|p| p.line_min.is_some() || p.line_max.is_some())
+                .filter(|p| p.line_min().is_some() || p.line_max().is_some())
                 .any(|p| p.applies_to_lines(lines))
     }
 

@@ -22,35 +22,40 @@ use serde_json::value::RawValue;
 use std::borrow::Cow;
 use std::str::FromStr;
 
-/// A text attribute of a price.
+/// A text attribute of a price: bytes `start..start + len` of the stored
+/// text, where it is written without escapes; else ([`DECODED`]) the
+/// `len`-th decoded text, or nothing ([`ABSENT`]). Eight bytes, so that a
+/// price with its reference count fits mimalloc's 112-byte blocks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Text {
-    Absent,
-    /// Bytes `start..start + len` of the stored text, where it is written
-    /// without escapes.
-    At(u32, u32),
-    /// The n-th of [`Price::decoded`].
-    Decoded(u32),
+struct Text {
+    start: u32,
+    len: u32,
+}
+
+const ABSENT: u32 = u32::MAX;
+const DECODED: u32 = u32::MAX - 1;
+
+/// What few prices have: texts written with escapes, decoded, and the
+/// one-time prices an installment price replaces.
+#[derive(Debug, Clone, Default)]
+struct Rare {
+    decoded: Vec<Box<str>>,
+    installment_of: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
 pub struct Price {
     /// The stored price object, shown as is.
     pub raw: Box<RawValue>,
-    /// Texts that were written with escapes, decoded.
-    decoded: Box<[Box<str>]>,
+    rare: Option<Box<Rare>>,
     id: Text,
     name: Text,
     price_type: Text,
     period: Text,
     unit: Text,
     pub amount: Decimal,
-    /// Multi-line plans: the price applies when the line count is in this range.
-    pub line_min: Option<u32>,
-    pub line_max: Option<u32>,
-    /// Installment prices: the ids of the one-time prices they replace
-    /// (`popRelationship` of type `installmentOf`).
-    pub installment_of: Box<[String]>,
+    /// `lineCountMin` and `lineCountMax`, `u32::MAX` when not given.
+    lines: [u32; 2],
 }
 
 impl Price {
@@ -70,17 +75,27 @@ impl Price {
         let mut de = serde_json::Deserializer::from_str(text);
         let members = de.deserialize_any(MembersVisitor).ok()?;
         de.end().ok()?;
-        let mut decoded = Vec::new();
+        let mut rare = Rare::default();
         let mut place = |t: Option<Cow<'_, str>>| -> Option<Text> {
             Some(match t {
-                None => Text::Absent,
+                None => Text {
+                    start: ABSENT,
+                    len: 0,
+                },
                 Some(Cow::Borrowed(s)) => {
                     let start = (s.as_ptr() as usize).checked_sub(text.as_ptr() as usize)?;
-                    Text::At(u32::try_from(start).ok()?, u32::try_from(s.len()).ok()?)
+                    let start = u32::try_from(start).ok().filter(|&s| s < DECODED)?;
+                    Text {
+                        start,
+                        len: u32::try_from(s.len()).ok()?,
+                    }
                 }
                 Some(Cow::Owned(s)) => {
-                    decoded.push(s.into_boxed_str());
-                    Text::Decoded(u32::try_from(decoded.len() - 1).ok()?)
+                    rare.decoded.push(s.into_boxed_str());
+                    Text {
+                        start: DECODED,
+                        len: u32::try_from(rare.decoded.len() - 1).ok()?,
+                    }
                 }
             })
         };
@@ -90,12 +105,14 @@ impl Price {
         let period = place(members.period)?;
         let unit = place(members.unit)?;
         let amount = decimal(members.value.as_ref())?;
+        // `u32::MAX` itself stands for no bound: no line count reaches it.
         let line = |v: Option<Value>| {
             v.as_ref()
                 .and_then(Value::as_u64)
                 .and_then(|n| u32::try_from(n).ok())
+                .unwrap_or(u32::MAX)
         };
-        let installment_of = members
+        rare.installment_of = members
             .relationships
             .as_ref()
             .and_then(Value::as_array)
@@ -108,32 +125,53 @@ impl Price {
             })
             .filter_map(|r| r.get("id").and_then(Value::as_str).map(str::to_string))
             .collect();
-        let (line_min, line_max) = (line(members.line_min), line(members.line_max));
-        let decoded = decoded.into_boxed_slice();
+        let lines = [line(members.line_min), line(members.line_max)];
+        let rare =
+            (!rare.decoded.is_empty() || !rare.installment_of.is_empty()).then(|| Box::new(rare));
         Some(move |raw| Self {
             raw,
-            decoded,
+            rare,
             id,
             name,
             price_type,
             period,
             unit,
             amount,
-            line_min,
-            line_max,
-            installment_of,
+            lines,
         })
     }
 
     fn text(&self, t: Text) -> Option<&str> {
-        match t {
-            Text::Absent => None,
-            Text::At(start, len) => self
+        match t.start {
+            ABSENT => None,
+            DECODED => self
+                .rare
+                .as_ref()?
+                .decoded
+                .get(t.len as usize)
+                .map(|s| &**s),
+            start => self
                 .raw
                 .get()
-                .get(start as usize..start as usize + len as usize),
-            Text::Decoded(n) => self.decoded.get(n as usize).map(|s| &**s),
+                .get(start as usize..start as usize + t.len as usize),
         }
+    }
+
+    /// Multi-line plans: the price applies when the line count is at least
+    /// this (`lineCountMin`)...
+    pub fn line_min(&self) -> Option<u32> {
+        Some(self.lines[0]).filter(|&n| n != u32::MAX)
+    }
+
+    /// ... and at most this (`lineCountMax`).
+    pub fn line_max(&self) -> Option<u32> {
+        Some(self.lines[1]).filter(|&n| n != u32::MAX)
+    }
+
+    /// Installment prices: the ids of the one-time prices they replace
+    /// (`popRelationship` of type `installmentOf`).
+    pub fn installment_of(&self) -> &[String] {
+        self.rare.as_ref().map_or(&[], |r| &r.installment_of)
     }
 
     pub fn id(&self) -> &str {
@@ -161,7 +199,7 @@ impl Price {
     }
 
     pub fn applies_to_lines(&self, lines: u32) -> bool {
-        self.line_min.is_none_or(|m| lines >= m) && self.line_max.is_none_or(|m| lines <= m)
+        self.line_min().is_none_or(|m| lines >= m) && self.line_max().is_none_or(|m| lines <= m)
     }
 }
 
@@ -420,7 +458,7 @@ mod tests {
                     assert_eq!(p.amount, amount, "{v}");
                     let line = |k: &str| v.get(k).and_then(Value::as_u64).map(|n| n as u32);
                     assert_eq!(
-                        (p.line_min, p.line_max),
+                        (p.line_min(), p.line_max()),
                         (line("lineCountMin"), line("lineCountMax"))
                     );
                     assert_eq!(
@@ -432,7 +470,9 @@ mod tests {
             }
         }
         let p = Price::from_json(&cases[7]).expect("price");
-        assert_eq!(&*p.installment_of, ["p1".to_string()]);
+        assert_eq!(p.installment_of(), ["p1".to_string()]);
+        // A price and its reference count fill one 112-byte block.
+        assert!(size_of::<Price>() + 16 <= 112, "{}", size_of::<Price>());
     }
 
     #[test]

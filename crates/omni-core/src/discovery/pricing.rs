@@ -204,14 +204,14 @@ pub fn tier_lines<P: std::ops::Deref<Target = Price>>(prices: &[P], lines: u32) 
     let tiered = || {
         prices
             .iter()
-            .filter(|p| p.line_min.is_some() || p.line_max.is_some())
+            .filter(|p| p.line_min().is_some() || p.line_max().is_some())
     };
     if tiered().any(|p| p.applies_to_lines(lines)) {
         return lines;
     }
-    match tiered().map(|p| p.line_max).max() {
+    match tiered().map(|p| p.line_max()).max() {
         // Every tier is bounded (`None` sorts first) and all end below `lines`.
-        Some(Some(top)) if top < lines && tiered().all(|p| p.line_max.is_some()) => top,
+        Some(Some(top)) if top < lines && tiered().all(|p| p.line_max().is_some()) => top,
         _ => lines,
     }
 }
