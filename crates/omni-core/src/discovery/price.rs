@@ -73,7 +73,8 @@ impl Price {
     /// The price read from `text` (trimmed), once given its raw text.
     fn read(text: &str) -> Option<impl FnOnce(Box<RawValue>) -> Self + use<>> {
         let mut de = serde_json::Deserializer::from_str(text);
-        let members = de.deserialize_any(MembersVisitor).ok()?;
+        // Anything but an object is no price (no id is found).
+        let members = de.deserialize_any(Skipping(MembersVisitor)).ok()?;
         de.end().ok()?;
         let mut rare = Rare::default();
         let mut place = |t: Option<Cow<'_, str>>| -> Option<Text> {
@@ -256,36 +257,6 @@ impl<'t> Visitor<'t> for MembersVisitor {
             }
         }
         Ok(m)
-    }
-
-    // Anything but an object is no price (the caller finds no id).
-    fn visit_seq<A: de::SeqAccess<'t>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(Members::default())
-    }
-
-    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
-        Ok(Members::default())
-    }
-
-    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(Members::default())
-    }
-
-    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(Members::default())
-    }
-
-    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(Members::default())
-    }
-
-    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(Members::default())
-    }
-
-    fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(Members::default())
     }
 }
 
