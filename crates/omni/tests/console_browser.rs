@@ -198,7 +198,7 @@ async fn a_signed_in_user_signs_out() {
         b.sign_in(&agent).await;
         assert_eq!(b.path().await, "/console");
         assert_eq!(b.text("#signed-in-as").await, "agent-7");
-        b.click("#sign-out button").await;
+        b.submit("#sign-out button").await;
         assert_signed_out(&b).await;
         b.goto("/console/care").await;
         assert_eq!(b.path().await, SIGN_IN, "/console/care after signing out");

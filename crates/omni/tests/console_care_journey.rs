@@ -98,7 +98,7 @@ async fn a_care_agent_suspends_a_lost_phone_and_sees_the_line_suspended() {
 
         // Find the line by its number.
         b.fill("#ctn", LINE).await;
-        b.click("#line-search [type=submit]").await;
+        b.submit("#line-search [type=submit]").await;
         b.wait_for("#line-status").await;
         assert_eq!(b.text("h1").await, format!("Line {LINE}"));
         assert!(b.text("#line-status").await.contains("active"));
@@ -107,7 +107,7 @@ async fn a_care_agent_suspends_a_lost_phone_and_sees_the_line_suspended() {
         // A refusal first: no reason given, said next to the reason.
         b.click("#changes a[href$='/change/suspend']").await;
         b.wait_for("#care-change").await;
-        b.click("#care-change [type=submit]").await;
+        b.submit("#care-change [type=submit]").await;
         let why = b.text("#reason-error").await;
         assert!(why.contains("is required"), "{why}");
         assert_eq!(b.status().await, 400);
@@ -117,7 +117,7 @@ async fn a_care_agent_suspends_a_lost_phone_and_sees_the_line_suspended() {
         choose(&b, "#reason", "Lost").await;
         b.click("#network").await;
         choose(&b, "#when", "immediate").await;
-        b.click("#care-change [type=submit]").await;
+        b.submit("#care-change [type=submit]").await;
         b.wait_for("#care-order").await;
         assert!(b.path().await.starts_with("/console/care/orders/CO-"));
         assert!(b.text("#order-status").await.contains("InProgress"));

@@ -788,7 +788,7 @@ async fn journey_4_an_operator_finds_a_failed_job_and_a_dead_letter_and_retries_
         assert!(reason.contains(SWAPPED_LINE), "{reason}");
         // The partner order it belongs to failed for the same reason.
         b.click("#state option[value='failed']").await;
-        b.click("#orders-filter button[type=submit]").await;
+        b.submit("#orders-filter button[type=submit]").await;
         let order = b.text("#orders-table tbody tr th code").await;
         assert_eq!(order, trouble.order);
         assert_eq!(b.text("#orders-table tbody tr td.state").await, "failed");
@@ -801,7 +801,7 @@ async fn journey_4_an_operator_finds_a_failed_job_and_a_dead_letter_and_retries_
         // The cause is fixed elsewhere; the operator retries the job and
         // the page follows it until it is done, without a reload.
         overwrite(s, "subscriber", SWAPPED_LINE, trouble.line.clone()).await;
-        b.click(&format!("{job_row} button[type=submit]")).await;
+        b.submit(&format!("{job_row} button[type=submit]")).await;
         // The click returns before the browser has followed the form's
         // redirect (CI once read the old address), so wait for the page
         // the retry lands on before reading its address.
@@ -820,7 +820,7 @@ async fn journey_4_an_operator_finds_a_failed_job_and_a_dead_letter_and_retries_
         // The listener is back; the operator re-drives the newest letter.
         trouble.receiver.set_failing(false);
         let letter = b.text("#dead-letters-table tbody tr th code").await;
-        b.click("#dead-letters-table tbody tr button[type=submit]")
+        b.submit("#dead-letters-table tbody tr button[type=submit]")
             .await;
         b.wait_for("#redriven-letter .state-redriven").await;
         assert!(b.text("#redriven-letter").await.contains(&letter));

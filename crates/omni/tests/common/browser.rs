@@ -350,12 +350,47 @@ impl Browser {
         }
     }
 
-    /// Clicks the element `css` (waiting for it first). A click that
-    /// submits a form or follows a link returns once the next page has loaded.
+    /// Clicks the element `css` (waiting for it first). A button that
+    /// submits a form goes through [`Self::submit`], which waits for the
+    /// next page.
     pub async fn click(&self, css: &str) {
         let element = self.wait_for(css).await;
         if let Err(e) = element.click().await {
             panic!("click `{css}` on {}: {e}", self.path().await);
+        }
+    }
+
+    /// Clicks the button `css` that submits a form, and returns once the
+    /// page it leads to has replaced this one. WebDriver's click can return
+    /// before the old page is gone, and an element read then is the old
+    /// page's (a CI run read a row of the unfiltered list, then found it
+    /// stale): the old document is marked first, and the wait ends when a
+    /// loaded document without the mark is shown.
+    pub async fn submit(&self, css: &str) {
+        self.script("document.documentElement.dataset.leaving = 'yes';")
+            .await;
+        self.click(css).await;
+        let started = Instant::now();
+        loop {
+            let shown = self
+                .client
+                .execute(
+                    "return document.readyState === 'complete' \
+                     && document.documentElement.dataset.leaving !== 'yes';",
+                    vec![],
+                )
+                .await;
+            // An error here is the page being replaced under the script.
+            if matches!(shown, Ok(Value::Bool(true))) {
+                return;
+            }
+            if started.elapsed() > WAIT {
+                panic!(
+                    "after submitting `{css}`, {} was not replaced within {WAIT:?}",
+                    self.path().await
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 
